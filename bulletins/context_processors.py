@@ -1,0 +1,5 @@
+from .models import PublicationSettings
+
+
+def publication(request):
+    return {"publication": PublicationSettings.load()}

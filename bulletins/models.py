@@ -1,0 +1,602 @@
+"""The nouns of the newsroom: publication settings, sections, bulletins (日报), items, entities.
+
+What is public is defined once, here: ``Bulletin.objects.published()`` and
+``Item.objects.published()``. Every public view, feed, sitemap and API read starts from them.
+Status fields are written only by ``bulletins.workflow``.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+PUBLICATION_CACHE_KEY = "bulletins:publication-settings"
+
+
+class PublicationSettings(models.Model):
+    """The one row describing the publication; ``load()`` creates it with defaults."""
+
+    name = models.CharField(
+        _("publication name"), max_length=50, default="医药健闻", help_text=_("例如:医药健闻")
+    )
+    kind = models.CharField(
+        _("bulletin kind"),
+        max_length=20,
+        default="日报",
+        help_text=_("Title suffix after ' | ', e.g. 日报."),
+    )
+    dateline_pattern = models.CharField(
+        _("dateline pattern"),
+        max_length=100,
+        default="({name}{year}年{month}月{day}日讯)",
+        help_text=_(
+            "Placeholders {name}, {year}, {month}, {day}; e.g. ({name}{year}年{month}月{day}日讯)"
+        ),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=50, default="Asia/Shanghai")
+
+    class Meta:
+        verbose_name = _("publication settings")
+        verbose_name_plural = _("publication settings")
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="publication_singleton")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.pk = 1
+        super().save(*args, **kwargs)
+        cache.delete(PUBLICATION_CACHE_KEY)
+
+    @classmethod
+    def load(cls) -> "PublicationSettings":
+        obj = cache.get(PUBLICATION_CACHE_KEY)
+        if obj is None:
+            obj, _created = cls.objects.get_or_create(pk=1)
+            cache.set(PUBLICATION_CACHE_KEY, obj, 3600)
+        return obj
+
+    def dateline_for(self, day) -> str:
+        return self.dateline_pattern.format(
+            name=self.name, year=day.year, month=day.month, day=day.day
+        )
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=40, unique=True, help_text=_("例如:企业动态"))
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, help_text=_("e.g. company-news"))
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Sections appear in an issue in this order.")
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("bulletins:section_detail", kwargs={"slug": self.slug})
+
+
+class BulletinStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    IN_REVIEW = "in_review", _("审核中")
+    APPROVED = "approved", _("已审核")
+    SCHEDULED = "scheduled", _("定时发布")
+    PUBLISHED = "published", _("已发布")
+    CORRECTED = "corrected", _("已更正")
+    RETRACTED = "retracted", _("已撤回")
+
+
+# A scheduled bulletin is public once its publish time has passed: no worker flips a flag.
+PUBLIC_BULLETIN_STATUSES = (
+    BulletinStatus.SCHEDULED,
+    BulletinStatus.PUBLISHED,
+    BulletinStatus.CORRECTED,
+)
+
+
+class BulletinQuerySet(models.QuerySet):
+    def published(self, *, at=None):
+        """Issues a reader may read now (or at ``at``): published, corrected, or due."""
+        at = at or timezone.now()
+        return self.filter(status__in=PUBLIC_BULLETIN_STATUSES, publish_at__lte=at)
+
+    def retracted(self, *, at=None):
+        """Retracted issues: their notice is public, their text is not."""
+        at = at or timezone.now()
+        return self.filter(status=BulletinStatus.RETRACTED, publish_at__lte=at)
+
+
+class Bulletin(models.Model):
+    issued_on = models.DateField(
+        _("issue date"), unique=True, help_text=_("One issue per day, e.g. 2026-03-17.")
+    )
+    dateline = models.CharField(
+        _("dateline"),
+        max_length=100,
+        blank=True,
+        help_text=_(
+            "As printed, e.g. (医药健闻2026年3月17日讯); empty means derived from the date."
+        ),
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=BulletinStatus,
+        default=BulletinStatus.DRAFT,
+        editable=False,
+    )
+    publish_at = models.DateTimeField(
+        _("publish time"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set by publishing or scheduling; the issue is public from this moment."),
+    )
+    retraction_note = models.TextField(_("retraction notice"), blank=True, editable=False)
+    retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Optimistic lock: bumped by every save."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="created_bulletins",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="updated_bulletins",
+        verbose_name=_("last edited by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = BulletinQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issued_on"]
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=BulletinStatus.values), name="bulletin_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[*PUBLIC_BULLETIN_STATUSES, BulletinStatus.RETRACTED])
+                | Q(publish_at__isnull=False),
+                name="bulletin_public_has_publish_at",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "publish_at"], name="bulletin_status_pub_idx")]
+
+    def __str__(self):
+        return f"{self.issued_on:%Y-%m-%d} {self.get_status_display()}"
+
+    def get_absolute_url(self):
+        return reverse(
+            "bulletins:bulletin_detail",
+            kwargs={
+                "year": self.issued_on.year,
+                "month": f"{self.issued_on.month:02d}",
+                "day": f"{self.issued_on.day:02d}",
+            },
+        )
+
+    @property
+    def effective_dateline(self) -> str:
+        return self.dateline or PublicationSettings.load().dateline_for(self.issued_on)
+
+    def is_public(self, *, at=None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.status in PUBLIC_BULLETIN_STATUSES
+            and self.publish_at is not None
+            and self.publish_at <= at
+        )
+
+
+class ItemStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SUBMITTED = "submitted", _("待审核")
+    CHANGES_REQUESTED = "changes_requested", _("退回修改")
+    APPROVED = "approved", _("已审核")
+    SPIKED = "spiked", _("已弃用")
+
+
+class EventKind(models.TextChoices):
+    APPROVAL = "approval", _("审批")
+    FINANCING = "financing", _("融资")
+    PARTNERSHIP = "partnership", _("合作")
+    MA = "ma", _("并购/股权")
+    PERSONNEL = "personnel", _("人事")
+    IPO = "ipo", _("上市")
+    EARNINGS = "earnings", _("业绩")
+    CLINICAL = "clinical", _("临床")
+    POLICY = "policy", _("政策")
+    OTHER = "other", _("其他")
+
+
+class ItemQuerySet(models.QuerySet):
+    def published(self, *, at=None):
+        """Items a reader may read: approved items of public bulletins."""
+        return self.filter(
+            status=ItemStatus.APPROVED,
+            bulletin__in=Bulletin.objects.published(at=at).values("pk"),
+        )
+
+    def in_issue_order(self):
+        return self.order_by("section__position", "section_id", "position", "id")
+
+
+class Item(models.Model):
+    bulletin = models.ForeignKey(
+        Bulletin, models.CASCADE, related_name="items", verbose_name=_("bulletin")
+    )
+    section = models.ForeignKey(
+        Section, models.PROTECT, related_name="items", verbose_name=_("section")
+    )
+    position = models.PositiveIntegerField(
+        _("position"), default=0, help_text=_("Order within the section of this issue, from 1.")
+    )
+    body = models.TextField(
+        _("text"), blank=True, help_text=_("One paragraph, exactly as it will be published.")
+    )
+    headline = models.CharField(
+        _("headline"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Short rewrite for the issue title, e.g. GSK首席财务官辞职. Leave empty if none."
+        ),
+    )
+    headline_rank = models.PositiveSmallIntegerField(
+        _("headline rank"),
+        null=True,
+        blank=True,
+        help_text=_("Place of the headline in the title: 1 comes first."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=ItemStatus, default=ItemStatus.DRAFT, editable=False
+    )
+    event_kind = models.CharField(_("event kind"), max_length=20, choices=EventKind, blank=True)
+    financing_round = models.CharField(
+        _("financing round"),
+        max_length=20,
+        blank=True,
+        help_text=_("e.g. 天使, Pre-A, A, B+, Pre-IPO"),
+    )
+    facts = models.JSONField(
+        _("facts"),
+        default=dict,
+        blank=True,
+        help_text=_("Extracted facts editors may correct: amounts, investors, regulator."),
+    )
+    sources = models.JSONField(
+        _("sources"), default=list, blank=True, help_text=_("Source URLs, one per entry.")
+    )
+    image = models.ImageField(_("image"), upload_to="items/%Y/%m/", blank=True)
+    entities = models.ManyToManyField(
+        "Entity", through="ItemEntity", related_name="items", blank=True, verbose_name=_("entities")
+    )
+    version = models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Optimistic lock: bumped by every save."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="created_items",
+        verbose_name=_("author"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="updated_items",
+        verbose_name=_("last edited by"),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = ItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["bulletin", "section__position", "position", "id"]
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bulletin", "section", "position"], name="item_unique_position"
+            ),
+            models.UniqueConstraint(
+                fields=["bulletin", "headline_rank"],
+                condition=Q(headline_rank__isnull=False),
+                name="item_unique_headline_rank",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ItemStatus.values), name="item_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(event_kind__in=["", *EventKind.values]), name="item_event_kind_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "bulletin"], name="item_status_bulletin_idx"),
+            models.Index(fields=["section", "bulletin"], name="item_section_bulletin_idx"),
+            models.Index(fields=["event_kind"], name="item_event_kind_idx"),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.bulletin.issued_on:%Y-%m-%d} {self.section} #{self.position}: {self.body[:30]}"
+        )
+
+    def get_absolute_url(self):
+        return reverse("bulletins:item_detail", kwargs={"pk": self.pk})
+
+
+class Correction(models.Model):
+    """A visible, dated correction note on a published bulletin (the old text is a revision)."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, models.CASCADE, related_name="corrections", verbose_name=_("bulletin")
+    )
+    item = models.ForeignKey(
+        Item,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        verbose_name=_("item"),
+    )
+    note = models.TextField(
+        _("correction note"), help_text=_("Shown to readers, e.g. 更正:融资金额应为1.5亿元。")
+    )
+    created_at = models.DateTimeField(_("corrected at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("corrected by"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self):
+        return f"{self.bulletin.issued_on:%Y-%m-%d}: {self.note[:40]}"
+
+
+class Transition(models.Model):
+    """One workflow step, written by ``bulletins.workflow`` only."""
+
+    bulletin = models.ForeignKey(
+        Bulletin, models.CASCADE, related_name="transitions", verbose_name=_("bulletin")
+    )
+    item = models.ForeignKey(
+        Item,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="transitions",
+        verbose_name=_("item"),
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20)
+    comment = models.TextField(_("comment"), blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="transitions",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("transition")
+        verbose_name_plural = _("transitions")
+        indexes = [models.Index(fields=["bulletin", "at"], name="transition_bulletin_at_idx")]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class ItemRevision(models.Model):
+    """The text of an item as it was at one version; restorable by the workflow."""
+
+    item = models.ForeignKey(Item, models.CASCADE, related_name="revisions", verbose_name=_("item"))
+    version = models.PositiveIntegerField(_("version"))
+    body = models.TextField(_("text"))
+    headline = models.CharField(_("headline"), max_length=120, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["item", "version"]
+        verbose_name = _("item revision")
+        verbose_name_plural = _("item revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "version"], name="revision_unique_version")
+        ]
+
+    def __str__(self):
+        return f"#{self.item_id} v{self.version}"
+
+
+class EntityType(models.TextChoices):
+    COMPANY = "company", _("公司")
+    DRUG = "drug", _("药品/产品")
+    PERSON = "person", _("人物")
+    REGULATOR = "regulator", _("监管机构")
+    INSTITUTION = "institution", _("机构")
+    INVESTOR = "investor", _("投资机构")
+    DISEASE = "disease", _("疾病/适应症")
+    DEVICE = "device", _("器械")
+
+
+class Entity(models.Model):
+    type = models.CharField(_("type"), max_length=20, choices=EntityType)
+    name = models.CharField(
+        _("canonical name"), max_length=100, help_text=_("Canonical Chinese name, e.g. 葛兰素史克")
+    )
+    name_en = models.CharField(
+        _("English name"), max_length=150, blank=True, help_text=_("e.g. GSK plc")
+    )
+    slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
+    description = models.TextField(_("description"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="entities/", blank=True)
+    parent = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+        help_text=_("For a subsidiary, e.g. 华润医药投资 → 华润医药."),
+    )
+    ticker = models.CharField(
+        _("stock ticker"), max_length=40, blank=True, help_text=_("e.g. 600276.SH, GSK")
+    )
+    inn = models.CharField(
+        _("INN"), max_length=100, blank=True, help_text=_("For drugs, e.g. upadacitinib")
+    )
+    external_ids = models.JSONField(_("external ids"), default=dict, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        editable=False,
+        verbose_name=_("merged into"),
+        help_text=_("Set when this entity was merged; its slug then redirects to the survivor."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["type", "name"]
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "name"],
+                condition=Q(merged_into__isnull=True),
+                name="entity_unique_live_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=EntityType.values), name="entity_type_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("bulletins:entity_detail", kwargs={"slug": self.slug})
+
+
+class AliasKind(models.TextChoices):
+    CHINESE = "zh", _("中文名")
+    ENGLISH = "en", _("英文名")
+    ABBREVIATION = "abbr", _("缩写")
+    FORMER = "former", _("曾用名")
+    CODE = "code", _("代号")
+
+
+class EntityAlias(models.Model):
+    entity = models.ForeignKey(
+        Entity, models.CASCADE, related_name="aliases", verbose_name=_("entity")
+    )
+    alias = models.CharField(
+        _("alias"), max_length=150, help_text=_("e.g. GSK, 葛兰素史, VG081821")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AliasKind, default=AliasKind.CHINESE)
+
+    class Meta:
+        ordering = ["entity", "alias"]
+        verbose_name = _("alias")
+        verbose_name_plural = _("aliases")
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "alias"], name="alias_unique_per_entity")
+        ]
+        indexes = [models.Index(fields=["alias"], name="alias_alias_idx")]
+
+    def __str__(self):
+        return self.alias
+
+
+class LinkSource(models.TextChoices):
+    LINKER = "linker", _("自动")
+    EDITOR = "editor", _("编辑")
+
+
+class ItemEntity(models.Model):
+    item = models.ForeignKey(
+        Item, models.CASCADE, related_name="entity_links", verbose_name=_("item")
+    )
+    entity = models.ForeignKey(
+        Entity, models.CASCADE, related_name="item_links", verbose_name=_("entity")
+    )
+    role = models.CharField(
+        _("role"), max_length=30, blank=True, help_text=_("e.g. lead_investor, investor, regulator")
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=LinkSource, default=LinkSource.EDITOR
+    )
+    is_confirmed = models.BooleanField(
+        _("confirmed"), default=True, help_text=_("Only confirmed links appear on public pages.")
+    )
+
+    class Meta:
+        verbose_name = _("entity link")
+        verbose_name_plural = _("entity links")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "entity"], name="item_entity_unique")
+        ]
+        indexes = [models.Index(fields=["entity", "item"], name="itementity_entity_item_idx")]
+
+    def __str__(self):
+        return f"{self.item_id} ↔ {self.entity}"
