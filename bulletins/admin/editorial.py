@@ -1,11 +1,10 @@
-from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
+"""Admin for the editorial work: bulletins, items, history. Buttons call bulletins.workflow."""
 
-from .models import (
+from django.contrib import admin
+
+from ..models import (
     Bulletin,
     Correction,
-    Entity,
-    EntityAlias,
     Item,
     ItemEntity,
     ItemRevision,
@@ -13,10 +12,6 @@ from .models import (
     Section,
     Transition,
 )
-
-admin.site.site_header = _("医药健闻 编辑部")
-admin.site.site_title = _("医药健闻")
-admin.site.index_title = _("日报编辑")
 
 
 @admin.register(PublicationSettings)
@@ -65,20 +60,6 @@ class ItemAdmin(admin.ModelAdmin):
     search_fields = ["body", "headline"]
     readonly_fields = ["status", "version", "created_by", "updated_by"]
     inlines = [ItemEntityInline]
-
-
-class EntityAliasInline(admin.TabularInline):
-    model = EntityAlias
-    extra = 1
-
-
-@admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "type", "slug", "parent"]
-    list_filter = ["type"]
-    search_fields = ["name", "name_en", "aliases__alias", "slug"]
-    autocomplete_fields = ["parent"]
-    inlines = [EntityAliasInline]
 
 
 @admin.register(Transition)

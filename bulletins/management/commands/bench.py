@@ -1,0 +1,33 @@
+import importlib
+import pkgutil
+import time
+
+from django.core.management.base import BaseCommand
+
+import bulletins.benchmarks as benchmarks
+
+
+class Command(BaseCommand):
+    help = "Run the benchmarks in bulletins/benchmarks/ and print their figures."
+
+    def add_arguments(self, parser):
+        parser.add_argument("names", nargs="*", help="only these benchmark modules")
+        parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
+
+    def handle(self, *names, quick=False, **options):
+        modules = [m.name for m in pkgutil.iter_modules(benchmarks.__path__)]
+        selected = [m for m in modules if not names or m in names]
+        unknown = set(names) - set(modules)
+        if unknown:
+            self.stderr.write(
+                f"unknown benchmarks: {', '.join(sorted(unknown))}; have: {', '.join(modules)}"
+            )
+            raise SystemExit(2)
+        for name in selected:
+            module = importlib.import_module(f"bulletins.benchmarks.{name}")
+            self.stdout.write(self.style.MIGRATE_HEADING(f"== {name}"))
+            started = time.perf_counter()
+            figures = module.run(out=self.stdout, quick=quick)
+            for key, value in figures.items():
+                self.stdout.write(f"  {key}: {value}")
+            self.stdout.write(f"  ({time.perf_counter() - started:.1f} s)")
