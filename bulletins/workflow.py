@@ -259,8 +259,7 @@ def submit_bulletin(bulletin: Bulletin, *, by, comment: str = "") -> Bulletin:
     live = current.items.exclude(status=ItemStatus.SPIKED)
     if not live.exists():
         raise TransitionNotAllowed(_("这期日报没有任何条目,不能提交审核。"), code="invalid")
-    empty = live.filter(body="").values_list("position", flat=True)
-    if empty:
+    if any(not body.strip() for body in live.values_list("body", flat=True)):
         raise TransitionNotAllowed(_("有条目没有正文,不能提交审核。"), code="invalid")
     now = timezone.now()
     pending = list(
@@ -329,7 +328,8 @@ class CheckReport:
 
 
 def _punctuation_mixed(text: str) -> bool:
-    pairs = [(",", ","), (";", ";"), ("(", "("), (")", ")"), (":", ":")]
+    # Escapes, not literals: editors and tools silently normalise full-width characters.
+    pairs = [(",", "\uff0c"), (";", "\uff1b"), ("(", "\uff08"), (")", "\uff09"), (":", "\uff1a")]
     return any(a in text and b in text for a, b in pairs)
 
 
@@ -769,6 +769,9 @@ def reorder_items(bulletin: Bulletin, *, by, order: list[tuple[int, int]]) -> No
     found = set(current.items.filter(pk__in=ids).values_list("pk", flat=True))
     if found != set(ids) or len(ids) != len(set(ids)):
         raise TransitionNotAllowed(_("排序中的条目与这期日报不符。"), code="invalid")
+    section_ids = {section_id for _item, section_id in order}
+    if Section.objects.filter(pk__in=section_ids).count() != len(section_ids):
+        raise TransitionNotAllowed(_("排序中有不存在的栏目。"), code="invalid")
     current.items.filter(pk__in=ids).update(position=F("position") + 100_000)
     counters: dict[int, int] = {}
     for item_id, section_id in order:
@@ -940,3 +943,68 @@ def revision_diff(old: ItemRevision | Item, new: ItemRevision | Item) -> str:
         if op in ("insert", "replace"):
             out.append(f"<ins>{escape(b[j1:j2])}</ins>")
     return "".join(out)
+
+
+# ----------------------------------------------------------------------------- what may I do?
+
+
+def allowed_bulletin_actions(user, bulletin: Bulletin, *, at=None) -> list[str]:
+    """The bulletin-level transitions this user may attempt now (the admin shows only these).
+
+    The guards in the transitions stay the authority; this only hides buttons that would
+    certainly be refused. ``publish`` is listed even when checks block, so the chief editor
+    sees why.
+    """
+    status = bulletin.status
+    public = bulletin.is_public(at=at)
+    allowed = []
+    if can(user, "submit") and status in (BulletinStatus.DRAFT, BulletinStatus.IN_REVIEW):
+        allowed.append("submit")
+    if status == BulletinStatus.APPROVED:
+        allowed += [a for a in ("publish", "schedule") if can(user, a)]
+    if status == BulletinStatus.SCHEDULED and not public and can(user, "unschedule"):
+        allowed.append("unschedule")
+    if public and can(user, "correct"):
+        allowed.append("correct")
+    if status in PUBLIC_BULLETIN_STATUSES and can(user, "retract"):
+        allowed.append("retract")
+    return allowed
+
+
+def allowed_item_actions(user, item: Item) -> list[str]:
+    """The item-level transitions this user may make now, four eyes included."""
+    if item.bulletin.status in LOCKED_BULLETIN_STATUSES:
+        return []
+    allowed = []
+    if can(user, "submit") and item.status in (ItemStatus.DRAFT, ItemStatus.CHANGES_REQUESTED):
+        allowed.append("submit")
+    if can_decide(user, item):
+        allowed += ["approve", "request_changes"]
+    if can(user, "spike") and item.status != ItemStatus.SPIKED:
+        allowed.append("spike")
+    return allowed
+
+
+def decidable_items(user):
+    """The review queue: submitted items of unpublished issues this user may decide, oldest first.
+
+    "Oldest" is the moment the item was last submitted (its latest ``submit`` or ``edit``
+    transition), so an item sent back and resubmitted queues again at the end.
+    """
+    from django.db.models import OuterRef, Q, Subquery
+
+    if not can(user, "approve"):
+        return Item.objects.none()
+    submitted_at = (
+        Transition.objects.filter(item=OuterRef("pk"), to_status=ItemStatus.SUBMITTED)
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
+    return (
+        Item.objects.filter(status=ItemStatus.SUBMITTED)
+        .exclude(bulletin__status__in=LOCKED_BULLETIN_STATUSES)
+        .exclude(Q(created_by=user) | Q(updated_by=user))
+        .select_related("bulletin", "section", "created_by", "updated_by")
+        .annotate(submitted_at=Subquery(submitted_at))
+        .order_by("submitted_at", "pk")
+    )
