@@ -1,6 +1,13 @@
-from django.urls import path, register_converter
+"""URLs of the public site. Every view answers under a strict Content-Security-Policy: the
+public pages carry no script and load nothing from another origin (they must work on a closed
+network); the admin and the API docs keep the project-wide policy."""
 
-from . import views
+from django.contrib.sitemaps import views as sitemap_views
+from django.urls import path, register_converter
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+
+from . import feeds, sitemaps, views
 
 
 class FourDigitYear:
@@ -26,15 +33,52 @@ class TwoDigit:
 register_converter(FourDigitYear, "yyyy")
 register_converter(TwoDigit, "mm")
 
+PUBLIC_CSP = {
+    "default-src": [CSP.NONE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+public = csp_override(PUBLIC_CSP)
+
 app_name = "bulletins"
 urlpatterns = [
-    path("", views.LatestBulletinView.as_view(), name="home"),
+    path("", public(views.LatestBulletinView.as_view()), name="home"),
     path(
         "<yyyy:year>/<mm:month>/<mm:day>/",
-        views.BulletinDetailView.as_view(),
+        public(views.BulletinDetailView.as_view()),
         name="bulletin_detail",
     ),
-    path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item_detail"),
-    path("sections/<slug:slug>/", views.SectionDetailView.as_view(), name="section_detail"),
-    path("entities/<str:slug>/", views.EntityDetailView.as_view(), name="entity_detail"),
+    path("<yyyy:year>/<mm:month>/<mm:day>.txt", views.bulletin_text, name="bulletin_text"),
+    path("<yyyy:year>/<mm:month>/", public(views.ArchiveMonthView.as_view()), name="archive_month"),
+    path("<yyyy:year>/", public(views.ArchiveYearView.as_view()), name="archive_year"),
+    path("archive/", public(views.ArchiveIndexView.as_view()), name="archive"),
+    path("items/<int:pk>/", public(views.ItemDetailView.as_view()), name="item_detail"),
+    path("sections/<slug:slug>/", public(views.SectionDetailView.as_view()), name="section_detail"),
+    path("sections/<slug:slug>/rss/", feeds.SectionFeed(), name="section_rss"),
+    path("sections/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
+    path("entities/", public(views.EntityIndexView.as_view()), name="entity_index"),
+    path("entities/<str:slug>/", public(views.EntityDetailView.as_view()), name="entity_detail"),
+    path("entities/<str:slug>/rss/", feeds.EntityFeed(), name="entity_rss"),
+    path("entities/<str:slug>/atom/", feeds.EntityAtomFeed(), name="entity_atom"),
+    path("search/", public(views.SearchView.as_view()), name="search"),
+    path("feeds/rss/", feeds.LatestItemsFeed(), name="rss"),
+    path("feeds/atom/", feeds.LatestItemsAtomFeed(), name="atom"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "bulletins:sitemap_section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": sitemaps.SITEMAPS},
+        name="sitemap_section",
+    ),
+    path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),
 ]

@@ -1,50 +1,146 @@
-"""The public site. Every view starts from ``published()``: nothing unpublished is reachable."""
+"""The public site. Every view starts from ``published()``: nothing unpublished is reachable.
 
-from django.db.models import Prefetch
-from django.http import Http404
+Each page costs a fixed number of SQL queries whatever the number of items on it: querysets
+are shaped here (``select_related``/``Prefetch``) and templates never reach back to the DB.
+Only confirmed entity links (``ItemEntity.is_confirmed``) are shown; an entity is public once
+one of its confirmed links is on a published item, so a name that so far appears only in a
+draft never leaks through the entity index, its page, its feed or the sitemap.
+"""
+
+import calendar
+import datetime as dt
+from functools import lru_cache
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models.functions import TruncMonth
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .exporters.text import title_headlines
-from .models import Bulletin, Entity, Item, Section
+from .exporters.text import export_text, title_headlines
+from .models import (
+    Bulletin,
+    BulletinStatus,
+    Entity,
+    EntityType,
+    Item,
+    ItemEntity,
+    ItemStatus,
+    Section,
+)
+
+ISSUE_NAV_SIZE = 7
+PAGE_SIZE = 30
+CO_MENTIONS = 10
+
+# ----------------------------------------------------------------------------- selectors
 
 
-def public_items():
-    return Item.objects.published().select_related("section", "bulletin")
+def confirmed_links():
+    """Confirmed entity links with their entity and its aliases (for mention linking)."""
+    return (
+        ItemEntity.objects.filter(is_confirmed=True)
+        .select_related("entity")
+        .prefetch_related("entity__aliases")
+        .order_by("entity__name")
+    )
 
 
-def issue_context(bulletin: Bulletin) -> dict:
+def public_items(*, with_links: bool = False):
+    items = Item.objects.published().select_related("section", "bulletin")
+    if with_links:
+        items = items.prefetch_related(
+            Prefetch("entity_links", queryset=confirmed_links(), to_attr="public_links")
+        )
+    return items
+
+
+def public_entities():
+    """Entities with at least one confirmed link on a published item, not merged away."""
+    mentioned = ItemEntity.objects.filter(
+        entity=OuterRef("pk"),
+        is_confirmed=True,
+        item__in=Item.objects.published().values("pk"),
+    )
+    return Entity.objects.filter(Exists(mentioned), merged_into__isnull=True)
+
+
+def entity_items(entity: Entity):
+    return public_items(with_links=True).filter(
+        entity_links__entity=entity, entity_links__is_confirmed=True
+    )
+
+
+def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
+    """Everything ``bulletins/bulletin_detail.html`` needs for one issue.
+
+    Public pages pass a published bulletin and get its approved items; the staff preview
+    passes ``preview=True`` to see every item that is not spiked, laid out as readers will.
+    """
+    items = bulletin.items.exclude(status=ItemStatus.SPIKED)
+    if not preview:
+        items = items.filter(status=ItemStatus.APPROVED)
     items = list(
-        bulletin.items.filter(status="approved")
-        .select_related("section")
-        .prefetch_related(Prefetch("entities", queryset=Entity.objects.order_by("name")))
+        items.select_related("section")
+        .prefetch_related(
+            Prefetch("entity_links", queryset=confirmed_links(), to_attr="public_links")
+        )
         .in_issue_order()
     )
     sections = []
     for item in items:
+        item.bulletin = bulletin  # spares a query per item in get_absolute_url-style lookups
         if not sections or sections[-1][0].pk != item.section_id:
             sections.append((item.section, []))
         sections[-1][1].append(item)
     ranked = sorted(
         (i for i in items if i.headline and i.headline_rank), key=lambda i: i.headline_rank
     )
+    entities = {}
+    for item in items:
+        for link in item.public_links:
+            entities.setdefault(link.entity.pk, link.entity)
+    published = Bulletin.objects.published().only("issued_on")
     return {
         "bulletin": bulletin,
         "sections": sections,
+        "items": items,
         "headline_items": ranked,
         "headlines": title_headlines(items),
-        "corrections": list(bulletin.corrections.all()),
+        "corrections": list(bulletin.corrections.select_related("item")),
+        "entities": sorted(entities.values(), key=lambda e: e.name),
+        "previous_issue": published.filter(issued_on__lt=bulletin.issued_on)
+        .order_by("-issued_on")
+        .first(),
+        "next_issue": published.filter(issued_on__gt=bulletin.issued_on)
+        .order_by("issued_on")
+        .first(),
+        "is_preview": preview,
     }
 
 
+def issue_day(kwargs) -> dt.date:
+    try:
+        return dt.date(kwargs["year"], kwargs["month"], kwargs["day"])
+    except ValueError as exc:
+        raise Http404(_("没有这一天。")) from exc
+
+
+# ----------------------------------------------------------------------------- issues
+
+
 class LatestBulletinView(TemplateView):
-    template_name = "bulletins/bulletin_detail.html"
+    template_name = "bulletins/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        bulletin = Bulletin.objects.published().order_by("-issued_on").first()
-        if bulletin is not None:
-            context.update(issue_context(bulletin))
+        recent = list(Bulletin.objects.published().order_by("-issued_on")[: ISSUE_NAV_SIZE + 1])
+        if recent:
+            context.update(issue_context(recent[0]))
+        context["recent_issues"] = recent[1:]
         return context
 
 
@@ -52,21 +148,34 @@ class BulletinDetailView(TemplateView):
     template_name = "bulletins/bulletin_detail.html"
 
     def get_context_data(self, **kwargs):
-        import datetime as dt
-
         context = super().get_context_data(**kwargs)
-        try:
-            day = dt.date(kwargs["year"], kwargs["month"], kwargs["day"])
-        except ValueError as exc:
-            raise Http404("no such date") from exc
-        retracted = Bulletin.objects.retracted().filter(issued_on=day).first()
-        if retracted is not None:
-            context["bulletin"] = retracted
-            context["is_retracted"] = True
+        day = issue_day(kwargs)
+        bulletin = (
+            Bulletin.objects.filter(
+                Q(pk__in=Bulletin.objects.published().values("pk"))
+                | Q(pk__in=Bulletin.objects.retracted().values("pk"))
+            )
+            .filter(issued_on=day)
+            .first()
+        )
+        if bulletin is None:
+            raise Http404(_("这一天没有已发布的日报。"))
+        if bulletin.status == BulletinStatus.RETRACTED:
+            context.update(bulletin=bulletin, is_retracted=True)
             return context
-        bulletin = get_object_or_404(Bulletin.objects.published(), issued_on=day)
         context.update(issue_context(bulletin))
         return context
+
+
+def bulletin_text(request, **kwargs):
+    """The issue in the canonical 日报 text format, as it is sent out."""
+    bulletin = get_object_or_404(Bulletin.objects.published(), issued_on=issue_day(kwargs))
+    items = list(
+        bulletin.items.filter(status=ItemStatus.APPROVED).select_related("section").in_issue_order()
+    )
+    return HttpResponse(
+        export_text(bulletin, items=items), content_type="text/plain; charset=utf-8"
+    )
 
 
 class ItemDetailView(DetailView):
@@ -74,41 +183,376 @@ class ItemDetailView(DetailView):
     context_object_name = "item"
 
     def get_queryset(self):
-        return public_items().prefetch_related("entities")
+        return public_items(with_links=True).prefetch_related(
+            Prefetch("corrections", to_attr="public_corrections")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        item = self.object
+        context["entities"] = [link.entity for link in item.public_links]
+        context["item_list"] = [item]
+        context["sources"] = [
+            url
+            for url in item.sources
+            if isinstance(url, str) and url.startswith(("http://", "https://"))
+        ]
+        context["facts"] = sorted(item.facts.items()) if isinstance(item.facts, dict) else []
+        return context
 
 
-class SectionDetailView(ListView):
-    template_name = "bulletins/section_detail.html"
+# ----------------------------------------------------------------------------- archive
+
+
+class ArchiveIndexView(TemplateView):
+    """Every year and month with an issue, newest first, with the number of issues."""
+
+    template_name = "bulletins/archive_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = (
+            Bulletin.objects.published()
+            .annotate(month=TruncMonth("issued_on"))
+            .values("month")
+            .annotate(n=Count("pk"))
+            .order_by("-month")
+        )
+        years: dict[int, list] = {}
+        for row in rows:
+            years.setdefault(row["month"].year, []).append(row)
+        context["years"] = sorted(years.items(), reverse=True)
+        return context
+
+
+class ArchiveYearView(TemplateView):
+    template_name = "bulletins/archive_year.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        year = kwargs["year"]
+        if not 1 <= year <= 9999:
+            raise Http404
+        counts = dict(
+            Bulletin.objects.published()
+            .filter(issued_on__year=year)
+            .annotate(month=TruncMonth("issued_on"))
+            .values_list("month")
+            .annotate(n=Count("pk"))
+            .values_list("month", "n")
+        )
+        if not counts:
+            raise Http404(_("这一年没有已发布的日报。"))
+        context["year"] = year
+        context["months"] = [
+            (dt.date(year, m, 1), counts.get(dt.date(year, m, 1), 0)) for m in range(1, 13)
+        ]
+        return context
+
+
+class ArchiveMonthView(TemplateView):
+    """A month calendar: days with an issue link to it."""
+
+    template_name = "bulletins/archive_month.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            first = dt.date(kwargs["year"], kwargs["month"], 1)
+        except ValueError as exc:
+            raise Http404 from exc
+        published = Bulletin.objects.published()
+        days = set(
+            published.filter(issued_on__year=first.year, issued_on__month=first.month).values_list(
+                "issued_on", flat=True
+            )
+        )
+        if not days:
+            raise Http404(_("这个月没有已发布的日报。"))
+        weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+        context.update(
+            month=first,
+            weeks=[
+                [(day, day.month == first.month, day in days) for day in week] for week in weeks
+            ],
+            weekdays=[_("一"), _("二"), _("三"), _("四"), _("五"), _("六"), _("日")],
+            previous_month=published.filter(issued_on__lt=first)
+            .order_by("-issued_on")
+            .values_list("issued_on", flat=True)
+            .first(),
+            next_month=published.filter(
+                issued_on__gte=(first + dt.timedelta(days=32)).replace(day=1)
+            )
+            .order_by("issued_on")
+            .values_list("issued_on", flat=True)
+            .first(),
+        )
+        return context
+
+
+# ----------------------------------------------------------------------------- lists
+
+
+class PaginatedItemsMixin:
+    paginate_by = PAGE_SIZE
     context_object_name = "items"
-    paginate_by = 30
+
+
+class SectionDetailView(PaginatedItemsMixin, ListView):
+    template_name = "bulletins/section_detail.html"
 
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         return (
-            public_items().filter(section=self.section).order_by("-bulletin__issued_on", "position")
+            public_items(with_links=True)
+            .filter(section=self.section)
+            .order_by("-bulletin__issued_on", "position", "pk")
         )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
 
 
-class EntityDetailView(ListView):
+class EntityDetailView(PaginatedItemsMixin, ListView):
     template_name = "bulletins/entity_detail.html"
-    context_object_name = "items"
-    paginate_by = 30
 
     def get(self, request, *args, **kwargs):
-        self.entity = get_object_or_404(Entity, slug=kwargs["slug"])
-        if self.entity.merged_into_id:
-            return redirect(self.entity.merged_into, permanent=True)
+        entity = get_object_or_404(Entity, slug=kwargs["slug"])
+        if entity.merged_into_id:
+            return redirect(entity.merged_into, permanent=True)
+        self.entity = get_object_or_404(
+            public_entities().select_related("parent").prefetch_related("aliases"),
+            pk=entity.pk,
+        )
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return (
-            public_items()
-            .filter(entity_links__entity=self.entity, entity_links__is_confirmed=True)
-            .order_by("-bulletin__issued_on", "section__position", "position")
+        return entity_items(self.entity).order_by(
+            "-bulletin__issued_on", "section__position", "position", "pk"
         )
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(entity=self.entity, **kwargs)
+        context = super().get_context_data(entity=self.entity, **kwargs)
+        context["chart"] = mention_chart(self.entity)
+        context["co_mentioned"] = co_mentioned(self.entity)
+        return context
+
+
+def mention_chart(entity: Entity) -> dict | None:
+    """Mentions per month, from the first month mentioned to the last, as SVG bar geometry."""
+    rows = (
+        ItemEntity.objects.filter(
+            entity=entity, is_confirmed=True, item__in=Item.objects.published().values("pk")
+        )
+        .annotate(month=TruncMonth("item__bulletin__issued_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    counts = {row["month"]: row["n"] for row in rows}
+    if not counts:
+        return None
+    months = []
+    month, last = min(counts), max(counts)
+    while month <= last:
+        months.append(month)
+        month = (month + dt.timedelta(days=32)).replace(day=1)
+    height, bar, gap, top = 100, max(4, min(24, 600 // len(months))), 2, max(counts.values())
+    bars = []
+    for index, month in enumerate(months):
+        n = counts.get(month, 0)
+        h = round(n * height / top, 1)
+        bars.append(
+            {
+                "x": index * (bar + gap),
+                "y": height - h,
+                "height": h,
+                "width": bar,
+                "n": n,
+                "month": month,
+            }
+        )
+    return {
+        "bars": bars,
+        "width": len(months) * (bar + gap),
+        "height": height,
+        "max": top,
+        "first": months[0],
+        "last": months[-1],
+    }
+
+
+def co_mentioned(entity: Entity):
+    """The entities most often confirmed on the same published items as ``entity``."""
+    shared = ItemEntity.objects.filter(
+        entity=entity, is_confirmed=True, item__in=Item.objects.published().values("pk")
+    ).values("item_id")
+    return list(
+        Entity.objects.filter(
+            item_links__is_confirmed=True,
+            item_links__item_id__in=shared,
+            merged_into__isnull=True,
+        )
+        .exclude(pk=entity.pk)
+        .annotate(n=Count("item_links"))
+        .order_by("-n", "name")[:CO_MENTIONS]
+    )
+
+
+@lru_cache(maxsize=8192)
+def index_letter(name: str) -> str:
+    """A–Z group of a name: Latin initial, or the pinyin initial of a Chinese first character."""
+    from pypinyin import Style, lazy_pinyin
+
+    first = (name.strip() or "#")[0]
+    if first.isascii():
+        return first.upper() if first.isalpha() else "#"
+    letters = lazy_pinyin(first, style=Style.FIRST_LETTER, errors="ignore")
+    letter = letters[0][:1].upper() if letters and letters[0] else ""
+    return letter if "A" <= letter <= "Z" else "#"
+
+
+class EntityIndexView(TemplateView):
+    """Entities of one type (``?type=``), grouped A–Z by pinyin initial."""
+
+    template_name = "bulletins/entity_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = dict(
+            public_entities().values_list("type").annotate(n=Count("pk")).values_list("type", "n")
+        )
+        types = [(value, label, counts.get(value, 0)) for value, label in EntityType.choices]
+        requested = self.request.GET.get("type")
+        if requested and requested not in EntityType.values:
+            raise Http404
+        current = requested or next((v for v, _label, n in types if n), EntityType.COMPANY)
+        groups: dict[str, list] = {}
+        entities = public_entities().filter(type=current).only("name", "name_en", "slug", "type")
+        for entity in entities:
+            groups.setdefault(index_letter(entity.name), []).append(entity)
+        for members in groups.values():
+            members.sort(key=lambda e: (index_letter_key(e.name), e.name))
+        context.update(
+            types=types,
+            current_type=current,
+            current_label=EntityType(current).label,
+            groups=sorted(groups.items(), key=lambda g: (g[0] == "#", g[0])),
+        )
+        return context
+
+
+@lru_cache(maxsize=8192)
+def index_letter_key(name: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(name[:6])).lower()
+
+
+# ----------------------------------------------------------------------------- search
+
+
+class SearchView(TemplateView):
+    """Ranked ids from ``bulletins.search``; one page of items fetched in one query."""
+
+    template_name = "bulletins/search.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        params = self.request.GET
+        q = params.get("q", "").strip()[:200]
+        section = params.get("section", "")
+        entity_type = params.get("type", "")
+        date_from = parse_date(params.get("from", ""))
+        date_to = parse_date(params.get("to", ""))
+        context.update(
+            q=q,
+            sections=list(Section.objects.all()),
+            entity_types=EntityType.choices,
+            current_section=section,
+            current_type=entity_type,
+            date_from=date_from,
+            date_to=date_to,
+        )
+        if not q:
+            return context
+        scope = Item.objects.published()
+        if section:
+            scope = scope.filter(section__slug=section)
+        if entity_type in EntityType.values:
+            scope = scope.filter(
+                Exists(
+                    ItemEntity.objects.filter(
+                        item=OuterRef("pk"), is_confirmed=True, entity__type=entity_type
+                    )
+                )
+            )
+        if date_from:
+            scope = scope.filter(bulletin__issued_on__gte=date_from)
+        if date_to:
+            scope = scope.filter(bulletin__issued_on__lte=date_to)
+        ids = search_ids(q, items=scope)
+        paginator = Paginator(ids, PAGE_SIZE)
+        try:
+            page = paginator.page(params.get("page", 1))
+        except (PageNotAnInteger, EmptyPage):
+            raise Http404(_("没有这一页。")) from None
+        by_pk = public_items(with_links=True).in_bulk(list(page.object_list))
+        results = [by_pk[pk] for pk in page.object_list if pk in by_pk]
+        for item in results:
+            item.snippet = highlight(item.body, q)
+        query = params.copy()
+        query.pop("page", None)
+        context.update(
+            results=results,
+            page_obj=page,
+            paginator=paginator,
+            is_paginated=paginator.num_pages > 1,
+            total=paginator.count,
+            querystring=query.urlencode(),
+        )
+        return context
+
+
+def parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def search_ids(q, *, items=None, limit=None):
+    try:
+        from .search import search_ids as engine
+    except ImportError:  # the search service has not landed: plain substring match
+        items = Item.objects.published() if items is None else items
+        ids = items.filter(body__icontains=q).order_by("-bulletin__issued_on", "pk")
+        return list(ids.values_list("pk", flat=True)[:limit])
+    return engine(q, items=items, limit=limit)
+
+
+def highlight(text, q, width=80):
+    try:
+        from .search import highlight as engine
+    except ImportError:
+        from django.utils.html import escape
+
+        return escape(text[: width * 2])
+    return engine(text, q, width=width)
+
+
+# ----------------------------------------------------------------------------- robots
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        f"Disallow: {reverse('bulletins:search')}",
+        "",
+        f"Sitemap: {request.build_absolute_uri(reverse('bulletins:sitemap'))}",
+        f"Sitemap: {request.build_absolute_uri(reverse('bulletins:news_sitemap'))}",
+        "",
+    ]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

@@ -1,0 +1,139 @@
+"""RSS 2.0 and Atom feeds of published items: all, per section, per entity."""
+
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from .models import Entity, PublicationSettings, Section
+from .views import entity_items, public_entities, public_items
+
+FEED_SIZE = 50
+
+
+class ItemFeed(Feed):
+    feed_type = Rss201rev2Feed
+    language = "zh-CN"
+    kind = "rss"
+
+    def __call__(self, request, *args, **kwargs):
+        self.request = request
+        return super().__call__(request, *args, **kwargs)
+
+    def publication(self):
+        return PublicationSettings.load()
+
+    def title(self, obj=None):
+        return self.publication().name
+
+    def description(self, obj=None):
+        return _("%(name)s每日医药产业要闻") % {"name": self.publication().name}
+
+    def link(self, obj=None):
+        return reverse("bulletins:home")
+
+    def feed_url(self, obj=None):
+        return self.request.path
+
+    def queryset(self, obj):
+        return public_items(with_links=True)
+
+    def items(self, obj=None):
+        return self.queryset(obj).order_by(
+            "-bulletin__publish_at", "-bulletin__issued_on", "section__position", "position", "pk"
+        )[:FEED_SIZE]
+
+    def item_title(self, item):
+        return item.headline or Truncator(item.body).chars(40)
+
+    def item_description(self, item):
+        return item.body
+
+    def item_link(self, item):
+        return item.get_absolute_url()
+
+    def item_guid(self, item):
+        return self.request.build_absolute_uri(item.get_absolute_url())
+
+    item_guid_is_permalink = True
+
+    def item_pubdate(self, item):
+        return item.bulletin.publish_at
+
+    def item_updateddate(self, item):
+        return max(item.bulletin.publish_at, item.updated_at)
+
+    def item_categories(self, item):
+        return [item.section.name, *(link.entity.name for link in item.public_links)]
+
+    def item_author_name(self, item):
+        return self.publication().name
+
+
+class AtomMixin:
+    feed_type = Atom1Feed
+    kind = "atom"
+
+    def subtitle(self, obj=None):
+        return self.description(obj)
+
+
+class LatestItemsFeed(ItemFeed):
+    pass
+
+
+class LatestItemsAtomFeed(AtomMixin, LatestItemsFeed):
+    pass
+
+
+class SectionFeed(ItemFeed):
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} | {self.publication().name}"
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def queryset(self, obj):
+        return super().queryset(obj).filter(section=obj)
+
+
+class SectionAtomFeed(AtomMixin, SectionFeed):
+    pass
+
+
+class EntityFeed(ItemFeed):
+    """Items about one entity; a merged entity's feed redirects to the survivor's."""
+
+    def __call__(self, request, *args, **kwargs):
+        entity = get_object_or_404(Entity, slug=kwargs["slug"])
+        if entity.merged_into_id:
+            name = "bulletins:entity_atom" if self.kind == "atom" else "bulletins:entity_rss"
+            return redirect(reverse(name, kwargs={"slug": entity.merged_into.slug}), permanent=True)
+        return super().__call__(request, *args, **kwargs)
+
+    def get_object(self, request, slug):
+        return get_object_or_404(public_entities(), slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} | {self.publication().name}"
+
+    def description(self, obj=None):
+        return _("%(publication)s关于%(entity)s的报道") % {
+            "publication": self.publication().name,
+            "entity": obj.name,
+        }
+
+    def link(self, obj=None):
+        return obj.get_absolute_url()
+
+    def queryset(self, obj):
+        return entity_items(obj)
+
+
+class EntityAtomFeed(AtomMixin, EntityFeed):
+    pass

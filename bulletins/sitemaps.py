@@ -1,0 +1,97 @@
+"""sitemap.xml (issues, items, entities, sections) and a Google News sitemap of the last two days."""
+
+import datetime as dt
+
+from django.contrib.sitemaps import Sitemap
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Bulletin, Section
+from .views import public_entities, public_items
+
+NEWS_WINDOW = dt.timedelta(days=2)
+NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs per sitemap
+
+
+class StaticSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.8
+
+    def items(self):
+        return ["bulletins:home", "bulletins:archive", "bulletins:entity_index"]
+
+    def location(self, name):
+        return reverse(name)
+
+
+class BulletinSitemap(Sitemap):
+    changefreq = "never"
+    priority = 0.7
+
+    def items(self):
+        return Bulletin.objects.published().only("issued_on", "updated_at").order_by("-issued_on")
+
+    def lastmod(self, bulletin):
+        return bulletin.updated_at
+
+
+class ItemSitemap(Sitemap):
+    changefreq = "never"
+    priority = 0.5
+    limit = 10000
+
+    def items(self):
+        return (
+            public_items()
+            .only("pk", "updated_at", "bulletin__publish_at", "section__slug")
+            .order_by("-bulletin__issued_on", "pk")
+        )
+
+    def lastmod(self, item):
+        return max(item.updated_at, item.bulletin.publish_at)
+
+
+class SectionSitemap(Sitemap):
+    changefreq = "daily"
+    priority = 0.4
+
+    def items(self):
+        return Section.objects.all()
+
+
+class EntitySitemap(Sitemap):
+    changefreq = "weekly"
+    priority = 0.4
+    limit = 10000
+
+    def items(self):
+        return public_entities().only("slug", "updated_at").order_by("pk")
+
+    def lastmod(self, entity):
+        return entity.updated_at
+
+
+SITEMAPS = {
+    "pages": StaticSitemap,
+    "issues": BulletinSitemap,
+    "sections": SectionSitemap,
+    "items": ItemSitemap,
+    "entities": EntitySitemap,
+}
+
+
+def news_sitemap(request):
+    """Items of issues published in the last two days, in the Google News sitemap format."""
+    since = timezone.now() - NEWS_WINDOW
+    items = (
+        public_items()
+        .filter(bulletin__publish_at__gte=since)
+        .order_by("-bulletin__publish_at", "section__position", "position")[:NEWS_LIMIT]
+    )
+    return render(
+        request,
+        "bulletins/news_sitemap.xml",
+        {"items": items, "base": request.build_absolute_uri("/")[:-1]},
+        content_type="application/xml; charset=utf-8",
+    )
