@@ -1,0 +1,335 @@
+"""Turn the pasted text of a whole 日报 into a draft bulletin — through ``bulletins.workflow``.
+
+Two steps, used alike by the admin page and the ``import_bulletin`` command:
+
+- ``plan_import(text)`` parses, matches the title's headlines to items and collects every
+  warning, without writing anything (the admin shows it as the preview);
+- ``import_issue(text, by=user)`` saves the plan in one transaction: the bulletin and its
+  items as drafts (``workflow.create_bulletin`` / ``workflow.add_item``), sections it did not
+  know, and the linker's entity suggestions. Anything refused leaves the database unchanged.
+
+Errors: ``ParseError`` (the text, with its line) and ``workflow.TransitionNotAllowed``
+(permission, or the date already has an issue that may not be replaced).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .. import linking, workflow
+from ..models import (
+    Bulletin,
+    BulletinStatus,
+    Entity,
+    EntityAlias,
+    ItemEntity,
+    LinkSource,
+    PublicationSettings,
+    Section,
+)
+from .dateline import normalize_dateline
+from .headlines import HeadlineMatch, match_headlines
+from .parser import ParsedIssue, ParseError, ParseWarning, parse_issue
+
+
+@dataclass
+class PlannedItem:
+    index: int  # place in the whole issue, from 0
+    section: str
+    position: int  # place in its section, from 1
+    body: str
+    line: int
+    headline: str = ""
+    headline_rank: int | None = None
+    suggestions: list = field(default_factory=list)  # linking.Suggestion
+
+    @property
+    def label(self) -> str:
+        return f"{self.section} #{self.position}"
+
+
+@dataclass
+class PlannedSection:
+    name: str
+    is_new: bool
+    items: list[PlannedItem]
+
+
+@dataclass
+class ImportPlan:
+    parsed: ParsedIssue
+    sections: list[PlannedSection]
+    matches: list[HeadlineMatch]
+    warnings: list[ParseWarning]
+    dateline: str  # what Bulletin.dateline gets: '' when it is the canonical one
+    existing: Bulletin | None
+
+    @property
+    def items(self) -> list[PlannedItem]:
+        return [item for section in self.sections for item in section.items]
+
+    @property
+    def issued_on(self) -> dt.date:
+        return self.parsed.issued_on
+
+    @property
+    def new_sections(self) -> list[str]:
+        return [section.name for section in self.sections if section.is_new]
+
+
+@dataclass
+class ImportResult:
+    bulletin: Bulletin
+    plan: ImportPlan
+    replaced: bool
+
+
+def plan_import(
+    text: str, *, headline_choices: dict[int, int | None] | None = None, link: bool = True
+) -> ImportPlan:
+    """Parse and match without saving. ``headline_choices`` maps a headline's rank to the
+    index of the item it belongs to (or None to leave it out), overriding the automatic match.
+    """
+    settings = PublicationSettings.load()
+    known = dict(Section.objects.values_list("name", "position"))
+    parsed = parse_issue(text, known_sections=known)
+    warnings = list(parsed.warnings)
+
+    sections: list[PlannedSection] = []
+    index = 0
+    for parsed_section in parsed.sections:
+        planned = []
+        for position, parsed_item in enumerate(parsed_section.items, 1):
+            planned.append(
+                PlannedItem(
+                    index=index,
+                    section=parsed_section.name,
+                    position=position,
+                    body=parsed_item.body,
+                    line=parsed_item.line,
+                )
+            )
+            index += 1
+        sections.append(
+            PlannedSection(parsed_section.name, parsed_section.name not in known, planned)
+        )
+    items = [item for section in sections for item in section.items]
+
+    if link:
+        for item in items:
+            item.suggestions = linking.suggest(item.body)
+        headline_entities = [
+            {s.entity.pk for s in linking.suggest(headline)} for headline in parsed.headlines
+        ]
+        item_entities = [{s.entity.pk for s in item.suggestions} for item in items]
+    else:
+        headline_entities = item_entities = None
+    matches = match_headlines(
+        parsed.headlines,
+        [item.body for item in items],
+        headline_entities=headline_entities,
+        item_entities=item_entities,
+    )
+    if headline_choices:
+        matches = _apply_choices(matches, headline_choices, len(items), parsed.title_line)
+    for match in matches:
+        if match.index is None:
+            warnings.append(
+                ParseWarning(
+                    parsed.title_line,
+                    "unmatched_headline",
+                    f"标题“{match.headline}”没有找到对应的条目,请为它选择一条;否则保存时不会保留它。",
+                    f"headline {match.headline!r} matches no item; choose one, "
+                    "or it is left out on save",
+                )
+            )
+    rank = 0
+    for match in matches:  # ranks stay contiguous when a headline is left out
+        if match.index is not None:
+            rank += 1
+            items[match.index].headline = match.headline
+            items[match.index].headline_rank = rank
+
+    if parsed.publication != settings.name:
+        warnings.append(
+            ParseWarning(
+                parsed.dateline_line,
+                "other_publication",
+                f"电头中的刊物名“{parsed.publication}”与设置中的“{settings.name}”不同。",
+                f"the dateline names {parsed.publication!r}, not {settings.name!r}",
+            )
+        )
+    if parsed.kind and parsed.kind != settings.kind:
+        warnings.append(
+            ParseWarning(
+                parsed.title_line,
+                "other_kind",
+                f"标题中的刊物类型“{parsed.kind}”与设置中的“{settings.kind}”不同;导出时使用“{settings.kind}”。",
+                f"the title says {parsed.kind!r}; export uses {settings.kind!r}",
+            )
+        )
+    top = max(known.values(), default=0)
+    order = [known.get(section.name, top + 1 + n) for n, section in enumerate(sections)]
+    if order != sorted(order):
+        warnings.append(
+            ParseWarning(
+                0,
+                "section_order",
+                "栏目顺序与栏目设置不同;保存和导出时按栏目设置的顺序排列。",
+                "the sections are in another order than their settings; "
+                "the saved issue follows the settings",
+            )
+        )
+    canonical = settings.dateline_for(parsed.issued_on)
+    dateline = (
+        ""
+        if normalize_dateline(parsed.dateline) == normalize_dateline(canonical)
+        else parsed.dateline
+    )
+    return ImportPlan(
+        parsed=parsed,
+        sections=sections,
+        matches=matches,
+        warnings=warnings,
+        dateline=dateline,
+        existing=Bulletin.objects.filter(issued_on=parsed.issued_on).first(),
+    )
+
+
+def _apply_choices(matches, choices, count, title_line) -> list[HeadlineMatch]:
+    result = []
+    for match in matches:
+        index = choices.get(match.rank, match.index)
+        if index is not None and not 0 <= index < count:
+            raise ParseError(
+                line=title_line,
+                code="headline_choice",
+                message=f"为标题“{match.headline}”选择的条目不存在。",
+                message_en=f"the item chosen for headline {match.headline!r} does not exist",
+            )
+        result.append(HeadlineMatch(match.headline, match.rank, index, match.score))
+    chosen = [match.index for match in result if match.index is not None]
+    if len(chosen) != len(set(chosen)):
+        raise ParseError(
+            line=title_line,
+            code="headline_choice",
+            message="两个标题被分配给了同一条条目。",
+            message_en="two headlines were given the same item",
+        )
+    return result
+
+
+def import_issue(
+    text: str,
+    *,
+    by,
+    replace: bool = False,
+    headline_choices: dict[int, int | None] | None = None,
+) -> ImportResult:
+    """Save the issue as a draft bulletin of ``by``; one transaction, all or nothing.
+
+    A date that already has an issue is refused, unless ``replace`` is true and that issue is
+    still a draft.
+    """
+    if not workflow.can(by, "edit"):
+        raise workflow.TransitionNotAllowed(_("您没有权限导入日报。"), code="forbidden")
+    with transaction.atomic():
+        plan = plan_import(text, headline_choices=headline_choices)
+        existing = Bulletin.objects.select_for_update().filter(issued_on=plan.issued_on).first()
+        if existing is not None:
+            if not replace:
+                raise workflow.TransitionNotAllowed(
+                    _("%(date)s 已经有一期日报(%(status)s);如要替换仍为草稿的日报,请选择“替换”。")
+                    % {"date": plan.issued_on, "status": existing.get_status_display()},
+                    code="conflict",
+                )
+            if existing.status != BulletinStatus.DRAFT:
+                raise workflow.TransitionNotAllowed(
+                    _("%(date)s 的日报状态为“%(status)s”,只有草稿可以被导入替换。")
+                    % {"date": plan.issued_on, "status": existing.get_status_display()},
+                    code="invalid_state",
+                )
+            workflow.delete_draft_bulletin(existing, by=by)
+        sections = _sections_for(plan)
+        bulletin = workflow.create_bulletin(issued_on=plan.issued_on, by=by, dateline=plan.dateline)
+        confirmed = _unambiguous_names(plan)
+        links = []
+        for planned in plan.items:
+            item = workflow.add_item(
+                bulletin,
+                by=by,
+                section=sections[planned.section],
+                body=planned.body,
+                headline=planned.headline,
+                headline_rank=planned.headline_rank,
+                position=planned.position,
+            )
+            links += [
+                ItemEntity(
+                    item=item,
+                    entity=suggestion.entity,
+                    source=LinkSource.LINKER,
+                    is_confirmed=suggestion.text in confirmed,
+                )
+                for suggestion in planned.suggestions
+            ]
+        ItemEntity.objects.bulk_create(links)
+        bulletin.refresh_from_db()
+    return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
+
+
+def _sections_for(plan: ImportPlan) -> dict[str, Section]:
+    sections = {section.name: section for section in Section.objects.all()}
+    top = Section.objects.aggregate(top=Max("position"))["top"] or 0
+    for name in plan.new_sections:
+        top += 1
+        sections[name] = Section.objects.create(name=name, slug=_unique_slug(name), position=top)
+    return sections
+
+
+def section_slug(name: str) -> str:
+    """企业动态 → qi-ye-dong-tai (pinyin); a name without letters gets section-N later."""
+    try:
+        from pypinyin import lazy_pinyin
+
+        words = lazy_pinyin(name, errors="ignore")
+    except ImportError:  # pypinyin is a dependency; keep import working without it anyway
+        words = [name]
+    return slugify("-".join(words))[:50].strip("-")
+
+
+def _unique_slug(name: str) -> str:
+    base = section_slug(name) or "section"
+    slug, n = base, 1
+    while Section.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _unambiguous_names(plan: ImportPlan) -> set[str]:
+    """Matched names that denote exactly one live entity: their links are confirmed.
+
+    A name or alias shared by several entities (a brand used by two companies, a common
+    abbreviation) stays an unconfirmed suggestion for the editor to check.
+    """
+    texts = {s.text for item in plan.items for s in item.suggestions if len(s.text) >= 2}
+    if not texts:
+        return set()
+    owners: dict[str, set[int]] = defaultdict(set)
+    for name, pk in Entity.objects.filter(merged_into__isnull=True, name__in=texts).values_list(
+        "name", "pk"
+    ):
+        owners[name].add(pk)
+    for alias, pk in EntityAlias.objects.filter(
+        entity__merged_into__isnull=True, alias__in=texts
+    ).values_list("alias", "entity_id"):
+        owners[alias].add(pk)
+    return {text for text in texts if len(owners[text]) == 1}
