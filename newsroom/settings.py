@@ -104,6 +104,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # SECURE_CSP stays empty project-wide (admin, Swagger UI); the public site's URLs set a
+    # strict policy per view with csp_override (bulletins/urls.py).
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
