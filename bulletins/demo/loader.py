@@ -1,4 +1,4 @@
-"""Load the demo: one user per role, the demo entities, a published issue and a draft in review.
+"""Load the demo: one user per role, the starter gazetteer, a published issue and a draft in review.
 
 Idempotent: what exists already is left as it is. Everything editorial goes through
 ``bulletins.workflow`` so that the demo history looks like real work.
@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import workflow
-from ..models import Bulletin, Entity, EntityAlias, Item, ItemEntity, LinkSource, Section
+from ..models import Bulletin, Item, Section
 from ..roles import CHIEF, EDITOR, REVIEWER
 from . import content
 
@@ -42,24 +42,17 @@ def load_users():
 
 
 def load_entities():
-    for type_, name, name_en, slug, aliases in content.ENTITIES:
-        entity, _created = Entity.objects.get_or_create(
-            slug=slug, defaults={"type": type_, "name": name, "name_en": name_en}
-        )
-        for alias in aliases:
-            EntityAlias.objects.get_or_create(
-                entity=entity, alias=alias, defaults={"kind": "en" if alias.isascii() else "zh"}
-            )
+    """The starter gazetteer (bulletins/data/gazetteer.json); re-loading changes nothing."""
+    from ..entities import load_gazetteer
+
+    return load_gazetteer()
 
 
 def link_entities(item: Item) -> None:
-    """Link an item to every demo entity whose name or alias it contains."""
-    from ..linking import suggest_for_item
+    """Link an item to every entity the linker finds in it, confirmed (demo issues are reviewed)."""
+    from ..entities import auto_link
 
-    for suggestion in suggest_for_item(item):
-        ItemEntity.objects.get_or_create(
-            item=item, entity=suggestion.entity, defaults={"source": LinkSource.LINKER}
-        )
+    auto_link(item, by=None, is_confirmed=True)
 
 
 def _build_issue(day, rows, *, editor):

@@ -1,0 +1,609 @@
+"""Entity services: create, link, merge, import and export the gazetteer.
+
+The admin, the API and the management commands call these functions, so they behave alike.
+Permissions (``bulletins.workflow.can``): curating the gazetteer — merging, importing,
+editing entities — needs ``manage_entities`` (主编). An editor may link and unlink entities
+on items they may edit and may turn a name selected in an item into a new entity (a
+suggestion the chief editor curates later). Links on items of a published issue change
+public pages, so they need ``manage_entities`` too. ``by=None`` means a trusted operator
+(a management command), never a web request.
+
+Every change bumps the linker's version (``bulletins.linking.bump_version``) after commit so
+every worker rebuilds its automaton, and asks search to re-index the items whose links moved.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.db import transaction
+from django.db.models import Q
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from . import linking
+from .models import (
+    AliasKind,
+    Entity,
+    EntityAlias,
+    EntityType,
+    Item,
+    ItemEntity,
+    LinkSource,
+)
+from .workflow import LOCKED_BULLETIN_STATUSES, TransitionNotAllowed, can
+
+logger = logging.getLogger(__name__)
+
+GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.json"
+CSV_COLUMNS = [
+    "slug",
+    "type",
+    "name",
+    "name_en",
+    "aliases",
+    "parent",
+    "ticker",
+    "inn",
+    "description",
+]
+MAX_NAME_LENGTH = Entity._meta.get_field("name").max_length
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _require(by, action: str) -> None:
+    if by is None:  # a management command: the operator is trusted
+        return
+    if not can(by, action):
+        if action == "manage_entities":
+            message = _("只有主编可以维护实体库。")
+        else:
+            message = _("您没有权限修改条目的实体关联。")
+        raise TransitionNotAllowed(message, code="forbidden")
+
+
+def _require_link_permission(item: Item, by) -> None:
+    if by is None:
+        return
+    if item.bulletin.status in LOCKED_BULLETIN_STATUSES:
+        _require(by, "manage_entities")
+    else:
+        _require(by, "edit")
+
+
+def _changed(item_ids=()) -> None:
+    """After commit: every linker rebuilds, search re-indexes the items whose links moved."""
+    item_ids = sorted(set(item_ids))
+
+    def after():
+        linking.bump_version()
+        if item_ids:
+            reindex_items(item_ids)
+
+    transaction.on_commit(after)
+
+
+def reindex_items(item_ids) -> None:
+    """Call ``bulletins.search.index_items`` if the search module provides it."""
+    try:
+        search = importlib.import_module("bulletins.search")
+    except ImportError:
+        return
+    index_items = getattr(search, "index_items", None)
+    if index_items is None:
+        return
+    try:
+        index_items(list(item_ids))
+    except Exception:  # a search outage must not undo a curation
+        logger.exception("re-indexing items %s failed", item_ids)
+
+
+def _log(by, entity: Entity, message: str) -> None:
+    if by is None or by.pk is None:
+        return
+    LogEntry.objects.log_actions(
+        by.pk, [entity], CHANGE, [{"changed": {"fields": [], "note": message}}]
+    )
+
+
+def unique_slug(name: str, *, exclude_pk=None) -> str:
+    """A readable ASCII slug from a Chinese or English name (pinyin), made unique."""
+    from pypinyin import lazy_pinyin
+
+    base = slugify("-".join(lazy_pinyin(name)))[:100] or "entity"
+    slug, n = base, 1
+    taken = Entity.objects.exclude(pk=exclude_pk) if exclude_pk else Entity.objects.all()
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def alias_kind_for(alias: str) -> str:
+    if alias.isascii():
+        return AliasKind.ABBREVIATION if alias.isupper() and len(alias) <= 6 else AliasKind.ENGLISH
+    return AliasKind.CHINESE
+
+
+def find_by_name(name: str, *, type: str | None = None) -> Entity | None:
+    """The live entity called ``name`` (canonical, English or alias), if exactly one."""
+    name = name.strip()
+    live = Entity.objects.filter(merged_into__isnull=True)
+    if type:
+        live = live.filter(type=type)
+    matches = list(
+        live.filter(Q(name=name) | Q(name_en__iexact=name) | Q(aliases__alias__iexact=name))
+        .distinct()
+        .order_by("pk")[:2]
+    )
+    return matches[0] if len(matches) == 1 else None
+
+
+# ----------------------------------------------------------------------------- links
+
+
+@transaction.atomic
+def link(
+    item: Item,
+    entity: Entity,
+    *,
+    by,
+    role: str = "",
+    source: str = LinkSource.EDITOR,
+    is_confirmed: bool = True,
+) -> ItemEntity:
+    """Link (or confirm the link of) an entity to an item; one row per pair."""
+    _require_link_permission(item, by)
+    if entity.merged_into_id:
+        entity = Entity.objects.get(pk=entity.merged_into_id)
+    row, created = ItemEntity.objects.select_for_update().get_or_create(
+        item=item,
+        entity=entity,
+        defaults={"role": role, "source": source, "is_confirmed": is_confirmed},
+    )
+    if not created:
+        fields = []
+        if is_confirmed and not row.is_confirmed:
+            row.is_confirmed = True
+            fields.append("is_confirmed")
+        if role and row.role != role:
+            row.role = role
+            fields.append("role")
+        if fields:
+            row.save(update_fields=fields)
+    _changed([item.pk])
+    return row
+
+
+@transaction.atomic
+def unlink(item: Item, entity: Entity, *, by) -> bool:
+    _require_link_permission(item, by)
+    deleted, _rows = ItemEntity.objects.filter(item=item, entity=entity).delete()
+    if deleted:
+        _changed([item.pk])
+    return bool(deleted)
+
+
+@transaction.atomic
+def auto_link(item: Item, *, by, is_confirmed: bool = False) -> list[ItemEntity]:
+    """Store the linker's unambiguous suggestions as links (source: linker).
+
+    Unconfirmed by default: they wait for an editor and stay off public pages. Existing
+    links (an editor's choice) are left as they are.
+    """
+    _require_link_permission(item, by)
+    existing = set(item.entity_links.values_list("entity_id", flat=True))
+    rows = [
+        ItemEntity(
+            item=item,
+            entity=s.entity,
+            source=LinkSource.LINKER,
+            is_confirmed=is_confirmed,
+        )
+        for s in linking.suggest_for_item(item)
+        if s.entity is not None and s.entity.pk not in existing
+    ]
+    ItemEntity.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        _changed([item.pk])
+    return rows
+
+
+def pending_suggestions(item: Item) -> list[linking.Suggestion]:
+    """Linker suggestions an editor has not confirmed yet (unlinked or unconfirmed)."""
+    confirmed = set(item.entity_links.filter(is_confirmed=True).values_list("entity_id", flat=True))
+    return [
+        s for s in linking.suggest_for_item(item) if s.is_ambiguous or s.entity.pk not in confirmed
+    ]
+
+
+@transaction.atomic
+def create_entity(
+    *,
+    by,
+    name: str,
+    type: str,
+    name_en: str = "",
+    aliases=(),
+    description: str = "",
+    parent: Entity | None = None,
+    ticker: str = "",
+    inn: str = "",
+    slug: str = "",
+) -> Entity:
+    _require(by, "manage_entities")
+    return _create(
+        name=name,
+        type=type,
+        name_en=name_en,
+        aliases=aliases,
+        description=description,
+        parent=parent,
+        ticker=ticker,
+        inn=inn,
+        slug=slug,
+    )
+
+
+def _create(*, name, type, name_en="", aliases=(), slug="", **fields) -> Entity:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME_LENGTH:
+        raise TransitionNotAllowed(
+            _("实体名称不能为空,且不超过 %(n)s 个字符。") % {"n": MAX_NAME_LENGTH},
+            code="invalid",
+        )
+    if type not in EntityType.values:
+        raise TransitionNotAllowed(_("未知的实体类型:%(type)s") % {"type": type}, code="invalid")
+    if Entity.objects.filter(type=type, name=name, merged_into__isnull=True).exists():
+        raise TransitionNotAllowed(
+            _("已有同名同类型的实体“%(name)s”。") % {"name": name}, code="conflict"
+        )
+    entity = Entity.objects.create(
+        type=type,
+        name=name,
+        name_en=(name_en or "").strip(),
+        slug=slug or unique_slug(name_en or name),
+        **fields,
+    )
+    for alias in aliases:
+        alias = alias.strip()
+        if alias and alias != name:
+            EntityAlias.objects.get_or_create(
+                entity=entity, alias=alias, defaults={"kind": alias_kind_for(alias)}
+            )
+    _changed()
+    return entity
+
+
+@transaction.atomic
+def create_entity_from_name(item: Item, *, by, name: str, type: str) -> tuple[Entity, bool]:
+    """Turn a name selected in an item's text into an entity and link it (confirmed).
+
+    An existing live entity of that name is reused rather than duplicated.
+    Returns ``(entity, created)``.
+    """
+    _require_link_permission(item, by)
+    name = (name or "").strip()
+    if name and name not in f"{item.headline}\n{item.body}":
+        raise TransitionNotAllowed(
+            _("“%(name)s”不在这条条目的正文中。") % {"name": name}, code="invalid"
+        )
+    entity = find_by_name(name, type=type)
+    created = entity is None
+    if created:
+        entity = _create(name=name, type=type)
+        if by is not None:
+            _log(by, entity, _("从条目 #%(item)s 的正文创建") % {"item": item.pk})
+    link(item, entity, by=by, source=LinkSource.EDITOR, is_confirmed=True)
+    return entity, created
+
+
+# ----------------------------------------------------------------------------- merge
+
+
+@transaction.atomic
+def merge(source: Entity, target: Entity, *, by) -> Entity:
+    """Fold ``source`` into ``target``: links, aliases, children and redirects move.
+
+    The source's names become aliases of the target; the source row stays (with
+    ``merged_into``) so its slug keeps resolving to the target's page.
+    """
+    _require(by, "manage_entities")
+    if source.pk == target.pk:
+        raise TransitionNotAllowed(_("不能把实体合并到它自己。"), code="invalid")
+    locked = {
+        e.pk: e for e in Entity.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    if source.merged_into_id or target.merged_into_id:
+        raise TransitionNotAllowed(_("已合并的实体不能再合并。"), code="invalid_state")
+
+    # Item links: one row per (item, entity); a duplicate keeps the stronger state.
+    touched = []
+    target_links = {row.item_id: row for row in ItemEntity.objects.filter(entity=target)}
+    for row in ItemEntity.objects.filter(entity=source):
+        touched.append(row.item_id)
+        twin = target_links.get(row.item_id)
+        if twin is None:
+            row.entity = target
+            row.save(update_fields=["entity"])
+            continue
+        fields = []
+        if row.is_confirmed and not twin.is_confirmed:
+            twin.is_confirmed = True
+            fields.append("is_confirmed")
+        if row.role and not twin.role:
+            twin.role = row.role
+            fields.append("role")
+        if row.source == LinkSource.EDITOR and twin.source != LinkSource.EDITOR:
+            twin.source = LinkSource.EDITOR
+            fields.append("source")
+        if fields:
+            twin.save(update_fields=fields)
+        row.delete()
+
+    # Aliases: the target's names win; the source's names become aliases.
+    have = set(target.aliases.values_list("alias", flat=True)) | {target.name}
+    for alias in source.aliases.all():
+        if alias.alias in have:
+            alias.delete()
+        else:
+            alias.entity = target
+            alias.save(update_fields=["entity"])
+            have.add(alias.alias)
+    for name, kind in ((source.name, AliasKind.FORMER), (source.name_en, AliasKind.ENGLISH)):
+        if name and name not in have and name != target.name_en:
+            EntityAlias.objects.create(entity=target, alias=name, kind=kind)
+            have.add(name)
+
+    # Children, earlier merges (no redirect chains), and empty fields of the target.
+    Entity.objects.filter(parent=source).exclude(pk=target.pk).update(parent=target)
+    Entity.objects.filter(merged_into=source).update(merged_into=target)
+    fields = []
+    if target.parent_id == source.pk:
+        target.parent_id = source.parent_id if source.parent_id != target.pk else None
+        fields.append("parent")
+    for name in ("name_en", "ticker", "inn", "description", "logo"):
+        if not getattr(target, name) and getattr(source, name):
+            setattr(target, name, getattr(source, name))
+            fields.append(name)
+    if source.external_ids:
+        target.external_ids = {**source.external_ids, **target.external_ids}
+        fields.append("external_ids")
+    target.save(update_fields=[*fields, "updated_at"])
+    source.merged_into = target
+    source.parent = None
+    source.save(update_fields=["merged_into", "parent", "updated_at"])
+    _log(by, target, _("合并了“%(name)s”(%(slug)s)") % {"name": source.name, "slug": source.slug})
+    _log(by, source, _("已合并到“%(name)s”") % {"name": target.name})
+    _changed(touched)
+    return target
+
+
+# ----------------------------------------------------------------------------- import / export
+
+
+class EntityImportError(Exception):
+    """The file was refused; ``errors`` lists ``(row number, reason)``. Nothing was saved."""
+
+    def __init__(self, errors):
+        self.errors = errors
+        super().__init__("; ".join(f"{n}: {reason}" for n, reason in errors))
+
+
+@dataclass
+class ImportReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    aliases_added: int = 0
+
+
+def _aliases_as_pairs(value) -> list[tuple[str, str]]:
+    """Aliases as given in JSON ({kind: [alias…]} or [alias | {alias, kind}]) or CSV cell."""
+    pairs = []
+    if isinstance(value, dict):
+        for kind, aliases in value.items():
+            pairs.extend((str(a), kind) for a in aliases)
+    elif isinstance(value, list):
+        for a in value:
+            if isinstance(a, dict):
+                pairs.append((str(a.get("alias", "")), a.get("kind") or ""))
+            else:
+                pairs.append((str(a), ""))
+    elif isinstance(value, str):
+        for part in value.split("|"):
+            kind, sep, alias = part.partition(":")
+            if sep and kind.strip() in AliasKind.values:
+                pairs.append((alias, kind.strip()))
+            else:
+                pairs.append((part, ""))
+    return [(a.strip(), k or alias_kind_for(a.strip())) for a, k in pairs if a.strip()]
+
+
+def export_entities(queryset=None) -> list[dict]:
+    """Live entities in the gazetteer's JSON form (what ``import_entities`` reads back)."""
+    queryset = queryset if queryset is not None else Entity.objects.all()
+    rows = []
+    entities = (
+        queryset.filter(merged_into__isnull=True)
+        .select_related("parent")
+        .prefetch_related("aliases")
+        .order_by("type", "slug")
+    )
+    for entity in entities:
+        aliases: dict[str, list[str]] = {}
+        for alias in entity.aliases.all():
+            aliases.setdefault(alias.kind, []).append(alias.alias)
+        row = {
+            "slug": entity.slug,
+            "type": entity.type,
+            "name": entity.name,
+            "name_en": entity.name_en,
+            "aliases": aliases,
+            "parent": entity.parent.slug if entity.parent else "",
+            "ticker": entity.ticker,
+            "inn": entity.inn,
+            "description": entity.description,
+        }
+        if entity.external_ids:
+            row["external_ids"] = entity.external_ids
+        rows.append(row)
+    return rows
+
+
+def to_json(rows) -> str:
+    return json.dumps(rows, ensure_ascii=False, indent=1) + "\n"
+
+
+def to_csv(rows) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        cells = dict(row)
+        cells["aliases"] = "|".join(
+            f"{kind}:{alias}" for kind, alias_list in row["aliases"].items() for alias in alias_list
+        )
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def read_rows(text: str, *, format: str) -> list[dict]:
+    """Parse an export file (``json`` or ``csv``) into rows for ``import_entities``."""
+    text = text.lstrip("\ufeff")
+    if format == "json":
+        try:
+            rows = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise EntityImportError([(exc.lineno, _("不是有效的 JSON:%s") % exc.msg)]) from exc
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise EntityImportError([(1, _("JSON 应为实体对象的列表。"))])
+        return rows
+    if format == "csv":
+        reader = csv.DictReader(io.StringIO(text))
+        missing = {"type", "name"} - set(reader.fieldnames or [])
+        if missing:
+            raise EntityImportError([(1, _("缺少列:%s") % ", ".join(sorted(missing)))])
+        return [{k: v for k, v in row.items() if k is not None} for row in reader]
+    raise EntityImportError([(0, _("未知格式:%s") % format)])
+
+
+def _validate(rows) -> list[tuple[int, str]]:
+    errors = []
+    slugs = set()
+    known_slugs = set(Entity.objects.values_list("slug", flat=True))
+    for n, row in enumerate(rows, start=1):
+        name = str(row.get("name") or "").strip()
+        type_ = str(row.get("type") or "").strip()
+        slug = str(row.get("slug") or "").strip()
+        if not name or len(name) > MAX_NAME_LENGTH:
+            errors.append((n, _("名称为空或过长。")))
+        if type_ not in EntityType.values:
+            errors.append((n, _("未知的实体类型“%s”。") % type_))
+        if slug:
+            if slug != slugify(slug, allow_unicode=True):
+                errors.append((n, _("slug“%s”不合法。") % slug))
+            if slug in slugs:
+                errors.append((n, _("slug“%s”重复。") % slug))
+            slugs.add(slug)
+    live = {
+        (type_, name): slug
+        for type_, name, slug in Entity.objects.filter(merged_into__isnull=True).values_list(
+            "type", "name", "slug"
+        )
+    }
+    names = set()
+    for n, row in enumerate(rows, start=1):
+        key = (str(row.get("type") or "").strip(), str(row.get("name") or "").strip())
+        slug = str(row.get("slug") or "").strip()
+        if key in names:
+            errors.append((n, _("同类型的“%s”在文件中出现了两次。") % key[1]))
+        names.add(key)
+        if slug and live.get(key, slug) != slug:
+            errors.append(
+                (
+                    n,
+                    _("已有同名同类型的实体“%(name)s”(%(slug)s)。")
+                    % {"name": key[1], "slug": live[key]},
+                )
+            )
+        parent = str(row.get("parent") or "").strip()
+        if parent and parent not in slugs and parent not in known_slugs:
+            errors.append((n, _("上级实体“%s”不存在。") % parent))
+    return errors
+
+
+@transaction.atomic
+def import_entities(rows: list[dict], *, by) -> ImportReport:
+    """Create or update entities by slug (or by type + name); aliases are added, never removed.
+
+    All or nothing: any invalid row refuses the whole file (``EntityImportError``).
+    """
+    _require(by, "manage_entities")
+    errors = _validate(rows)
+    if errors:
+        raise EntityImportError(errors)
+    report = ImportReport()
+    parents: list[tuple[Entity, str]] = []
+    for row in rows:
+        name = str(row["name"]).strip()
+        type_ = str(row["type"]).strip()
+        slug = str(row.get("slug") or "").strip()
+        values = {
+            key: str(row.get(key) or "").strip()
+            for key in ("name_en", "ticker", "inn", "description")
+            if key in row
+        }
+        entity = (
+            Entity.objects.filter(slug=slug).first()
+            if slug
+            else Entity.objects.filter(type=type_, name=name, merged_into__isnull=True).first()
+        )
+        if entity is None:
+            entity = Entity.objects.create(
+                type=type_, name=name, slug=slug or unique_slug(values.get("name_en") or name)
+            )
+            report.created.append(entity.slug)
+        else:
+            report.updated.append(entity.slug)
+        entity.type, entity.name = type_, name
+        for key, value in values.items():
+            setattr(entity, key, value)
+        if isinstance(row.get("external_ids"), dict):
+            entity.external_ids = row["external_ids"]
+        entity.save()
+        have = set(entity.aliases.values_list("alias", flat=True))
+        for alias, kind in _aliases_as_pairs(row.get("aliases")):
+            if alias not in have and alias != name and len(alias) <= 150:
+                EntityAlias.objects.create(
+                    entity=entity, alias=alias, kind=kind if kind in AliasKind.values else "zh"
+                )
+                have.add(alias)
+                report.aliases_added += 1
+        parent = str(row.get("parent") or "").strip()
+        if parent or "parent" in row:
+            parents.append((entity, parent))
+    for entity, parent_slug in parents:
+        parent = Entity.objects.filter(slug=parent_slug).first() if parent_slug else None
+        if parent is not None and parent.pk == entity.pk:
+            parent = None
+        if entity.parent_id != (parent.pk if parent else None):
+            entity.parent = parent
+            entity.save(update_fields=["parent", "updated_at"])
+    _changed()
+    return report
+
+
+def load_gazetteer(path: Path | str | None = None, *, by=None) -> ImportReport:
+    """Load the starter gazetteer (``bulletins/data/gazetteer.json``); idempotent."""
+    path = Path(path) if path else GAZETTEER_PATH
+    return import_entities(read_rows(path.read_text(encoding="utf-8"), format="json"), by=by)
