@@ -534,10 +534,19 @@ def search_ids(q, *, items=None, limit=None):
 def highlight(text, q, width=80):
     try:
         from .search import highlight as engine
-    except ImportError:
+    except ImportError:  # until the search service lands: mark the first plain match
         from django.utils.html import escape
+        from django.utils.safestring import mark_safe
 
-        return escape(text[: width * 2])
+        at = text.lower().find(q.lower())
+        if at < 0:
+            return escape(text[: width * 2])
+        start = max(0, at - width // 2)
+        end = at + len(q)
+        return mark_safe(
+            f"{'…' if start else ''}{escape(text[start:at])}<mark>{escape(text[at:end])}</mark>"
+            f"{escape(text[end : end + width])}{'…' if end + width < len(text) else ''}"
+        )
     return engine(text, q, width=width)
 
 

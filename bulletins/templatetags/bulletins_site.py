@@ -62,7 +62,7 @@ def entity_ref(request, entity):
         "name": entity.name,
         "url": request.build_absolute_uri(entity.get_absolute_url()),
     }
-    if entity.name_en:
+    if entity.name_en and entity.name_en != entity.name:
         ref["alternateName"] = entity.name_en
     return ref
 
