@@ -211,15 +211,21 @@ MAILERS = {
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
+    # Token first: its WWW-Authenticate header turns "not signed in" into a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["bulletins.api.permissions.ReadAnyoneWriteAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "bulletins.api.pagination.StandardPagination",
     "PAGE_SIZE": 20,
+    "EXCEPTION_HANDLER": "bulletins.api.exceptions.api_exception_handler",
+    # ?format= belongs to the export endpoint (text|markdown|html), not to content negotiation.
+    "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -227,17 +233,33 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": os.environ.get("API_ANON_RATE", "120/minute"),
         "user": os.environ.get("API_USER_RATE", "1200/minute"),
+        "auth": os.environ.get("API_AUTH_RATE", "20/minute"),
     },
 }
+# Origins allowed to read the API from a browser (GET/HEAD/OPTIONS only); "*" for any.
+API_CORS_ALLOWED_ORIGINS = env_list("API_CORS_ALLOWED_ORIGINS", "*")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "医药健闻 Newsroom API",
-    "DESCRIPTION": "Bulletins (日报), items, entities and sections; editorial writes for staff.",
+    "DESCRIPTION": (
+        "Bulletins (日报), items, entities and sections. Anyone may read what is published; "
+        "editorial roles (token or session) also see and write unpublished work, through the "
+        "same workflow rules as the admin. Errors are {code, message, field_errors}."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BulletinStatusEnum": "bulletins.models.BulletinStatus",
+        "ItemStatusEnum": "bulletins.models.ItemStatus",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "bulletins.api.schema.document_errors",
+    ],
 }
 
 # Publication facts used before the PublicationSettings row exists (first migrate, tests).

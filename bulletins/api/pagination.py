@@ -1,0 +1,189 @@
+"""Pagination: a keyset cursor for item lists, page numbers for everything else.
+
+Item lists use a cursor on the reading order (issue date, section, position, id) rather than
+an offset, so a client walking the archive neither skips nor repeats items while new issues
+are published ahead of it. Relevance-ranked search results are a fixed ranking, so their
+cursor is a position in that ranking.
+"""
+
+import base64
+import binascii
+import datetime as dt
+import json
+from collections import OrderedDict
+
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import BasePagination, PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+MAX_PAGE_SIZE = 100
+MAX_INT = 2**63 - 1
+
+
+class StandardPagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+# ordering name → keyset fields (annotation or column, descending?)
+ITEM_ORDERINGS = {
+    "-date": [("issued_on", True), ("section_position", False), ("position", False), ("id", False)],
+    "date": [("issued_on", False), ("section_position", False), ("position", False), ("id", False)],
+}
+DEFAULT_ITEM_ORDERING = "-date"
+
+
+def with_order_keys(queryset):
+    """Annotate what the keyset compares; the joins are the ones select_related makes anyway."""
+    return queryset.annotate(
+        issued_on=F("bulletin__issued_on"), section_position=F("section__position")
+    )
+
+
+def order_items(queryset, ordering: str):
+    keys = ITEM_ORDERINGS[ordering]
+    return with_order_keys(queryset).order_by(*[f"-{f}" if desc else f for f, desc in keys])
+
+
+class ItemCursorPagination(BasePagination):
+    """``?cursor=`` from the previous page's ``next``; ``?page_size=`` up to 100."""
+
+    page_size = 20
+    max_page_size = MAX_PAGE_SIZE
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+    invalid_cursor_message = _("无效的分页游标。")
+
+    def get_page_size(self, request) -> int:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        try:
+            size = int(raw)
+        except ValueError:
+            raise ValidationError({"page_size": [_("请输入整数。")]}) from None
+        if size < 1:
+            raise ValidationError({"page_size": [_("必须大于 0。")]})
+        return min(size, self.max_page_size)
+
+    def _decode(self, request):
+        raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"==").decode())
+            if not isinstance(data, dict) or not isinstance(data.get("o"), str):
+                raise ValueError
+            return data
+        except (ValueError, UnicodeError, binascii.Error, TypeError):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
+
+    @staticmethod
+    def _encode(data) -> str:
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    def paginate_queryset(
+        self, queryset, request, view=None, *, ordering=DEFAULT_ITEM_ORDERING, ranking=None
+    ):
+        """``ranking`` (ids, best first) pages a relevance-ordered search instead of the keyset."""
+        self.request = request
+        self.page_size_now = self.get_page_size(request)
+        cursor = self._decode(request)
+        if cursor is not None and cursor["o"] != ("relevance" if ranking is not None else ordering):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        if ranking is not None:
+            return self._paginate_ranking(queryset, ranking, cursor)
+        keys = ITEM_ORDERINGS[ordering]
+        queryset = order_items(queryset, ordering)
+        if cursor is not None:
+            queryset = queryset.filter(self._after(keys, cursor.get("v")))
+        rows = list(queryset[: self.page_size_now + 1])
+        self.next_cursor = None
+        if len(rows) > self.page_size_now:
+            rows = rows[: self.page_size_now]
+            last = rows[-1]
+            values = [getattr(last, field) for field, _desc in keys]
+            values[0] = values[0].isoformat()
+            self.next_cursor = {"o": ordering, "v": values}
+        return rows
+
+    def _after(self, keys, values) -> Q:
+        if not isinstance(values, list) or len(values) != len(keys):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        try:
+            parsed = [dt.date.fromisoformat(values[0])] + [int(v) for v in values[1:]]
+        except (TypeError, ValueError):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
+        if any(not 0 <= v <= MAX_INT for v in parsed[1:]):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        # (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction
+        condition = Q(pk__in=[])
+        for i, (field, desc) in enumerate(keys):
+            step = Q(**{f"{field}__{'lt' if desc else 'gt'}": parsed[i]})
+            for j in range(i):
+                step &= Q(**{keys[j][0]: parsed[j]})
+            condition |= step
+        return condition
+
+    def _paginate_ranking(self, queryset, ranking, cursor):
+        offset = 0
+        if cursor is not None:
+            offset = cursor.get("n")
+            if not isinstance(offset, int) or not 0 <= offset <= len(ranking):
+                raise ValidationError({"cursor": [self.invalid_cursor_message]})
+        window = list(ranking[offset : offset + self.page_size_now])
+        by_id = {row.pk: row for row in queryset.filter(pk__in=window)}
+        rows = [by_id[pk] for pk in window if pk in by_id]
+        end = offset + self.page_size_now
+        self.next_cursor = {"o": "relevance", "n": end} if end < len(ranking) else None
+        return rows
+
+    def get_next_link(self):
+        if self.next_cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self._encode(self.next_cursor))
+
+    def get_first_link(self):
+        return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+
+    def get_paginated_response(self, data):
+        return Response(OrderedDict([("next", self.get_next_link()), ("results", data)]))
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "results"],
+            "properties": {
+                "next": {
+                    "type": "string",
+                    "nullable": True,
+                    "format": "uri",
+                    "description": "The next page, or null on the last one.",
+                },
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from the previous page's `next`.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Items per page (default {self.page_size}, at most {self.max_page_size}).",
+                "schema": {"type": "integer", "minimum": 1},
+            },
+        ]

@@ -1,0 +1,401 @@
+"""Representations of bulletins, items, entities and sections, and the inputs of writes.
+
+Read serializers only read. Write serializers only validate input: the views hand the
+validated data to ``bulletins.workflow`` (or the importer / entity services), which is the
+only code that saves — no serializer has a ``create()`` or ``update()`` that touches a row.
+"""
+
+import json
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..exporters.text import title_headlines
+from ..models import (
+    Bulletin,
+    BulletinStatus,
+    Correction,
+    Entity,
+    EntityType,
+    EventKind,
+    Item,
+    ItemEntity,
+    ItemStatus,
+    Section,
+)
+
+MAX_BODY = 5000
+MAX_JSON_BYTES = 20_000
+MAX_SMALLINT = 32767
+MAX_INT = 2**31 - 1
+
+
+# ----------------------------------------------------------------------------- read
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Section
+        fields = ["slug", "name", "position", "description"]
+
+
+class SectionRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Section
+        fields = ["slug", "name"]
+
+
+class EntityRefSerializer(serializers.ModelSerializer):
+    """An entity as an item refers to it (one ``ItemEntity`` link)."""
+
+    slug = serializers.CharField(source="entity.slug")
+    name = serializers.CharField(source="entity.name")
+    name_en = serializers.CharField(source="entity.name_en")
+    type = serializers.ChoiceField(source="entity.type", choices=EntityType.choices)
+
+    class Meta:
+        model = ItemEntity
+        fields = ["slug", "name", "name_en", "type", "role", "is_confirmed"]
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    """One paragraph of an issue. ``version`` is what a PATCH must send back."""
+
+    issued_on = serializers.DateField(source="bulletin.issued_on", read_only=True)
+    section = SectionRefSerializer(read_only=True)
+    status = serializers.ChoiceField(choices=ItemStatus.choices, read_only=True)
+    entities = serializers.SerializerMethodField()
+    image = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+    permalink = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "url",
+            "permalink",
+            "issued_on",
+            "section",
+            "position",
+            "headline",
+            "headline_rank",
+            "body",
+            "event_kind",
+            "financing_round",
+            "facts",
+            "sources",
+            "image",
+            "entities",
+            "status",
+            "version",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EntityRefSerializer(many=True))
+    def get_entities(self, item):
+        # Filled by the view's Prefetch(..., to_attr="visible_links"): already filtered.
+        return EntityRefSerializer(getattr(item, "visible_links", []), many=True).data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_image(self, item) -> str | None:
+        if not item.image:
+            return None
+        request = self.context.get("request")
+        url = item.image.url
+        return request.build_absolute_uri(url) if request else url
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, item) -> str:
+        return _absolute(self.context, reverse("api:item-detail", kwargs={"pk": item.pk}))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_permalink(self, item) -> str:
+        """The public page (only reachable once the issue is published)."""
+        return _absolute(self.context, item.get_absolute_url())
+
+
+def _absolute(context, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
+
+
+class BulletinSummarySerializer(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField()
+    dateline = serializers.CharField(source="effective_dateline", read_only=True)
+    status = serializers.ChoiceField(choices=BulletinStatus.choices, read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Bulletin
+        fields = ["issued_on", "url", "title", "dateline", "status", "publish_at", "version"]
+        read_only_fields = fields
+
+    def get_title(self, bulletin) -> str:
+        """Headlines joined as in the issue's title line (without the ' | 日报' suffix)."""
+        return ";".join(title_headlines(getattr(bulletin, "headline_items", [])))
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, bulletin) -> str:
+        path = reverse("api:bulletin-detail", kwargs={"date": bulletin.issued_on.isoformat()})
+        return _absolute(self.context, path)
+
+
+class CorrectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Correction
+        fields = ["note", "item", "created_at"]
+
+
+class IssueSectionSerializer(serializers.Serializer):
+    section = SectionRefSerializer()
+    items = ItemSerializer(many=True)
+
+
+class BulletinDetailSerializer(BulletinSummarySerializer):
+    sections = serializers.SerializerMethodField()
+    corrections = CorrectionSerializer(many=True, read_only=True)
+
+    class Meta(BulletinSummarySerializer.Meta):
+        fields = [
+            *BulletinSummarySerializer.Meta.fields,
+            "retraction_note",
+            "corrections",
+            "sections",
+        ]
+        read_only_fields = fields
+
+    def get_title(self, bulletin) -> str:
+        return ";".join(title_headlines(bulletin.issue_items))
+
+    @extend_schema_field(IssueSectionSerializer(many=True))
+    def get_sections(self, bulletin):
+        groups = []
+        for item in bulletin.issue_items:  # in issue order, filtered by the view
+            if not groups or groups[-1]["section"].pk != item.section_id:
+                groups.append({"section": item.section, "items": []})
+            groups[-1]["items"].append(item)
+        return IssueSectionSerializer(groups, many=True, context=self.context).data
+
+
+class EntitySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    item_count = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Entity
+        fields = [
+            "slug",
+            "url",
+            "name",
+            "name_en",
+            "type",
+            "parent",
+            "ticker",
+            "inn",
+            "item_count",
+        ]
+        read_only_fields = fields
+
+    def get_item_count(self, entity) -> int:
+        """Items about this entity that the client may read."""
+        return self.context.get("item_counts", {}).get(entity.pk, 0)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, entity) -> str:
+        path = reverse("api:entity-detail", kwargs={"slug": entity.slug})
+        return _absolute(self.context, path)
+
+
+class RelatedEntitySerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=EntityType.choices)
+    shared_items = serializers.IntegerField(help_text="Items mentioning both entities.")
+
+
+class EntityDetailSerializer(EntitySerializer):
+    aliases = serializers.SerializerMethodField()
+    children = serializers.SerializerMethodField()
+    related = serializers.SerializerMethodField()
+    items_url = serializers.SerializerMethodField()
+
+    class Meta(EntitySerializer.Meta):
+        fields = [
+            *EntitySerializer.Meta.fields,
+            "description",
+            "external_ids",
+            "aliases",
+            "children",
+            "related",
+            "items_url",
+        ]
+        read_only_fields = fields
+
+    def get_aliases(self, entity) -> list[str]:
+        return [a.alias for a in entity.aliases.all()]
+
+    def get_children(self, entity) -> list[str]:
+        return [c.slug for c in entity.children.all() if c.merged_into_id is None]
+
+    @extend_schema_field(RelatedEntitySerializer(many=True))
+    def get_related(self, entity):
+        return RelatedEntitySerializer(self.context.get("related", []), many=True).data
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_items_url(self, entity) -> str:
+        path = reverse("api:entity-items", kwargs={"slug": entity.slug})
+        return _absolute(self.context, path)
+
+
+# ----------------------------------------------------------------------------- write inputs
+
+
+def _no_nul(value):
+    """PostgreSQL refuses NUL in text and JSON; refuse it here, as a 400."""
+    if "\x00" in json.dumps(value, ensure_ascii=False).replace("\\u0000", "\x00"):
+        raise serializers.ValidationError(_("不能包含空字符(NUL)。"))
+    return value
+
+
+class FactsField(serializers.JSONField):
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("应为 JSON 对象。"))
+        if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_JSON_BYTES:
+            raise serializers.ValidationError(_("内容过大。"))
+        return _no_nul(value)
+
+
+class ItemFieldsSerializer(serializers.Serializer):
+    """The editable fields of an item, as ``workflow.add_item`` / ``edit_item`` take them."""
+
+    section = serializers.SlugRelatedField(slug_field="slug", queryset=Section.objects.all())
+    body = serializers.CharField(max_length=MAX_BODY, allow_blank=True, trim_whitespace=False)
+    headline = serializers.CharField(max_length=120, allow_blank=True)
+    headline_rank = serializers.IntegerField(min_value=1, max_value=MAX_SMALLINT, allow_null=True)
+    position = serializers.IntegerField(min_value=1, max_value=MAX_INT)
+    event_kind = serializers.ChoiceField(choices=[("", "—"), *EventKind.choices])
+    financing_round = serializers.CharField(max_length=20, allow_blank=True)
+    facts = FactsField()
+    sources = serializers.ListField(
+        child=serializers.URLField(max_length=500), max_length=20, allow_empty=True
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if name not in getattr(self, "required_fields", ()):
+                field.required = False
+
+
+class ItemCreateSerializer(ItemFieldsSerializer):
+    required_fields = ("bulletin", "section")
+    bulletin = serializers.DateField(help_text="The issue date of the (unpublished) bulletin.")
+
+
+class ItemUpdateSerializer(ItemFieldsSerializer):
+    required_fields = ("version",)
+    version = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_INT,
+        help_text="The version you edited; a newer one on the server gives 409 Conflict.",
+    )
+
+
+class CommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class RequiredCommentSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, help_text="Why: required.")
+
+
+class BulletinCreateSerializer(serializers.Serializer):
+    issued_on = serializers.DateField()
+    dateline = serializers.CharField(
+        max_length=100, allow_blank=True, required=False, default="", help_text="Empty: derived."
+    )
+
+
+class PublishSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Publish at this time; empty: now."
+    )
+
+
+class ScheduleSerializer(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When the issue becomes public (in the future).")
+
+
+class CorrectSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, help_text="Shown to readers.")
+    item = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=2**63 - 1
+    )
+    body = serializers.CharField(
+        max_length=MAX_BODY, required=False, allow_null=True, trim_whitespace=False
+    )
+    version = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_INT
+    )
+
+
+class ReorderEntrySerializer(serializers.Serializer):
+    item = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    section = serializers.SlugRelatedField(slug_field="slug", queryset=Section.objects.all())
+
+
+class ReorderSerializer(serializers.Serializer):
+    order = ReorderEntrySerializer(many=True, allow_empty=False, max_length=1000)
+
+
+class ImportSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=200_000, trim_whitespace=False)
+    replace = serializers.BooleanField(
+        required=False, default=False, help_text="Replace an existing draft of the same date."
+    )
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class EntityWriteSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=EntityType.choices)
+    name = serializers.CharField(max_length=100)
+    name_en = serializers.CharField(max_length=150, allow_blank=True)
+    slug = serializers.SlugField(max_length=120, allow_unicode=True)
+    description = serializers.CharField(max_length=5000, allow_blank=True)
+    ticker = serializers.CharField(max_length=40, allow_blank=True)
+    inn = serializers.CharField(max_length=100, allow_blank=True)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Entity.objects.filter(merged_into__isnull=True), allow_null=True
+    )
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=150), max_length=50, allow_empty=True
+    )
+
+    def __init__(self, *args, partial_update=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = not partial_update and name in ("type", "name")
+
+
+class MergeSerializer(serializers.Serializer):
+    into = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Entity.objects.filter(merged_into__isnull=True),
+        help_text="Slug of the entity that survives; this one's links and aliases move to it.",
+    )
