@@ -1,0 +1,87 @@
+"""sitemap.xml lists only public URLs; the Google News sitemap holds the last two days."""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from bulletins.models import BulletinStatus
+
+from .site_data import make_entity, make_issue
+
+pytestmark = pytest.mark.django_db
+
+NS = {
+    "sm": "http://www.sitemaps.org/schemas/sitemap/0.9",
+    "news": "http://www.google.com/schemas/sitemap-news/0.9",
+}
+DAY = dt.date(2026, 3, 17)
+
+
+def locations(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    return root, [
+        loc.text.removeprefix("http://testserver") for loc in root.iterfind(".//sm:loc", NS)
+    ]
+
+
+def all_sitemap_urls(client):
+    _root, parts = locations(client, reverse("bulletins:sitemap"))
+    assert parts, "the sitemap index lists its parts"
+    urls = []
+    for part in parts:
+        urls += locations(client, part)[1]
+    return urls
+
+
+@pytest.fixture
+def content(db):
+    public = make_entity("罗氏", "roche")
+    secret = make_entity("保密公司", "secret-co")
+    published = make_issue(DAY, 2, entities=[public])
+    draft = make_issue(
+        DAY + dt.timedelta(days=1), 2, status=BulletinStatus.DRAFT, entities=[secret]
+    )
+    return published, draft
+
+
+def test_sitemap_lists_issues_items_entities_and_sections(client, content):
+    published, _draft = content
+    urls = all_sitemap_urls(client)
+    assert published.get_absolute_url() in urls
+    assert all(item.get_absolute_url() in urls for item in published.items.all())
+    assert "/entities/roche/" in urls
+    assert "/sections/company-news/" in urls
+    assert "/" in urls
+
+
+def test_sitemap_lists_nothing_unpublished(client, content):
+    _published, draft = content
+    urls = all_sitemap_urls(client)
+    assert draft.get_absolute_url() not in urls
+    assert not any(item.get_absolute_url() in urls for item in draft.items.all())
+    assert "/entities/secret-co/" not in urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_news_sitemap_holds_only_the_last_two_days(client, db):
+    recent = make_issue(DAY, 2, publish_at=timezone.now() - dt.timedelta(hours=3))
+    make_issue(DAY - dt.timedelta(days=5), 2, publish_at=timezone.now() - dt.timedelta(days=5))
+    root, urls = locations(client, reverse("bulletins:news_sitemap"))
+    assert sorted(urls) == sorted(item.get_absolute_url() for item in recent.items.all())
+    assert root.find(".//news:publication/news:name", NS).text == "医药健闻"
+    assert root.find(".//news:publication/news:language", NS).text == "zh-cn"
+    assert root.find(".//news:title", NS).text
+
+
+def test_news_sitemap_skips_a_scheduled_issue_until_its_time(client, db):
+    make_issue(
+        DAY, 2, status=BulletinStatus.SCHEDULED, publish_at=timezone.now() + dt.timedelta(hours=2)
+    )
+    _root, urls = locations(client, reverse("bulletins:news_sitemap"))
+    assert urls == []
