@@ -600,3 +600,34 @@ class ItemEntity(models.Model):
 
     def __str__(self):
         return f"{self.item_id} ↔ {self.entity}"
+
+
+class SearchDocument(models.Model):
+    """The derived, pre-tokenised search text of one item (any status).
+
+    Written only by ``bulletins.search.index_items``; queries filter to published items, so
+    publication, scheduling and retraction never need a re-index. The full-text index over
+    it is vendor-specific (FTS5 on SQLite, a GIN-indexed ``tsvector`` on PostgreSQL) and is
+    created by the migration in raw SQL.
+    """
+
+    item = models.OneToOneField(
+        Item,
+        models.CASCADE,
+        primary_key=True,
+        related_name="search_document",
+        verbose_name=_("item"),
+    )
+    title = models.TextField(
+        _("headline and entity names (tokens)"),
+        blank=True,
+        help_text=_("Chinese as overlapping character bigrams, Latin as lower-cased words."),
+    )
+    body = models.TextField(_("text (tokens)"), blank=True)
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
+
+    def __str__(self):
+        return f"#{self.item_id}"

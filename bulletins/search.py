@@ -1,0 +1,358 @@
+"""The search service used by the public site, the API (``q``) and the admin.
+
+Semantics (the same on SQLite and PostgreSQL):
+
+* Chinese (any CJK run) matches as a plain substring, from one character up: 罗氏 is found
+  inside 阿斯利康与罗氏达成合作.
+* Latin words and numbers match as whole words, case-insensitively: ``fda`` finds FDA,
+  ``AI`` finds AI工厂 but not AIFA; ``Blackw*`` is a prefix. Mixed terms (AI工厂, B轮,
+  GLP-1, 1.5亿元) match as written, with the word rule at their Latin edges.
+* Space-separated terms must all match; a quoted ``"phrase"`` is one term. Punctuation at the
+  edges of a term is ignored; operators (AND, OR, quotes, ``*`` elsewhere) are plain text, so
+  no input can reach the full-text engine's syntax.
+* Only published items are returned: every item (any status) is indexed and the query is
+  restricted to ``Item.objects.published()``, so publishing, scheduling, correcting and
+  retracting change results at once without touching the index.
+* Ranking: hits in the headline or a confirmed entity name first, then the engine's text
+  relevance (FTS5 ``bm25`` / PostgreSQL ``ts_rank``), then the newest issue first.
+
+How: a ``SearchDocument`` per item holds its headline + entity names and its text,
+pre-tokenised — Chinese runs as overlapping character bigrams followed by the run's last
+character, Latin as lower-cased words. Both engines split that text on spaces only (FTS5
+``unicode61``, PostgreSQL ``to_tsvector('simple')``), so each bigram is one indexed term:
+
+    罗氏携手英伟达 AI工厂  →  罗氏 氏携 携手 手英 英伟 伟达 达 ai 工厂 厂
+
+A Chinese query of n ≥ 2 characters becomes the phrase of its n-1 bigrams, which occurs in
+the token stream exactly where the substring occurs (the closing single character keeps a
+phrase from running across two runs); a one-character query is the prefix ``罗*``, which
+hits the bigram that starts with it or the closing character. A single Chinese run or a
+single Latin word is therefore answered exactly by the index. Terms mixing scripts or
+containing punctuation (GLP-1, B轮) use the index as a filter and are then checked as exact
+substrings (with the word rule) against the item's text.
+
+SQLite: an external-content FTS5 table over ``SearchDocument`` kept in step by triggers.
+PostgreSQL: a stored generated ``tsvector`` column with a GIN index. Both are created by
+migration ``0003_search_document`` (raw SQL, each a no-op on the other database).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from itertools import batched
+
+from django.db import connections, transaction
+from django.db.models import QuerySet
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import EntityAlias, Item, ItemEntity, SearchDocument
+
+logger = logging.getLogger(__name__)
+
+FTS_TABLE = "bulletins_search_fts"
+DOC_TABLE = SearchDocument._meta.db_table
+ITEM_TABLE = Item._meta.db_table
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+TITLE_WEIGHT = 5.0  # bm25 weight of headline + entity names against the text (1.0)
+BATCH_SIZE = 500
+
+# Scripts written without spaces between words: cut into bigrams. Han (with extension A, the
+# compatibility block and the supplementary planes), kana and Hangul syllables.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003134f"
+# A run of CJK, or a Latin "word": letters and digits of any other script (no underscore).
+TOKEN_RE = re.compile(f"([{_CJK}]+)|([^\\W_{_CJK}]+)")
+WORD_CHAR = f"[^\\W_{_CJK}]"
+SPACE_RE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Full-width to half-width, compatibility forms folded, case folded (ＦＤＡ → fda)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def _run_tokens(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)] + [run[-1]]
+
+
+def tokenize(text: str) -> str:
+    """The indexed form of ``text``: space-separated terms (see the module docstring)."""
+    out: list[str] = []
+    for run, word in TOKEN_RE.findall(normalize(text)):
+        if word:
+            out.append(word)
+        else:
+            out.extend(_run_tokens(run))
+    return " ".join(out)
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+@dataclass(frozen=True)
+class Term:
+    """One search term: its normalised text and the index tokens of its phrase."""
+
+    text: str
+    tokens: tuple[str, ...]  # the phrase, in order
+    is_prefix: bool  # the last token is a prefix
+    is_exact_in_index: bool  # the index alone decides; no substring check needed
+
+    def pattern(self) -> re.Pattern:
+        """The exact rule: substring, with whole-word edges where the term is Latin."""
+        left = f"(?<!{WORD_CHAR})" if re.match(WORD_CHAR, self.text[0]) else ""
+        right = ""
+        if re.match(WORD_CHAR, self.text[-1]) and not self.is_prefix:
+            right = f"(?!{WORD_CHAR})"
+        body = r"\s+".join(re.escape(part) for part in self.text.split(" "))
+        return re.compile(left + body + right)
+
+
+def _term(raw: str) -> Term | None:
+    matches = list(TOKEN_RE.finditer(raw))
+    if not matches:
+        return None
+    tail = raw[matches[-1].end() :]
+    # Punctuation around a term is noise (「罗氏」, 罗氏, FDA?); inside it is meant (GLP-1).
+    text = raw[matches[0].start() : matches[-1].end()]
+    is_prefix = "*" in tail
+    tokens: list[str] = []
+    last_prefix = False
+    for index, match in enumerate(matches):
+        run, word = match.groups()
+        is_last = index == len(matches) - 1
+        if word:
+            tokens.append(word)
+            last_prefix = is_last and is_prefix
+        elif len(run) == 1 and is_last:
+            tokens.append(run)  # any bigram starting with it, or the run's closing character
+            last_prefix = True
+        else:
+            grams = _run_tokens(run)
+            # Followed by more of the term, the run must end here: keep its closing character.
+            tokens.extend(grams if not is_last else grams[:-1])
+    return Term(
+        text=text,
+        tokens=tuple(tokens),
+        is_prefix=last_prefix,
+        is_exact_in_index=len(matches) == 1,
+    )
+
+
+def parse_query(q: str) -> list[Term]:
+    """The terms of a user query; never raises. Quoted text is one phrase term."""
+    if not isinstance(q, str):
+        return []
+    q = SPACE_RE.sub(" ", normalize(q[: MAX_QUERY_LENGTH * 2]))[:MAX_QUERY_LENGTH]
+    raws: list[str] = []
+    for index, chunk in enumerate(q.split('"')):
+        if index % 2:  # inside quotes (an unbalanced quote opens a phrase to the end)
+            raws.append(chunk.strip())
+        else:
+            raws.extend(chunk.split())
+    terms: list[Term] = []
+    for raw in raws:
+        term = _term(raw)
+        if term is not None and term not in terms:
+            terms.append(term)
+    return terms[:MAX_TERMS]
+
+
+def _fts5_expression(terms: list[Term], *, title_only: bool = False) -> str:
+    # Tokens are letters, digits and CJK only, so quoting them cannot break the syntax.
+    phrases = []
+    for term in terms:
+        phrase = '"' + " ".join(term.tokens) + '"'
+        phrases.append(phrase + " *" if term.is_prefix else phrase)
+    expression = " AND ".join(phrases)
+    return f"{{title}} : ({expression})" if title_only else expression
+
+
+def _tsquery(terms: list[Term], *, title_only: bool = False) -> str:
+    weight = "A" if title_only else ""
+    parts = []
+    for term in terms:
+        operands = [f"'{token}':{weight}" if weight else f"'{token}'" for token in term.tokens]
+        if term.is_prefix:
+            operands[-1] = f"'{term.tokens[-1]}':*{weight}"
+        parts.append("(" + " <-> ".join(operands) + ")")
+    return " & ".join(parts)
+
+
+# ----------------------------------------------------------------------------- search
+
+
+def search_ids(
+    q: str, *, items: QuerySet[Item] | None = None, limit: int | None = None
+) -> list[int]:
+    """Ids of published items matching ``q``, best first.
+
+    Headline/entity-name hits, then text relevance, then newest. ``items`` is an
+    already-filtered queryset (section, entity, dates…) to restrict to; it defaults to
+    ``Item.objects.published()``. Never raises on user input; a blank query gives ``[]``.
+    """
+    terms = parse_query(q)
+    if not terms:
+        return []
+    if items is None:
+        items = Item.objects.published()
+    if items.query.distinct or items.query.is_sliced:
+        items = Item.objects.filter(pk__in=items.values("pk"))
+    vendor = connections[items.db].vendor
+    # The join to the index is written with extra(): an FTS5 virtual table (or the
+    # PostgreSQL-only tsvector column) is not a model field, and ranking needs the match's
+    # own score in the same query so that LIMIT can be pushed to the database.
+    if vendor == "sqlite":
+        ranked = items.extra(
+            tables=[FTS_TABLE],
+            where=[f"{FTS_TABLE}.rowid = {ITEM_TABLE}.id", f"{FTS_TABLE} MATCH %s"],
+            params=[_fts5_expression(terms)],
+            select={
+                "search_hot": f"{ITEM_TABLE}.id IN "
+                f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
+                "search_score": f"-bm25({FTS_TABLE}, {TITLE_WEIGHT}, 1.0)",
+            },
+            select_params=[_fts5_expression(terms, title_only=True)],
+        )
+    elif vendor == "postgresql":
+        ranked = items.extra(
+            tables=[DOC_TABLE],
+            where=[
+                f"{DOC_TABLE}.item_id = {ITEM_TABLE}.id",
+                f"{DOC_TABLE}.document @@ to_tsquery('simple', %s)",
+            ],
+            params=[_tsquery(terms)],
+            select={
+                "search_hot": f"{DOC_TABLE}.document @@ to_tsquery('simple', %s)",
+                "search_score": f"ts_rank({DOC_TABLE}.document, to_tsquery('simple', %s))",
+            },
+            select_params=[_tsquery(terms, title_only=True), _tsquery(terms)],
+        )
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"search does not support {vendor}")
+    ranked = ranked.order_by("-search_hot", "-search_score", "-bulletin__issued_on", "pk")
+    to_check = [term for term in terms if not term.is_exact_in_index]
+    if not to_check:
+        ids = ranked.values_list("pk", flat=True)
+        return list(ids if limit is None else ids[: max(limit, 0)])
+    found = []
+    patterns = [term.pattern() for term in to_check]
+    for chunk in batched(ranked.values_list("pk", flat=True), BATCH_SIZE):
+        texts = document_texts(chunk)
+        for pk in chunk:
+            text = "\n".join(texts.get(pk, ("", "")))
+            if all(p.search(text) for p in patterns):
+                found.append(pk)
+        if limit is not None and len(found) >= limit:
+            break
+    return found if limit is None else found[: max(limit, 0)]
+
+
+def highlight(text: str, q: str, *, width: int = 80) -> SafeString:
+    """An HTML-escaped snippet of about ``width`` characters around the first match, with
+    ``<mark>`` around every matched term in it; the start of the text when nothing matches
+    (a hit through an entity name)."""
+    text = text or ""
+    # Normalise character by character so positions map back to the original text.
+    owners: list[int] = []
+    folded = []
+    for index, char in enumerate(text):
+        norm = normalize(char)
+        folded.append(norm)
+        owners.extend([index] * len(norm))
+    owners.append(len(text))
+    haystack = "".join(folded)
+    spans = []
+    for term in parse_query(q):
+        for match in term.pattern().finditer(haystack):
+            if match.end() > match.start():
+                spans.append((owners[match.start()], owners[match.end() - 1] + 1))
+    spans.sort()
+    if spans:
+        first_start, first_end = spans[0]
+        start = max(0, first_start - max(0, width - (first_end - first_start)) // 3)
+    else:
+        start = 0
+    end = min(len(text), start + width)
+    start = max(0, min(start, end - width))
+    out = ["…" if start > 0 else ""]
+    position = start
+    for span_start, span_end in spans:
+        span_start, span_end = max(span_start, position), min(span_end, end)
+        if span_start >= span_end:
+            continue
+        out.append(escape(text[position:span_start]))
+        out.append(f"<mark>{escape(text[span_start:span_end])}</mark>")
+        position = span_end
+    out.append(escape(text[position:end]))
+    if end < len(text):
+        out.append("…")
+    return mark_safe("".join(out))  # noqa: S308 - every piece of text above is escaped
+
+
+# ----------------------------------------------------------------------------- indexing
+
+
+def document_texts(item_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """``{item id: (headline and confirmed entity names, text)}``, as written (not tokenised)."""
+    item_ids = list(item_ids)
+    rows = Item.objects.filter(pk__in=item_ids).values_list("pk", "headline", "body")
+    names: dict[int, list[str]] = defaultdict(list)
+    entities: dict[int, list[int]] = defaultdict(list)
+    links = ItemEntity.objects.filter(item_id__in=item_ids, is_confirmed=True).values_list(
+        "item_id", "entity_id", "entity__name", "entity__name_en"
+    )
+    for item_id, entity_id, name, name_en in links.order_by("item_id", "entity_id"):
+        names[item_id] += [name, name_en]
+        entities[entity_id].append(item_id)
+    if entities:
+        aliases = EntityAlias.objects.filter(entity_id__in=list(entities)).values_list(
+            "entity_id", "alias"
+        )
+        for entity_id, alias in aliases.order_by("entity_id", "alias"):
+            for item_id in entities[entity_id]:
+                names[item_id].append(alias)
+    return {
+        pk: ("\n".join([headline, *filter(None, names[pk])]), body) for pk, headline, body in rows
+    }
+
+
+def index_items(item_ids, *, progress: Callable[[int], object] | None = None) -> None:
+    """(Re)index these items' search documents, whatever their status; bulk-capable.
+
+    Ids of deleted items are dropped from the index. ``progress(n)`` is called after each
+    batch with the number of ids done.
+    """
+    ids = sorted({int(pk) for pk in item_ids})
+    for chunk in batched(ids, BATCH_SIZE):
+        texts = document_texts(chunk)
+        documents = [
+            SearchDocument(item_id=pk, title=tokenize(title), body=tokenize(body))
+            for pk, (title, body) in texts.items()
+        ]
+        with transaction.atomic():
+            SearchDocument.objects.filter(item_id__in=chunk).delete()
+            SearchDocument.objects.bulk_create(documents)
+        if progress is not None:
+            progress(len(chunk))
+
+
+def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
+    """Drop the whole index and index every item again; returns the number of items."""
+    with transaction.atomic():
+        SearchDocument.objects.all().delete()
+    ids = list(Item.objects.order_by("pk").values_list("pk", flat=True))
+    index_items(ids, progress=progress)
+    connection = connections[SearchDocument.objects.db]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+        elif connection.vendor == "postgresql":
+            cursor.execute(f"ANALYZE {DOC_TABLE}")
+    return len(ids)
