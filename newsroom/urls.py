@@ -3,9 +3,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+from bulletins import preview
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("bulletins.api.urls")),
+    path("preview/<str:token>/", preview.shared_preview, name="bulletin_share_preview"),
     path("", include("bulletins.urls")),
 ]
 
