@@ -7,8 +7,9 @@ Headlines are short rewrites, not quotes: 'GSK首席财务官辞职' summarises 
 - shared character bigrams, weighted by how rare each bigram is among the issue's items
   (so 首席财务官 counts, 公司 and 宣布 barely do). This works with no entities at all.
 
-Each item takes at most one headline; the best-scoring pairs are taken first. A headline
-whose best remaining item scores under ``MIN_SCORE`` stays unmatched for the editor to place.
+Each item takes at most one headline; each headline takes its best item unless that would
+leave another headline without any (an augmenting-path matching). A headline with no item
+scoring ``MIN_SCORE`` or more stays unmatched for the editor to place.
 """
 
 from __future__ import annotations
@@ -76,23 +77,30 @@ def match_headlines(
     scores = score_pairs(
         headlines, bodies, headline_entities=headline_entities, item_entities=item_entities
     )
-    # Best pairs first; on a tie the earlier headline and the earlier item win (titles
-    # usually follow the order of the issue).
-    pairs = sorted(
-        (
-            (-score, h, i)
-            for h, row in enumerate(scores)
-            for i, score in enumerate(row)
-            if score >= MIN_SCORE
-        ),
-    )
-    chosen: dict[int, tuple[int, float]] = {}
-    taken: set[int] = set()
-    for negative, h, i in pairs:
-        if h in chosen or i in taken:
-            continue
-        chosen[h] = (i, -negative)
-        taken.add(i)
+    # Each headline's candidates, best first; on a tie the earlier item wins (titles usually
+    # follow the order of the issue).
+    candidates = [
+        sorted((i for i, score in enumerate(row) if score >= MIN_SCORE), key=lambda i: -row[i])
+        for row in scores
+    ]
+    owner: dict[int, int] = {}  # item index -> headline index
+
+    def place(h: int, visited: set[int]) -> bool:
+        # Augmenting path (Kuhn): a headline may move another to its next-best item, so that
+        # as many headlines as possible find an item (greedy choice could strand one).
+        for i in candidates[h]:
+            if i in visited:
+                continue
+            visited.add(i)
+            if i not in owner or place(owner[i], visited):
+                owner[i] = h
+                return True
+        return False
+
+    # Headlines with the most confident match choose first.
+    for h in sorted(range(len(headlines)), key=lambda h: -max(scores[h], default=0.0)):
+        place(h, set())
+    chosen = {h: (i, scores[h][i]) for i, h in owner.items()}
     return [
         HeadlineMatch(
             headline=headline,

@@ -15,7 +15,6 @@ Errors: ``ParseError`` (the text, with its line) and ``workflow.TransitionNotAll
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -27,8 +26,6 @@ from .. import linking, workflow
 from ..models import (
     Bulletin,
     BulletinStatus,
-    Entity,
-    EntityAlias,
     ItemEntity,
     LinkSource,
     PublicationSettings,
@@ -126,9 +123,9 @@ def plan_import(
         for item in items:
             item.suggestions = linking.suggest(item.body)
         headline_entities = [
-            {s.entity.pk for s in linking.suggest(headline)} for headline in parsed.headlines
+            _entity_ids(linking.suggest(headline)) for headline in parsed.headlines
         ]
-        item_entities = [{s.entity.pk for s in item.suggestions} for item in items]
+        item_entities = [_entity_ids(item.suggestions) for item in items]
     else:
         headline_entities = item_entities = None
     matches = match_headlines(
@@ -259,7 +256,6 @@ def import_issue(
             workflow.delete_draft_bulletin(existing, by=by)
         sections = _sections_for(plan)
         bulletin = workflow.create_bulletin(issued_on=plan.issued_on, by=by, dateline=plan.dateline)
-        confirmed = _unambiguous_names(plan)
         links = []
         for planned in plan.items:
             item = workflow.add_item(
@@ -274,15 +270,45 @@ def import_issue(
             links += [
                 ItemEntity(
                     item=item,
-                    entity=suggestion.entity,
+                    entity=entity,
                     source=LinkSource.LINKER,
-                    is_confirmed=suggestion.text in confirmed,
+                    is_confirmed=is_confirmed,
                 )
-                for suggestion in planned.suggestions
+                for entity, is_confirmed in _links_for(planned.suggestions)
             ]
         ItemEntity.objects.bulk_create(links)
         bulletin.refresh_from_db()
     return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
+
+
+def _entity_ids(suggestions) -> set[int]:
+    ids = set()
+    for suggestion in suggestions:
+        if suggestion.entity is not None:
+            ids.add(suggestion.entity.pk)
+        ids.update(entity.pk for entity in getattr(suggestion, "candidates", ()))
+    return ids
+
+
+def _links_for(suggestions):
+    """(entity, is_confirmed) pairs for an item's linker suggestions.
+
+    A name that denotes exactly one live entity is linked as confirmed: the linker matches
+    whole names and aliases, and an imported issue is reviewed item by item before it is
+    published, so asking editors to confirm 50 obvious links per issue would only train
+    them to click through. A name shared by several entities (``is_ambiguous``) is not
+    guessed: each candidate becomes an unconfirmed suggestion for the editor to settle.
+    """
+    seen = set()
+    for suggestion in suggestions:
+        if suggestion.entity is not None and not getattr(suggestion, "is_ambiguous", False):
+            pairs = [(suggestion.entity, True)]
+        else:
+            pairs = [(entity, False) for entity in getattr(suggestion, "candidates", ())]
+        for entity, is_confirmed in pairs:
+            if entity.pk not in seen:
+                seen.add(entity.pk)
+                yield entity, is_confirmed
 
 
 def _sections_for(plan: ImportPlan) -> dict[str, Section]:
@@ -299,7 +325,7 @@ def section_slug(name: str) -> str:
     try:
         from pypinyin import lazy_pinyin
 
-        words = lazy_pinyin(name, errors="ignore")
+        words = lazy_pinyin(name)
     except ImportError:  # pypinyin is a dependency; keep import working without it anyway
         words = [name]
     return slugify("-".join(words))[:50].strip("-")
@@ -312,24 +338,3 @@ def _unique_slug(name: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
-
-
-def _unambiguous_names(plan: ImportPlan) -> set[str]:
-    """Matched names that denote exactly one live entity: their links are confirmed.
-
-    A name or alias shared by several entities (a brand used by two companies, a common
-    abbreviation) stays an unconfirmed suggestion for the editor to check.
-    """
-    texts = {s.text for item in plan.items for s in item.suggestions if len(s.text) >= 2}
-    if not texts:
-        return set()
-    owners: dict[str, set[int]] = defaultdict(set)
-    for name, pk in Entity.objects.filter(merged_into__isnull=True, name__in=texts).values_list(
-        "name", "pk"
-    ):
-        owners[name].add(pk)
-    for alias, pk in EntityAlias.objects.filter(
-        entity__merged_into__isnull=True, alias__in=texts
-    ).values_list("alias", "entity_id"):
-        owners[alias].add(pk)
-    return {text for text in texts if len(owners[text]) == 1}
