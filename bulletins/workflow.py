@@ -53,6 +53,7 @@ from .models import (
     Transition,
 )
 from .roles import CHIEF, EDITOR, REVIEWER, roles_of
+from .search import index_items
 
 logger = logging.getLogger(__name__)
 
@@ -543,6 +544,7 @@ def correct(
             locked.version += 1
             locked.save(update_fields=["body", "updated_by", "version", "updated_at"])
             _keep_revision(locked, by=by, note=_("更正"))
+            index_items([locked.pk])  # the corrected text is searchable at once
     correction = Correction.objects.create(
         bulletin=current, item=item, note=note.strip(), created_by=by
     )
@@ -687,6 +689,7 @@ def add_item(
     _keep_revision(item, by=by, note=_("创建"))
     _log(current, item=item, action="create", from_status="", to_status=item.status, by=by)
     _sync_bulletin(current, by=by)
+    index_items([item.pk])
     return item
 
 
@@ -745,6 +748,7 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
     current.save(update_fields=update_fields)
     if text_changed:
         _keep_revision(current, by=by)
+        index_items([current.pk])
     if current.status != old_status:
         _log(
             current.bulletin,
