@@ -372,6 +372,19 @@ class TokenSerializer(serializers.Serializer):
     token = serializers.CharField()
 
 
+class LinkSerializer(serializers.Serializer):
+    entity = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Entity.objects.filter(merged_into__isnull=True)
+    )
+    role = serializers.CharField(
+        max_length=30, allow_blank=True, required=False, default="", help_text="e.g. investor"
+    )
+
+
+class UnlinkSerializer(serializers.Serializer):
+    entity = serializers.SlugRelatedField(slug_field="slug", queryset=Entity.objects.all())
+
+
 class EntityWriteSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=EntityType.choices)
     name = serializers.CharField(max_length=100)
@@ -387,10 +400,10 @@ class EntityWriteSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=150), max_length=50, allow_empty=True
     )
 
-    def __init__(self, *args, partial_update=False, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            field.required = not partial_update and name in ("type", "name")
+            field.required = name in ("type", "name")
 
 
 class MergeSerializer(serializers.Serializer):

@@ -31,6 +31,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
+from .. import entities as entity_services
 from .. import workflow
 from ..exporters.text import export_text, issue_items
 from ..importers.parser import ParseError
@@ -510,6 +511,32 @@ class ItemViewSet(ApiViewMixin, ItemListMixin, viewsets.GenericViewSet):
         item = workflow.spike_item(self.get_object(), by=request.user, comment=data["comment"])
         return self._item_response(item)
 
+    @extend_schema(
+        summary="Link an entity to the item (confirmed)",
+        parameters=[ITEM_ID_PARAM],
+        request=s.LinkSerializer,
+        responses=s.ItemSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        item = self.get_object()
+        data = _validated(s.LinkSerializer, request)
+        entity_services.link(item, data["entity"], by=request.user, role=data["role"])
+        return self._item_response(item)
+
+    @extend_schema(
+        summary="Remove an entity link from the item",
+        parameters=[ITEM_ID_PARAM],
+        request=s.UnlinkSerializer,
+        responses=s.ItemSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def unlink(self, request, pk=None):
+        item = self.get_object()
+        data = _validated(s.UnlinkSerializer, request)
+        entity_services.unlink(item, data["entity"], by=request.user)
+        return self._item_response(item)
+
 
 def _check_rank(bulletin, rank, *, exclude=None):
     if rank is None:
@@ -533,6 +560,8 @@ SLUG_PARAM = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH)
     ),
 )
 class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Reads for everyone; create and merge for chief editors (``bulletins.entities``)."""
+
     lookup_field = "slug"
     lookup_value_regex = r"[^/]+"
     filterset_class = EntityFilter
@@ -611,6 +640,39 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
             }
             for r in rows
         ]
+
+    @extend_schema(
+        summary="Create an entity (chief editors)",
+        request=s.EntityWriteSerializer,
+        responses={201: s.EntityDetailSerializer},
+    )
+    def create(self, request, *args, **kwargs):
+        data = dict(_validated(s.EntityWriteSerializer, request))
+        entity = entity_services.create_entity(
+            by=request.user,
+            name=data.pop("name"),
+            type=data.pop("type"),
+            aliases=data.pop("aliases", ()),
+            **data,
+        )
+        self.kwargs["slug"] = entity.slug
+        response = self.retrieve(request)
+        response.status_code = status.HTTP_201_CREATED
+        return response
+
+    @extend_schema(
+        summary="Merge this entity into another (chief editors)",
+        parameters=[SLUG_PARAM],
+        request=s.MergeSerializer,
+        responses=s.EntityDetailSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, slug=None):
+        source = self.get_object()
+        data = _validated(s.MergeSerializer, request)
+        target = entity_services.merge(source, data["into"], by=request.user)
+        self.kwargs["slug"] = target.slug
+        return self.retrieve(request)
 
     @extend_schema(
         summary="Items about this entity (newest first)",
