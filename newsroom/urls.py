@@ -4,8 +4,14 @@ from django.urls import include, path
 from django.views.static import serve
 
 from bulletins import preview
+from bulletins.admin import importing
 
 urlpatterns = [
+    path(
+        "admin/bulletins/import/",
+        admin.site.admin_view(importing.import_view),
+        name="bulletin_import",
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", include("bulletins.api.urls")),
     path("preview/<str:token>/", preview.shared_preview, name="bulletin_share_preview"),

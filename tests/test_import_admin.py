@@ -1,0 +1,103 @@
+"""The admin page "paste an issue": preview, then save as a draft; editors only."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from bulletins.admin.importing import digest
+from bulletins.models import Bulletin, BulletinStatus, Item
+
+TEXT = "某公司完成B轮融资 | 日报\n(医药健闻2026年3月18日讯)\n\n企业动态\n某公司宣布完成B轮融资。"
+
+
+@pytest.fixture
+def url():
+    return reverse("bulletin_import")
+
+
+def test_editor_sees_the_page(client, editor, url):
+    client.force_login(editor)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "预览解析结果" in response.text
+
+
+@pytest.mark.parametrize("who", ["reviewer", "nobody"])
+def test_users_who_may_not_edit_are_refused(client, request, url, who):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(url).status_code == 403
+    assert (
+        client.post(url, {"text": TEXT, "save": "1", "previewed": digest(TEXT)}).status_code == 403
+    )
+    assert not Bulletin.objects.exists()
+
+
+def test_anonymous_is_sent_to_the_login(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and "login" in response.url
+
+
+@pytest.mark.samples
+def test_preview_shows_sections_items_and_headline_matches(client, editor, url, sample_text):
+    client.force_login(editor)
+    response = client.post(url, {"text": sample_text, "preview": "1"})
+    assert response.status_code == 200
+    plan = response.context["plan"]
+    assert [(s.name, len(s.items)) for s in plan.sections] == [("企业动态", 11), ("产业动态", 11)]
+    assert [m.index for m in plan.matches] == [0, 1, 3]
+    assert "GSK首席财务官辞职" in response.text
+    assert "保存为草稿" in response.text
+    assert not Bulletin.objects.exists()
+
+
+@pytest.mark.samples
+def test_save_after_preview_creates_the_draft(client, editor, url, sample_text):
+    client.force_login(editor)
+    response = client.post(
+        url, {"text": sample_text, "save": "1", "previewed": digest(sample_text)}
+    )
+    bulletin = Bulletin.objects.get()
+    assert response.status_code == 302
+    assert response.url == reverse("admin:bulletins_bulletin_change", args=[bulletin.pk])
+    assert bulletin.status == BulletinStatus.DRAFT and bulletin.created_by == editor
+    assert bulletin.items.count() == 22
+
+
+def test_save_of_text_changed_since_preview_only_previews(client, editor, url):
+    client.force_login(editor)
+    response = client.post(url, {"text": TEXT, "save": "1", "previewed": digest("other")})
+    assert response.status_code == 200
+    assert "预览后被修改过" in response.text
+    assert not Bulletin.objects.exists()
+
+
+def test_editor_places_an_unmatched_headline(client, editor, url):
+    text = TEXT.replace("某公司完成B轮融资", "美国国会通过新法案")
+    client.force_login(editor)
+    preview = client.post(url, {"text": text, "preview": "1"})
+    assert "没有找到对应的条目" in preview.text
+    client.post(url, {"text": text, "save": "1", "previewed": digest(text), "headline_1": "0"})
+    item = Item.objects.get()
+    assert (item.headline, item.headline_rank) == ("美国国会通过新法案", 1)
+
+
+def test_parse_error_shows_the_line_and_saves_nothing(client, editor, url):
+    text = TEXT.replace("3月18日", "2月30日")
+    client.force_login(editor)
+    response = client.post(url, {"text": text, "save": "1", "previewed": digest(text)})
+    assert response.status_code == 200
+    assert re.search(r"第 2 行", response.text)
+    assert "2026-02-30" in response.text  # the English reason too
+    assert not Bulletin.objects.exists()
+
+
+def test_existing_published_date_is_refused(client, editor, url, published_bulletin):
+    text = TEXT.replace("3月18日", "3月17日")
+    client.force_login(editor)
+    response = client.post(
+        url, {"text": text, "save": "1", "replace": "on", "previewed": digest(text)}
+    )
+    assert response.status_code == 200
+    assert "未保存" in response.text
+    assert Bulletin.objects.get() == published_bulletin
