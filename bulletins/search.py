@@ -246,7 +246,7 @@ def search_ids(
     for chunk in batched(ranked.values_list("pk", flat=True), BATCH_SIZE):
         texts = document_texts(chunk)
         for pk in chunk:
-            text = "\n".join(texts.get(pk, ("", "")))
+            text = normalize("\n".join(texts.get(pk, ("", ""))))
             if all(p.search(text) for p in patterns):
                 found.append(pk)
         if limit is not None and len(found) >= limit:
