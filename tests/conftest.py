@@ -104,6 +104,12 @@ def published_bulletin(draft_bulletin, editor, reviewer, chief):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Fixtures create several users per test; PBKDF2's deliberate slowness only costs CI time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     """Each test starts with an empty cache (locmem, or Redis in the PostgreSQL run)."""
     from django.core.cache import cache
