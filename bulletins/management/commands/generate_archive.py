@@ -64,6 +64,11 @@ GLOBAL_COMPANIES = [
     ("英伟达", "NVIDIA", ["NVIDIA"]),
     ("百时美施贵宝", "Bristol Myers Squibb", ["BMS"]),
 ]
+FIXED_DRUGS = [
+    ("瑞普妥肽注射液", ["HRS9531"]),
+    ("度拉司他片", ["GLP-1RA", "DLS-101"]),
+    ("恩沃利单抗", ["PD-L1单抗", "KN035"]),
+]
 DISEASES = [
     "非小细胞肺癌", "乳腺癌", "胃癌", "肝细胞癌", "结直肠癌", "弥漫大B细胞淋巴瘤", "多发性骨髓瘤",
     "2型糖尿病", "肥胖症", "阿尔茨海默病", "帕金森病", "类风湿关节炎", "银屑病", "特应性皮炎",
@@ -191,6 +196,8 @@ class Archive:
             planned.append(
                 (EntityType.COMPANY, name, name_en, [(a, AliasKind.ENGLISH) for a in aliases])
             )
+        for name, aliases in FIXED_DRUGS:
+            planned.append((EntityType.DRUG, name, "", [(a, AliasKind.CODE) for a in aliases]))
         for disease in DISEASES:
             planned.append((EntityType.DISEASE, disease, "", []))
         remaining = max(0, self.entity_count - len(planned))
