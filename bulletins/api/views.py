@@ -461,6 +461,11 @@ class ItemViewSet(ApiViewMixin, ItemListMixin, viewsets.GenericViewSet):
         data = dict(_validated(s.ItemCreateSerializer, request))
         bulletin = self.visibility.bulletins().filter(issued_on=data.pop("bulletin")).first()
         if bulletin is None:
+            if not workflow.can(request.user, "edit"):  # the same answer whether it exists or not
+                raise workflow.TransitionNotAllowed(
+                    _("您没有权限执行“%(action)s”。") % {"action": workflow.ACTION_LABELS["edit"]},
+                    code="forbidden",
+                )
             raise ValidationError({"bulletin": [_("这一天没有日报。")]})
         _check_rank(bulletin, data.get("headline_rank"))
         item = workflow.add_item(bulletin, by=request.user, **data)
