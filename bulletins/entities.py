@@ -185,6 +185,34 @@ def link(
 
 
 @transaction.atomic
+def save_link(
+    item: Item,
+    entity: Entity,
+    *,
+    by,
+    role: str = "",
+    is_confirmed: bool = True,
+    source: str = LinkSource.EDITOR,
+    replaces: Entity | None = None,
+) -> ItemEntity:
+    """Set a link exactly as an editor left it in a form (role, confirmation).
+
+    ``replaces``: the entity this row pointed at before (the editor picked another one).
+    """
+    _require_link_permission(item, by)
+    if replaces is not None and replaces.pk != entity.pk:
+        ItemEntity.objects.filter(item=item, entity=replaces).delete()
+    row, _created = ItemEntity.objects.update_or_create(
+        item=item,
+        entity=entity,
+        defaults={"role": role, "is_confirmed": is_confirmed},
+        create_defaults={"role": role, "is_confirmed": is_confirmed, "source": source},
+    )
+    _changed([item.pk])
+    return row
+
+
+@transaction.atomic
 def unlink(item: Item, entity: Entity, *, by) -> bool:
     _require_link_permission(item, by)
     deleted, _rows = ItemEntity.objects.filter(item=item, entity=entity).delete()

@@ -1,19 +1,432 @@
-"""Admin for the gazetteer: entities and their aliases."""
+"""Admin for the gazetteer: entities, their aliases, merges, import/export, item suggestions.
 
-from django.contrib import admin
+Every write calls ``bulletins.entities`` (permissions, linker version, search re-index live
+there). Curating entities is for the chief editor (``manage_entities``); editors see the
+list, may add an entity (a suggestion), and link entities to items from the item form.
+"""
 
-from ..models import Entity, EntityAlias
+from django import forms
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .. import entities, workflow
+from ..models import Entity, EntityAlias, Item, ItemEntity, LinkSource
+from ..roles import is_staff_member
+
+# ----------------------------------------------------------------------------- item form
+
+
+class ItemEntityFormSet(BaseInlineFormSet):
+    """Saves the item's entity links through ``bulletins.entities`` (permissions, re-index)."""
+
+    user = None  # set per request by ItemEntityInline.get_formset
+
+    def save_new(self, form, commit=True):
+        data = form.cleaned_data
+        return entities.save_link(
+            self.instance,
+            data["entity"],
+            by=self.user,
+            role=data.get("role", ""),
+            is_confirmed=data.get("is_confirmed", True),
+        )
+
+    def save_existing(self, form, obj, commit=True):
+        data = form.cleaned_data
+        previous = form.initial.get("entity")
+        replaces = Entity.objects.filter(pk=previous).first() if previous else None
+        return entities.save_link(
+            self.instance,
+            data["entity"],
+            by=self.user,
+            role=data.get("role", ""),
+            is_confirmed=data.get("is_confirmed", True),
+            source=obj.source,
+            replaces=replaces,
+        )
+
+    def delete_existing(self, obj, commit=True):
+        if commit:
+            entities.unlink(self.instance, obj.entity, by=self.user)
+
+
+class ItemEntityInline(admin.TabularInline):
+    """The item's entities: autocomplete, role, confirmation; saved through the services."""
+
+    model = ItemEntity
+    formset = ItemEntityFormSet
+    extra = 0
+    autocomplete_fields = ["entity"]
+    fields = ["entity", "role", "source", "is_confirmed"]
+    readonly_fields = ["source"]
+    verbose_name = gettext_lazy("关联实体")
+    verbose_name_plural = gettext_lazy("关联实体")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("entity")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        return type(formset.__name__, (formset,), {"user": request.user})
+
+
+# ----------------------------------------------------------------------------- entities
 
 
 class EntityAliasInline(admin.TabularInline):
     model = EntityAlias
     extra = 1
+    fields = ["alias", "kind"]
+
+
+class MergedFilter(admin.SimpleListFilter):
+    title = gettext_lazy("合并状态")
+    parameter_name = "merged"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("有效")), ("yes", _("已合并"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(merged_into__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(merged_into__isnull=False)
+        return queryset
+
+
+class MentionFilter(admin.SimpleListFilter):
+    title = gettext_lazy("提及")
+    parameter_name = "mentioned"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("有条目提及")), ("no", _("无条目提及"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(mention_count__gt=0)
+        if self.value() == "no":
+            return queryset.filter(mention_count=0)
+        return queryset
+
+
+class MergeForm(forms.Form):
+    target = forms.ModelChoiceField(
+        queryset=Entity.objects.filter(merged_into__isnull=True),
+        label=gettext_lazy("合并到"),
+        help_text=gettext_lazy("保留的实体;被合并实体的名称成为它的别名,旧链接跳转到它。"),
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("实体 ID")}),
+    )
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("文件"), help_text=gettext_lazy("JSON 或 CSV"))
+    format = forms.ChoiceField(
+        label=gettext_lazy("格式"), choices=[("json", "JSON"), ("csv", "CSV")]
+    )
+
+
+def _back(request, item=None):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(target)
+    if item is not None:
+        return HttpResponseRedirect(reverse("admin:bulletins_item_change", args=[item.pk]))
+    return HttpResponseRedirect(reverse("admin:bulletins_entity_changelist"))
 
 
 @admin.register(Entity)
 class EntityAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "type", "slug", "parent"]
-    list_filter = ["type"]
-    search_fields = ["name", "name_en", "aliases__alias", "slug"]
+    list_display = ["name", "name_en", "type", "mention_count", "alias_list", "parent", "slug"]
+    list_filter = ["type", MergedFilter, MentionFilter]
+    list_select_related = ["parent"]
+    search_fields = ["name", "name_en", "aliases__alias", "slug", "ticker", "inn"]
     autocomplete_fields = ["parent"]
+    readonly_fields = ["merged_into", "created_at", "updated_at"]
+    fields = [
+        "type",
+        "name",
+        "name_en",
+        "slug",
+        "parent",
+        "ticker",
+        "inn",
+        "description",
+        "logo",
+        "external_ids",
+        "merged_into",
+        "created_at",
+        "updated_at",
+    ]
+    prepopulated_fields = {"slug": ["name_en"]}
     inlines = [EntityAliasInline]
+    actions = ["merge_selected", "export_json", "export_csv"]
+    change_list_template = "admin/bulletins/entity_change_list.html"
+    change_form_template = "admin/bulletins/entity_change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                mention_count=Count("item_links", filter=Q(item_links__is_confirmed=True)),
+            )
+            .prefetch_related("aliases")
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        # The autocomplete of the item form offers live entities only.
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if request.path.endswith("/autocomplete/"):
+            queryset = queryset.filter(merged_into__isnull=True)
+        return queryset, may_have_duplicates
+
+    @admin.display(description=gettext_lazy("提及次数"), ordering="mention_count")
+    def mention_count(self, obj):
+        return obj.mention_count
+
+    @admin.display(description=gettext_lazy("别名"))
+    def alias_list(self, obj):
+        return "、".join(a.alias for a in obj.aliases.all()[:6])
+
+    # -- permissions: editors view and suggest; the chief editor curates
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return workflow.can(request.user, "edit") or workflow.can(request.user, "manage_entities")
+
+    def has_change_permission(self, request, obj=None):
+        return workflow.can(request.user, "manage_entities")
+
+    def has_delete_permission(self, request, obj=None):
+        return workflow.can(request.user, "manage_entities")
+
+    def has_manage_entities_permission(self, request):
+        return workflow.can(request.user, "manage_entities")
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if "slug" in form.base_fields:
+            form.base_fields["slug"].required = False
+            form.base_fields["slug"].help_text = _("留空则按名称的拼音生成,例如 heng-rui-yi-yao。")
+        return form
+
+    def save_model(self, request, obj, form, change):
+        if not obj.slug:
+            obj.slug = entities.unique_slug(obj.name_en or obj.name, exclude_pk=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        entities.linking.bump_version()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        entities.linking.bump_version()
+
+    # -- merge
+
+    @admin.action(description=gettext_lazy("合并所选实体"), permissions=["manage_entities"])
+    def merge_selected(self, request, queryset):
+        queryset = queryset.filter(merged_into__isnull=True)
+        if queryset.count() < 2:
+            self.message_user(request, _("请至少选择两个未合并的实体。"), messages.WARNING)
+            return None
+        if request.POST.get("post") == "yes":
+            target = queryset.filter(pk=request.POST.get("target")).first()
+            if target is None:
+                self.message_user(request, _("请选择要保留的实体。"), messages.ERROR)
+                return None
+            try:
+                with transaction.atomic():
+                    for source in queryset.exclude(pk=target.pk):
+                        entities.merge(source, target, by=request.user)
+            except workflow.TransitionNotAllowed as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                _("已合并到“%(name)s”。") % {"name": target.name},
+                messages.SUCCESS,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/bulletins/entity_merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("合并实体"),
+                "opts": self.opts,
+                "entities": queryset.order_by("-mention_count", "pk"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "action": "merge_selected",
+            },
+        )
+
+    def merge_view(self, request, object_id):
+        source = get_object_or_404(Entity, pk=object_id)
+        if not workflow.can(request.user, "manage_entities"):
+            messages.error(request, _("只有主编可以维护实体库。"))
+            return HttpResponseRedirect(reverse("admin:bulletins_entity_changelist"))
+        form = MergeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                target = entities.merge(source, form.cleaned_data["target"], by=request.user)
+            except workflow.TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("“%(source)s”已合并到“%(target)s”。")
+                    % {"source": source.name, "target": target.name},
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:bulletins_entity_change", args=[target.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/bulletins/entity_merge_form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("合并“%(name)s”") % {"name": source.name},
+                "opts": self.opts,
+                "original": source,
+                "form": form,
+            },
+        )
+
+    # -- import / export
+
+    @admin.action(description=gettext_lazy("导出所选实体(JSON)"))
+    def export_json(self, request, queryset):
+        return self._download(entities.to_json(entities.export_entities(queryset)), "json")
+
+    @admin.action(description=gettext_lazy("导出所选实体(CSV)"))
+    def export_csv(self, request, queryset):
+        return self._download(entities.to_csv(entities.export_entities(queryset)), "csv")
+
+    def _download(self, text, format):
+        content_type = "application/json" if format == "json" else "text/csv"
+        response = HttpResponse(text, content_type=f"{content_type}; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="entities.{format}"'
+        return response
+
+    def export_view(self, request):
+        format = request.GET.get("format", "json")
+        rows = entities.export_entities()
+        if format == "csv":
+            return self._download(entities.to_csv(rows), "csv")
+        return self._download(entities.to_json(rows), "json")
+
+    def import_view(self, request):
+        if not workflow.can(request.user, "manage_entities"):
+            messages.error(request, _("只有主编可以维护实体库。"))
+            return HttpResponseRedirect(reverse("admin:bulletins_entity_changelist"))
+        form = ImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            try:
+                text = form.cleaned_data["file"].read().decode("utf-8-sig")
+                rows = entities.read_rows(text, format=form.cleaned_data["format"])
+                report = entities.import_entities(rows, by=request.user)
+            except UnicodeDecodeError:
+                form.add_error("file", _("文件不是 UTF-8 编码。"))
+            except entities.EntityImportError as exc:
+                errors = exc.errors
+            except workflow.TransitionNotAllowed as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(
+                    request,
+                    _("导入完成:新建 %(created)s 个,更新 %(updated)s 个,新增别名 %(aliases)s 个。")
+                    % {
+                        "created": len(report.created),
+                        "updated": len(report.updated),
+                        "aliases": report.aliases_added,
+                    },
+                )
+                return HttpResponseRedirect(reverse("admin:bulletins_entity_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/bulletins/entity_import.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("导入实体"),
+                "opts": self.opts,
+                "form": form,
+                "errors": errors,
+            },
+        )
+
+    # -- suggestions on the item form (see admin/bulletins/_entity_suggestions.html)
+
+    def accept_suggestion_view(self, request):
+        """POST item + entity: the linker's suggestion becomes a confirmed link."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
+        entity = get_object_or_404(Entity, pk=_int(request, "entity"))
+        try:
+            entities.link(item, entity, by=request.user, source=LinkSource.LINKER)
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已关联实体“%(name)s”。") % {"name": entity.name})
+        return _back(request, item)
+
+    def create_from_name_view(self, request):
+        """POST item + name + type: a name selected in the text becomes a linked entity."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
+        try:
+            entity, created = entities.create_entity_from_name(
+                item,
+                by=request.user,
+                name=request.POST.get("name", ""),
+                type=request.POST.get("type", ""),
+            )
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            message = _("已新建并关联实体“%(name)s”。") if created else _("已关联实体“%(name)s”。")
+            messages.success(request, message % {"name": entity.name})
+        return _back(request, item)
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "suggestions/accept/",
+                wrap(self.accept_suggestion_view),
+                name="bulletins_entity_accept_suggestion",
+            ),
+            path(
+                "suggestions/create/",
+                wrap(self.create_from_name_view),
+                name="bulletins_entity_create_from_name",
+            ),
+            path("import/", wrap(self.import_view), name="bulletins_entity_import"),
+            path("export/", wrap(self.export_view), name="bulletins_entity_export"),
+            path("<path:object_id>/merge/", wrap(self.merge_view), name="bulletins_entity_merge"),
+            *super().get_urls(),
+        ]
+
+
+def _int(request, name) -> int:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        return 0
