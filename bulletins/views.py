@@ -31,6 +31,7 @@ from .models import (
     ItemStatus,
     Section,
 )
+from .search import highlight, search_ids
 
 ISSUE_NAV_SIZE = 7
 PAGE_SIZE = 30
@@ -353,7 +354,12 @@ def mention_chart(entity: Entity) -> dict | None:
     if not counts:
         return None
     months = []
-    month, last = min(counts), max(counts)
+    last = max(counts)
+    # At least a year of bars, so that one busy month does not fill the whole chart.
+    year_before = (
+        dt.date(last.year, 1, 1) if last.month == 12 else dt.date(last.year - 1, last.month + 1, 1)
+    )
+    month = min(min(counts), year_before)
     while month <= last:
         months.append(month)
         month = (month + dt.timedelta(days=32)).replace(day=1)
@@ -519,35 +525,6 @@ def parse_date(value: str) -> dt.date | None:
         return dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
-
-
-def search_ids(q, *, items=None, limit=None):
-    try:
-        from .search import search_ids as engine
-    except ImportError:  # the search service has not landed: plain substring match
-        items = Item.objects.published() if items is None else items
-        ids = items.filter(body__icontains=q).order_by("-bulletin__issued_on", "pk")
-        return list(ids.values_list("pk", flat=True)[:limit])
-    return engine(q, items=items, limit=limit)
-
-
-def highlight(text, q, width=80):
-    try:
-        from .search import highlight as engine
-    except ImportError:  # until the search service lands: mark the first plain match
-        from django.utils.html import escape
-        from django.utils.safestring import mark_safe
-
-        at = text.lower().find(q.lower())
-        if at < 0:
-            return escape(text[: width * 2])
-        start = max(0, at - width // 2)
-        end = at + len(q)
-        return mark_safe(
-            f"{'…' if start else ''}{escape(text[start:at])}<mark>{escape(text[at:end])}</mark>"
-            f"{escape(text[end : end + width])}{'…' if end + width < len(text) else ''}"
-        )
-    return engine(text, q, width=width)
 
 
 # ----------------------------------------------------------------------------- robots

@@ -15,6 +15,7 @@ from bulletins.models import (
     ItemStatus,
     Section,
 )
+from bulletins.search import index_items
 
 PAST = timezone.make_aware(dt.datetime(2026, 3, 1, 8, 0))
 
@@ -56,6 +57,7 @@ def make_issue(
         for item in items
         for entity in entities
     )
+    index_items([item.pk for item in items])
     return bulletin
 
 
