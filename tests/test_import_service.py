@@ -275,3 +275,19 @@ def test_export_import_export_is_a_fixed_point(editor, data):
         again = import_issue(first, by=editor, replace=True).bulletin
         assert export_text(again) == first
         transaction.set_rollback(True)
+
+
+@pytest.mark.samples
+def test_sample_with_the_demo_gazetteer_keeps_its_headlines_and_links_entities(editor, sample_text):
+    from bulletins.demo.loader import load_entities
+
+    load_entities()
+    bulletin = import_issue(sample_text, by=editor).bulletin
+    ranked = bulletin.items.filter(headline_rank__isnull=False).order_by("headline_rank")
+    assert [(i.section.slug, i.position) for i in ranked] == [
+        ("company-news", 1),
+        ("company-news", 2),
+        ("company-news", 4),
+    ]
+    assert ItemEntity.objects.filter(item__bulletin=bulletin, source=LinkSource.LINKER).exists()
+    assert export_text(bulletin) == sample_text
