@@ -1,0 +1,95 @@
+"""Every API list costs a constant number of SQL queries, whatever the page size."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bulletins.models import (
+    Bulletin,
+    BulletinStatus,
+    Entity,
+    EntityAlias,
+    Item,
+    ItemEntity,
+    ItemStatus,
+    Section,
+)
+
+pytestmark = pytest.mark.django_db
+
+N = 110
+
+
+@pytest.fixture
+def archive(db):
+    """N published issues, items, entities and sections, written in bulk (read-side only)."""
+    published_at = timezone.now() - dt.timedelta(days=1)
+    bulletins = Bulletin.objects.bulk_create(
+        Bulletin(
+            issued_on=dt.date(2025, 1, 1) + dt.timedelta(days=n),
+            status=BulletinStatus.PUBLISHED,
+            publish_at=published_at,
+        )
+        for n in range(N)
+    )
+    Section.objects.bulk_create(
+        Section(name=f"栏目{n}", slug=f"extra-{n}", position=10 + n) for n in range(N)
+    )
+    section = Section.objects.get(slug="company-news")
+    items = Item.objects.bulk_create(
+        Item(
+            bulletin=bulletin,
+            section=section,
+            position=1,
+            body=f"第{n}家公司宣布完成融资。",
+            headline=f"标题{n}",
+            headline_rank=1,
+            status=ItemStatus.APPROVED,
+        )
+        for n, bulletin in enumerate(bulletins)
+    )
+    entities = Entity.objects.bulk_create(
+        Entity(type="company", name=f"公司{n}", slug=f"company-{n}") for n in range(N)
+    )
+    EntityAlias.objects.bulk_create(EntityAlias(entity=e, alias=f"Co{e.pk}") for e in entities)
+    links = [
+        ItemEntity(item=item, entity=entity) for item, entity in zip(items, entities, strict=True)
+    ]
+    links += [ItemEntity(item=item, entity=entities[0]) for item in items[1:]]
+    ItemEntity.objects.bulk_create(links)
+
+
+# list → (url, queries for an anonymous reader, for an editor). An editor costs one more
+# query where visibility is decided (the user's roles); bulletins read the publication
+# settings for the dateline (cached after the first request; the cache is empty here).
+LISTS = {
+    "bulletins": ("/api/v1/bulletins/?page_size={n}", 4, 5),
+    "items": ("/api/v1/items/?page_size={n}", 2, 3),
+    "items filtered": (
+        "/api/v1/items/?page_size={n}&entity=company-0&date_after=2024-01-01&ordering=date",
+        2,
+        3,
+    ),
+    "entities": ("/api/v1/entities/?page_size={n}", 3, 4),
+    "entity items": ("/api/v1/entities/company-0/items/?page_size={n}", 4, 5),
+    "sections": ("/api/v1/sections/?page_size={n}", 2, 2),
+}
+
+
+@pytest.mark.parametrize("name", LISTS)
+@pytest.mark.parametrize("page_size", [10, 100])
+@pytest.mark.parametrize("as_editor", [False, True], ids=["anonymous", "editor"])
+def test_list_query_count_is_constant(
+    archive, django_assert_num_queries, editor, name, page_size, as_editor
+):
+    url, anonymous_queries, editor_queries = LISTS[name]
+    client = APIClient()
+    if as_editor:
+        client.force_authenticate(editor)
+    queries = editor_queries if as_editor else anonymous_queries
+    with django_assert_num_queries(queries):
+        response = client.get(url.format(n=page_size))
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == page_size
