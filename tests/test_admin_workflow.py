@@ -1,0 +1,394 @@
+"""The editorial workflow through the admin, as the three roles use it.
+
+The admin only delegates to bulletins.workflow; these tests show that it does, that a refused
+transition comes back as a message, and that a concurrent edit keeps the second person's text.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+from django.contrib.messages import get_messages
+from django.forms import JSONField
+from django.urls import reverse
+from django.utils import timezone
+
+from bulletins import workflow
+from bulletins.models import Bulletin, BulletinStatus, Item, ItemStatus, Transition
+
+pytestmark = pytest.mark.django_db
+
+
+def admin_form_data(response) -> dict:
+    """The POST data of an admin change form as rendered: main form plus inline formsets."""
+    data = {}
+
+    def add_form(form):
+        for name, field in form.fields.items():
+            if field.disabled or name == "image":
+                continue
+            value = form[name].value()
+            if isinstance(field, JSONField):
+                value = field.prepare_value(value)
+            if value is None:
+                value = ""
+            if isinstance(value, bool):
+                if value:
+                    data[form.add_prefix(name)] = "on"
+                continue
+            data[form.add_prefix(name)] = value
+
+    add_form(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        data[management.add_prefix("TOTAL_FORMS")] = len(formset.initial_forms)
+        for form in formset.initial_forms:
+            add_form(form)
+    return data
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def change_url(obj) -> str:
+    return reverse(f"admin:bulletins_{obj._meta.model_name}_change", args=[obj.pk])
+
+
+def act_url(obj, action) -> str:
+    return reverse(f"admin:bulletins_{obj._meta.model_name}_act", args=[obj.pk, action])
+
+
+# ----------------------------------------------------------------------------- walk-through
+
+
+def test_three_people_take_an_issue_from_draft_to_published_through_the_admin(
+    client, editor, reviewer, chief, company_news, industry_news
+):
+    day = dt.date(2026, 3, 17)
+    # The editor creates the issue and types two items into the inline.
+    client.force_login(editor)
+    response = client.post(
+        reverse("admin:bulletins_bulletin_add"),
+        {
+            "issued_on": day.isoformat(),
+            "dateline": "",
+            "items-TOTAL_FORMS": "0",
+            "items-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    bulletin = Bulletin.objects.get(issued_on=day)
+    page = client.get(change_url(bulletin))
+    data = admin_form_data(page)
+    data.update(
+        {
+            "items-TOTAL_FORMS": "2",
+            "items-0-section": company_news.pk,
+            "items-0-body": "罗氏宣布扩建AI工厂。",
+            "items-0-headline": "罗氏扩建AI工厂",
+            "items-0-headline_rank": "1",
+            "items-1-section": industry_news.pk,
+            "items-1-body": "国家药监局批准一款新药。",
+        }
+    )
+    response = client.post(change_url(bulletin), data)
+    assert response.status_code == 302, response.context["errors"]
+    assert bulletin.items.count() == 2
+    response = client.post(act_url(bulletin, "submit"), follow=True)
+    assert "已提交审核。" in messages_of(response)
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.IN_REVIEW
+
+    # The reviewer works the queue: one item with its own button, the other in bulk.
+    client.force_login(reviewer)
+    queue = client.get(reverse("admin:bulletins_item_review"))
+    first, second = bulletin.items.in_issue_order()
+    assert list(queue.context["items"]) == [first, second]
+    client.post(reverse("admin:bulletins_item_review"), {"decide": f"approve:{first.pk}"})
+    client.post(reverse("admin:bulletins_item_review"), {"bulk": "approve", "ids": [second.pk]})
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.APPROVED
+
+    # The chief editor sees the checks pass and publishes.
+    client.force_login(chief)
+    page = client.get(change_url(bulletin))
+    assert page.context["wf_checks"].ok
+    assert "publish" in page.context["wf_allowed"]
+    response = client.post(act_url(bulletin, "publish"), follow=True)
+    assert "已发布。" in messages_of(response)
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.PUBLISHED
+
+    client.logout()
+    public = client.get(bulletin.get_absolute_url())
+    assert public.status_code == 200
+    assert "罗氏宣布扩建AI工厂。" in public.content.decode()
+    actors = set(bulletin.transitions.values_list("action", "by__username"))
+    assert {("submit", editor.username), ("approve", reviewer.username)} <= actors
+    assert ("publish", chief.username) in actors
+
+
+# ----------------------------------------------------------------------------- refusals
+
+
+def test_a_refused_transition_shows_its_message(client, draft_bulletin, editor):
+    client.force_login(editor)
+    response = client.post(act_url(draft_bulletin, "publish"), follow=True)
+    assert any("没有权限" in m for m in messages_of(response))
+    draft_bulletin.refresh_from_db()
+    assert draft_bulletin.status == BulletinStatus.DRAFT
+
+
+def test_four_eyes_is_enforced_through_the_admin(client, draft_bulletin, editor, chief):
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    item = draft_bulletin.items.first()
+    workflow.edit_item(item, by=chief, expected_version=item.version + 0, body="主编改写。")
+    client.force_login(chief)
+    page = client.get(change_url(item))
+    assert "approve" not in page.context["wf_item_actions"]
+    response = client.post(act_url(item, "approve"), follow=True)
+    assert any("四眼原则" in m for m in messages_of(response))
+    item.refresh_from_db()
+    assert item.status == ItemStatus.SUBMITTED
+    queue = client.get(reverse("admin:bulletins_item_review"))
+    assert item not in queue.context["items"]
+
+
+def test_request_changes_in_bulk_needs_a_comment(client, draft_bulletin, editor, reviewer):
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    ids = list(draft_bulletin.items.values_list("pk", flat=True))
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("admin:bulletins_item_review"),
+        {"bulk": "request_changes", "ids": ids, "comment": ""},
+        follow=True,
+    )
+    assert any("必须写明原因" in m for m in messages_of(response))
+    client.post(
+        reverse("admin:bulletins_item_review"),
+        {"bulk": "request_changes", "ids": ids, "comment": "来源不足。"},
+    )
+    assert set(draft_bulletin.items.values_list("status", flat=True)) == {
+        ItemStatus.CHANGES_REQUESTED
+    }
+    assert Transition.objects.filter(action="request_changes", comment="来源不足。").count() == 3
+
+
+def test_status_cannot_be_set_through_the_item_form(client, draft_bulletin, editor):
+    item = draft_bulletin.items.first()
+    client.force_login(editor)
+    data = admin_form_data(client.get(change_url(item)))
+    data.update({"status": "approved", "body": "改了正文。"})
+    client.post(change_url(item), data)
+    item.refresh_from_db()
+    assert item.body == "改了正文。"
+    assert item.status == ItemStatus.DRAFT
+
+
+def test_buttons_are_only_those_the_user_may_use(client, draft_bulletin, editor, reviewer, chief):
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    client.force_login(reviewer)
+    page = client.get(change_url(draft_bulletin))
+    assert page.context["wf_allowed"] == []
+    assert "立即发布" not in page.content.decode()
+    assert "审核通过" in page.content.decode()  # item buttons in the inline
+    client.force_login(editor)
+    page = client.get(change_url(draft_bulletin))
+    assert page.context["wf_allowed"] == ["submit"]
+    assert 'value="approve"' not in page.content.decode()
+
+
+# ----------------------------------------------------------------------------- nothing lost
+
+
+def test_concurrent_item_edit_is_refused_and_the_second_text_is_shown_back(
+    client, draft_bulletin, editor, editor2
+):
+    item = draft_bulletin.items.first()
+    client.force_login(editor)
+    first_data = admin_form_data(client.get(change_url(item)))
+    client.force_login(editor2)
+    second_data = admin_form_data(client.get(change_url(item)))
+
+    client.force_login(editor)
+    first_data["body"] = "第一位编辑的修改。"
+    assert client.post(change_url(item), first_data).status_code == 302
+
+    client.force_login(editor2)
+    second_data["body"] = "第二位编辑的修改。"
+    response = client.post(change_url(item), second_data)
+    assert response.status_code == 200  # re-rendered, not redirected
+    html = response.content.decode()
+    assert "第二位编辑的修改。" in html  # their text, in the form
+    assert "第一位编辑的修改。" in html  # and what is saved now, in the error
+    assert "没有保存" in html
+    item.refresh_from_db()
+    assert item.body == "第一位编辑的修改。"
+
+    # Saving the re-rendered form again is a deliberate overwrite, and it works.
+    retry = admin_form_data(response)
+    assert retry["body"] == "第二位编辑的修改。"
+    assert client.post(change_url(item), retry).status_code == 302
+    item.refresh_from_db()
+    assert item.body == "第二位编辑的修改。"
+    assert item.revisions.filter(body="第一位编辑的修改。").exists()
+
+
+def test_concurrent_edit_of_an_item_in_the_bulletin_inline_keeps_the_text(
+    client, draft_bulletin, editor, editor2
+):
+    client.force_login(editor2)
+    stale = admin_form_data(client.get(change_url(draft_bulletin)))
+    item = draft_bulletin.items.in_issue_order().first()
+    workflow.edit_item(item, by=editor, expected_version=item.version, body="先保存的。")
+    stale["items-0-body"] = "后保存的。"
+    response = client.post(change_url(draft_bulletin), stale)
+    assert response.status_code == 200
+    assert "后保存的。" in response.content.decode()
+    assert "先保存的。" in response.content.decode()
+    item.refresh_from_db()
+    assert item.body == "先保存的。"
+
+
+def test_concurrent_bulletin_edit_is_refused_with_the_dateline_kept(
+    client, draft_bulletin, editor, editor2
+):
+    client.force_login(editor2)
+    stale = admin_form_data(client.get(change_url(draft_bulletin)))
+    workflow.edit_bulletin(
+        draft_bulletin,
+        by=editor,
+        expected_version=draft_bulletin.version,
+        dateline="(医药健闻2026年3月17日讯)",
+    )
+    stale["dateline"] = "(医药健闻 2026年3月17日讯)"
+    response = client.post(change_url(draft_bulletin), stale)
+    assert response.status_code == 200
+    assert "(医药健闻 2026年3月17日讯)" in response.content.decode()
+    draft_bulletin.refresh_from_db()
+    assert draft_bulletin.dateline == "(医药健闻2026年3月17日讯)"
+
+
+def test_a_revision_is_restored_from_the_history_page(client, draft_bulletin, editor):
+    item = draft_bulletin.items.first()
+    original = item.body
+    workflow.edit_item(item, by=editor, expected_version=item.version, body="改坏的版本。")
+    item.refresh_from_db()
+    client.force_login(editor)
+    page = client.get(reverse("admin:bulletins_item_revisions", args=[item.pk]))
+    assert "<del>" in page.content.decode()
+    first = item.revisions.order_by("version").first()
+    response = client.post(
+        reverse("admin:bulletins_item_revisions", args=[item.pk]),
+        {"revision": first.pk, "expected_version": item.version},
+        follow=True,
+    )
+    assert any("已恢复" in m for m in messages_of(response))
+    item.refresh_from_db()
+    assert item.body == original
+
+
+def test_dragged_order_is_saved_through_the_workflow(
+    client, draft_bulletin, editor, company_news, industry_news
+):
+    a, b, c = draft_bulletin.items.in_issue_order()
+    client.force_login(editor)
+    data = admin_form_data(client.get(change_url(draft_bulletin)))
+    data["item_order"] = (
+        f"{c.pk}:{company_news.pk},{a.pk}:{company_news.pk},{b.pk}:{industry_news.pk}"
+    )
+    assert client.post(change_url(draft_bulletin), data).status_code == 302
+    got = list(draft_bulletin.items.in_issue_order().values_list("pk", "section_id"))
+    assert got == [(c.pk, company_news.pk), (a.pk, company_news.pk), (b.pk, industry_news.pk)]
+
+
+def test_items_inline_is_grouped_by_section(
+    client, draft_bulletin, editor, company_news, industry_news
+):
+    client.force_login(editor)
+    html = client.get(change_url(draft_bulletin)).content.decode()
+    a, b, c = draft_bulletin.items.in_issue_order()
+
+    def at(marker):
+        return html.index(marker)
+
+    company = at(f'class="wf-section-row" data-section-id="{company_news.pk}"')
+    industry = at(f'class="wf-section-row" data-section-id="{industry_news.pk}"')
+    assert company < at(f'data-item-id="{a.pk}"') < at(f'data-item-id="{b.pk}"') < industry
+    assert industry < at(f'data-item-id="{c.pk}"')
+    assert json.loads(
+        html.split('id="wf-sections" type="application/json">')[1].split("</script>")[0]
+    )
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+def test_schedule_button_reads_beijing_time(client, draft_bulletin, editor, reviewer, chief):
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    for item in draft_bulletin.items.all():
+        workflow.approve_item(item, by=reviewer)
+    client.force_login(chief)
+    later = timezone.localtime() + dt.timedelta(days=1)
+    client.post(
+        act_url(draft_bulletin, "schedule"), {"publish_at": later.strftime("%Y-%m-%dT%H:%M")}
+    )
+    draft_bulletin.refresh_from_db()
+    assert draft_bulletin.status == BulletinStatus.SCHEDULED
+    assert timezone.localtime(draft_bulletin.publish_at).strftime("%H:%M") == later.strftime(
+        "%H:%M"
+    )
+
+
+def test_correct_and_retract_buttons(client, published_bulletin, chief):
+    item = published_bulletin.items.first()
+    client.force_login(chief)
+    client.post(
+        act_url(published_bulletin, "correct"),
+        {"item": item.pk, "body": "更正后的正文。", "note": "更正:公司名称有误。"},
+    )
+    item.refresh_from_db()
+    assert item.body == "更正后的正文。"
+    response = client.post(act_url(published_bulletin, "retract"), {"comment": ""}, follow=True)
+    assert any("撤回必须说明原因" in m for m in messages_of(response))
+    client.post(act_url(published_bulletin, "retract"), {"comment": "消息不实。"})
+    published_bulletin.refresh_from_db()
+    assert published_bulletin.status == BulletinStatus.RETRACTED
+
+
+def test_dashboard_shows_counts_and_blockers(client, editor, company_news):
+    today = timezone.localdate()
+    bulletin = workflow.create_bulletin(issued_on=today, by=editor)
+    workflow.add_item(bulletin, by=editor, section=company_news, body="今天的第一条。")
+    client.force_login(editor)
+    page = client.get(reverse("admin:bulletins_bulletin_dashboard"))
+    assert page.context["bulletin"] == bulletin
+    assert ("草稿", 1, "draft") in page.context["counts"]
+    assert [c.code for c in page.context["checks"].blocking] == ["unapproved"]
+
+
+def test_changelist_links_the_import_page(client, editor):
+    client.force_login(editor)
+    html = client.get(reverse("admin:bulletins_bulletin_changelist")).content.decode()
+    assert 'href="/admin/bulletins/import/"' in html
+
+
+def test_admin_speaks_chinese(client, editor):
+    client.force_login(editor)
+    html = client.get(reverse("admin:bulletins_bulletin_changelist")).content.decode()
+    assert "日报" in html and "今日看板" in html
+
+
+def test_published_items_are_read_only_in_the_admin(client, published_bulletin, editor):
+    item = published_bulletin.items.first()
+    client.force_login(editor)
+    data = {"body": "偷偷改。"}
+    response = client.post(change_url(item), data)
+    assert response.status_code == 403
+    item.refresh_from_db()
+    assert item.body != "偷偷改。"
+    assert Item.objects.filter(body="偷偷改。").count() == 0
