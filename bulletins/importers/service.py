@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Max
@@ -120,11 +121,10 @@ def plan_import(
     items = [item for section in sections for item in section.items]
 
     if link:
-        for item in items:
-            item.suggestions = linking.suggest(item.body)
-        headline_entities = [
-            _entity_ids(linking.suggest(headline)) for headline in parsed.headlines
-        ]
+        found = _suggest_all([item.body for item in items] + parsed.headlines)
+        for item, suggestions in zip(items, found, strict=False):
+            item.suggestions = suggestions
+        headline_entities = [_entity_ids(s) for s in found[len(items) :]]
         item_entities = [_entity_ids(item.suggestions) for item in items]
     else:
         headline_entities = item_entities = None
@@ -279,6 +279,15 @@ def import_issue(
         ItemEntity.objects.bulk_create(links)
         bulletin.refresh_from_db()
     return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
+
+
+def _suggest_all(texts: list[str]) -> list[list]:
+    """Linker suggestions for many texts; one gazetteer check when the linker offers it."""
+    if hasattr(linking, "suggest_for_items"):
+        carriers = [SimpleNamespace(pk=n, headline="", body=text) for n, text in enumerate(texts)]
+        found = linking.suggest_for_items(carriers)
+        return [found[n] for n in range(len(texts))]
+    return [linking.suggest(text) for text in texts]
 
 
 def _entity_ids(suggestions) -> set[int]:
