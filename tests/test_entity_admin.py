@@ -206,3 +206,16 @@ def test_an_editor_adds_an_entity_without_a_slug(client, editor):
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
     assert Entity.objects.get(name="春禾医药").slug == "chun-he-yi-yao"
+
+
+def test_facts_are_filled_from_the_item_form(client, editor, draft_bulletin, company_news):
+    from bulletins import workflow
+
+    item = workflow.add_item(
+        draft_bulletin, by=editor, section=company_news, body="某公司完成1.5亿元人民币B轮融资。"
+    )
+    client.force_login(editor)
+    client.post(reverse("admin:bulletins_entity_apply_facts"), {"item": item.pk})
+    item.refresh_from_db()
+    assert (item.event_kind, item.financing_round) == ("financing", "B")
+    assert item.facts["amounts"][0]["amount"] == 150_000_000

@@ -405,6 +405,25 @@ class EntityAdmin(admin.ModelAdmin):
             messages.success(request, message % {"name": entity.name})
         return _back(request, item)
 
+    def apply_facts_view(self, request):
+        """POST item: fill its empty event kind, round and facts from its text."""
+        from ..facts import apply_suggestions
+
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
+        version = item.version
+        try:
+            item = apply_suggestions(item, by=request.user)
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            if item.version == version:
+                messages.info(request, _("没有可以补充的事件类型或事实。"))
+            else:
+                messages.success(request, _("已按正文补充事件类型与事实,请核对。"))
+        return _back(request, item)
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
@@ -417,6 +436,11 @@ class EntityAdmin(admin.ModelAdmin):
                 "suggestions/create/",
                 wrap(self.create_from_name_view),
                 name="bulletins_entity_create_from_name",
+            ),
+            path(
+                "suggestions/facts/",
+                wrap(self.apply_facts_view),
+                name="bulletins_entity_apply_facts",
             ),
             path("import/", wrap(self.import_view), name="bulletins_entity_import"),
             path("export/", wrap(self.export_view), name="bulletins_entity_export"),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import workflow
+from ..facts import apply_suggestions
 from ..models import Bulletin, Item, Section
 from ..roles import CHIEF, EDITOR, REVIEWER
 from . import content
@@ -68,6 +69,7 @@ def _build_issue(day, rows, *, editor):
             headline_rank=rank,
         )
         link_entities(item)
+        apply_suggestions(item, by=editor)
     return bulletin
 
 
