@@ -64,6 +64,10 @@ def test_sample_items_keep_their_line_numbers(sample_text):
             lambda t: "\n".join(f"  {line}\u3000 " for line in t.split("\n")), id="spaces"
         ),
         pytest.param(
+            lambda t: "\n".join(f"\xa0\u200b{line}\u200b\t" for line in t.split("\n")),
+            id="no-break-and-zero-width-spaces",
+        ),
+        pytest.param(
             lambda t: (
                 t.replace(";", FW_SEMICOLON, 2)
                 .replace("(医药健闻", FW_LPAREN + "医药健闻", 1)

@@ -30,6 +30,8 @@ MAX_HEADLINE_LENGTH = 120
 MAX_DATELINE_LENGTH = 100
 MAX_SECTION_NAME_LENGTH = 20
 
+# Invisible characters that word processors and WeChat leave around pasted lines.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 LINE_BREAK_RE = re.compile(r"\r\n|\r|\n")
 TITLE_BAR_RE = re.compile(r"[|\uff5c]")
 HEADLINE_SEPARATOR_RE = re.compile(r"[;\uff1b]")
@@ -110,6 +112,11 @@ def split_lines(text: str) -> list[str]:
     return lines
 
 
+def clean_line(line: str) -> str:
+    """A line without surrounding spaces (incl. full-width and no-break) or zero-width marks."""
+    return line.strip().strip(ZERO_WIDTH).strip()
+
+
 def looks_like_heading(line: str) -> bool:
     """A short line without sentence punctuation: 企业动态, 产业动态, 政策法规 …"""
     return (
@@ -127,7 +134,7 @@ def parse_issue(text: str, *, known_sections: Iterable[str] | None = None) -> Pa
     is given.
     """
     known = set(known_sections) if known_sections is not None else None
-    lines = [line.strip() for line in split_lines(text)]
+    lines = [clean_line(line) for line in split_lines(text)]
     for number, line in enumerate(lines, 1):
         if UNSTORABLE_RE.search(line):
             raise ParseError(
