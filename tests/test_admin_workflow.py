@@ -383,6 +383,13 @@ def test_admin_speaks_chinese(client, editor):
     assert "日报" in html and "今日看板" in html
 
 
+def test_model_labels_are_translated_in_the_admin(client, draft_bulletin, editor):
+    client.force_login(editor)
+    html = client.get(change_url(draft_bulletin)).content.decode()
+    assert "电头" in html and "标题排序" in html  # dateline, headline rank
+    assert "headline rank" not in html.lower()
+
+
 def test_published_items_are_read_only_in_the_admin(client, published_bulletin, editor):
     item = published_bulletin.items.first()
     client.force_login(editor)
