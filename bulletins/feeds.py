@@ -1,5 +1,7 @@
 """RSS 2.0 and Atom feeds of published items: all, per section, per entity."""
 
+import copy
+
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -19,8 +21,10 @@ class ItemFeed(Feed):
     kind = "rss"
 
     def __call__(self, request, *args, **kwargs):
-        self.request = request
-        return super().__call__(request, *args, **kwargs)
+        # One Feed instance serves every request (and every thread): work on a copy.
+        feed = copy.copy(self)
+        feed.request = request
+        return Feed.__call__(feed, request, *args, **kwargs)
 
     def publication(self):
         return PublicationSettings.load()

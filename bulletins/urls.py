@@ -5,6 +5,7 @@ network); the admin and the API docs keep the project-wide policy."""
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.utils.csp import CSP
+from django.views.decorators.cache import cache_page
 from django.views.decorators.csp import csp_override
 
 from . import feeds, sitemaps, views
@@ -42,7 +43,14 @@ PUBLIC_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
-public = csp_override(PUBLIC_CSP)
+
+
+def public(view):
+    return csp_override(PUBLIC_CSP)(views.cache_public_page(view))
+
+
+# A full item sitemap page lists 10,000 URLs; crawlers read it rarely, so it may be 10 min old.
+SITEMAP_CACHE = cache_page(60 * 10)
 
 app_name = "bulletins"
 urlpatterns = [
@@ -58,25 +66,39 @@ urlpatterns = [
     path("archive/", public(views.ArchiveIndexView.as_view()), name="archive"),
     path("items/<int:pk>/", public(views.ItemDetailView.as_view()), name="item_detail"),
     path("sections/<slug:slug>/", public(views.SectionDetailView.as_view()), name="section_detail"),
-    path("sections/<slug:slug>/rss/", feeds.SectionFeed(), name="section_rss"),
-    path("sections/<slug:slug>/atom/", feeds.SectionAtomFeed(), name="section_atom"),
+    path(
+        "sections/<slug:slug>/rss/",
+        views.cache_public_page(feeds.SectionFeed()),
+        name="section_rss",
+    ),
+    path(
+        "sections/<slug:slug>/atom/",
+        views.cache_public_page(feeds.SectionAtomFeed()),
+        name="section_atom",
+    ),
     path("entities/", public(views.EntityIndexView.as_view()), name="entity_index"),
     path("entities/<str:slug>/", public(views.EntityDetailView.as_view()), name="entity_detail"),
-    path("entities/<str:slug>/rss/", feeds.EntityFeed(), name="entity_rss"),
-    path("entities/<str:slug>/atom/", feeds.EntityAtomFeed(), name="entity_atom"),
+    path(
+        "entities/<str:slug>/rss/", views.cache_public_page(feeds.EntityFeed()), name="entity_rss"
+    ),
+    path(
+        "entities/<str:slug>/atom/",
+        views.cache_public_page(feeds.EntityAtomFeed()),
+        name="entity_atom",
+    ),
     path("search/", public(views.SearchView.as_view()), name="search"),
-    path("feeds/rss/", feeds.LatestItemsFeed(), name="rss"),
-    path("feeds/atom/", feeds.LatestItemsAtomFeed(), name="atom"),
+    path("feeds/rss/", views.cache_public_page(feeds.LatestItemsFeed()), name="rss"),
+    path("feeds/atom/", views.cache_public_page(feeds.LatestItemsAtomFeed()), name="atom"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        SITEMAP_CACHE(sitemap_views.index),
         {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "bulletins:sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        SITEMAP_CACHE(sitemap_views.sitemap),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap_section",
     ),

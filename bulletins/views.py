@@ -9,19 +9,24 @@ draft never leaks through the entity index, its page, its feed or the sitemap.
 
 import calendar
 import datetime as dt
-from functools import lru_cache
+import hashlib
+from functools import lru_cache, wraps
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 
 from .exporters.text import export_text, title_headlines
 from .models import (
+    PUBLIC_BULLETIN_STATUSES,
     Bulletin,
     BulletinStatus,
     Entity,
@@ -128,6 +133,47 @@ def issue_day(kwargs) -> dt.date:
         return dt.date(kwargs["year"], kwargs["month"], kwargs["day"])
     except ValueError as exc:
         raise Http404(_("没有这一天。")) from exc
+
+
+# ----------------------------------------------------------------------------- page cache
+
+
+def content_version(*, at=None) -> str:
+    """Changes whenever what readers may see changes: any bulletin saved (publish, correct,
+    retract) or a scheduled issue reaching its time. One aggregate over the bulletins."""
+    at = at or timezone.now()
+    row = Bulletin.objects.aggregate(
+        updated=Max("updated_at"),
+        public=Count("pk", filter=Q(status__in=PUBLIC_BULLETIN_STATUSES, publish_at__lte=at)),
+    )
+    return f"{row['updated'].timestamp() if row['updated'] else 0}-{row['public']}"
+
+
+def cache_public_page(view):
+    """Serve a public page from the cache for ``NEWSROOM_PAGE_CACHE_SECONDS`` (0: off).
+
+    The key holds ``content_version()``, so publishing, a correction, a retraction or a
+    scheduled issue going live shows at once; other changes (an entity's description, a
+    confirmed link) show within the timeout.
+    """
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        seconds = getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 0)
+        if not seconds or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:32]
+        key = f"site-page:{content_version()}:{getattr(request, 'LANGUAGE_CODE', '')}:{digest}"
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not response.streaming:
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                cache.set(key, response, seconds)
+        return response
+
+    return wrapped
 
 
 # ----------------------------------------------------------------------------- issues

@@ -421,3 +421,42 @@ def test_item_page_query_count_is_fixed(client, roche, django_assert_num_queries
     # item (+bulletin, section), entity links, aliases, corrections
     with django_assert_num_queries(4):
         client.get(item.get_absolute_url())
+
+
+# ----------------------------------------------------------------------------- page cache
+
+
+@pytest.fixture
+def page_cache(settings):
+    settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+
+
+def test_cached_page_is_served_without_rendering_again(client, issue, page_cache):
+    client.get(issue.get_absolute_url())
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bulletins.views.issue_context", None)  # would fail if called
+        response = client.get(issue.get_absolute_url())
+    assert response.status_code == 200 and "0317头条1" in response.content.decode()
+
+
+def test_retraction_reaches_a_cached_page_at_once(client, issue, chief, page_cache):
+    client.get(issue.get_absolute_url())
+    workflow.retract(issue, by=chief, comment="整期撤回。")
+    html = client.get(issue.get_absolute_url()).content.decode()
+    assert "整期撤回。" in html and "0317第1条" not in html
+
+
+def test_scheduled_issue_reaches_a_cached_home_page_at_its_time(client, issue, page_cache):
+    later = make_issue(
+        DAY + dt.timedelta(days=1),
+        1,
+        status=BulletinStatus.SCHEDULED,
+        publish_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    assert client.get("/").context["bulletin"] == issue
+    from bulletins.models import Bulletin
+
+    Bulletin.objects.filter(pk=later.pk).update(
+        publish_at=timezone.now() - dt.timedelta(seconds=1), updated_at=later.updated_at
+    )
+    assert "0318头条1" in client.get("/").content.decode()
