@@ -224,6 +224,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "bulletins.api.exceptions.api_exception_handler",
     # ?format= belongs to the export endpoint (text|markdown|html), not to content negotiation.
     "URL_FORMAT_OVERRIDE": None,
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
     + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
     "DEFAULT_THROTTLE_CLASSES": [
@@ -265,6 +266,9 @@ SPECTACULAR_SETTINGS = {
 # Publication facts used before the PublicationSettings row exists (first migrate, tests).
 NEWSROOM_PUBLICATION_NAME = os.environ.get("PUBLICATION_NAME", "医药健闻")
 NEWSROOM_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
+# Public pages and feeds served from the cache for this long (0: off). The cache key follows
+# publishing, corrections, retractions and scheduled issues going live (bulletins/views.py).
+NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
