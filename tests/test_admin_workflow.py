@@ -399,3 +399,14 @@ def test_published_items_are_read_only_in_the_admin(client, published_bulletin, 
     item.refresh_from_db()
     assert item.body != "偷偷改。"
     assert Item.objects.filter(body="偷偷改。").count() == 0
+
+
+def test_item_page_shows_entity_suggestions_outside_the_form(client, draft_bulletin, editor):
+    from .factories import EntityFactory
+
+    EntityFactory(name="罗氏", slug="roche")
+    item = draft_bulletin.items.get(body="罗氏宣布扩建AI工厂。")
+    client.force_login(editor)
+    html = client.get(change_url(item)).content.decode()
+    assert 'id="entity-suggestions"' in html
+    assert html.index("</form>", html.index('id="item_form"')) < html.index("entity-suggestions")

@@ -760,12 +760,12 @@ class ItemAdmin(admin.ModelAdmin):
             extra_context["wf_revisions_url"] = reverse(
                 "admin:bulletins_item_revisions", args=[item.pk]
             )
-            if _has_template(ENTITY_SUGGESTIONS_TEMPLATE):
-                from ..linking import suggest_for_item
-
+            if _has_template(ENTITY_SUGGESTIONS_TEMPLATE) and self.has_change_permission(
+                request, item
+            ):
                 extra_context["entity_suggestions_template"] = ENTITY_SUGGESTIONS_TEMPLATE
                 extra_context["item"] = item
-                extra_context["suggestions"] = suggest_for_item(item)
+                extra_context["suggestions"] = _entity_suggestions(item)
         return super().change_view(request, object_id, form_url, extra_context)
 
     # -- bulk actions (each item goes through the workflow on its own; refusals are reported)
@@ -923,6 +923,15 @@ class ItemAdmin(admin.ModelAdmin):
             and item.bulletin.status not in workflow.LOCKED_BULLETIN_STATUSES,
         }
         return TemplateResponse(request, "admin/bulletins/item/revisions.html", context)
+
+
+def _entity_suggestions(item: Item) -> list:
+    """Suggestions not yet confirmed (the entities module's), else everything the linker sees."""
+    try:
+        from ..entities import pending_suggestions
+    except ImportError:  # pragma: no cover - before bulletins/entities.py existed
+        from ..linking import suggest_for_item as pending_suggestions
+    return pending_suggestions(item)
 
 
 def _short(item: Item) -> str:
