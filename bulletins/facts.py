@@ -299,6 +299,31 @@ def apply_suggestions(item, *, by):
             merged[key] = value
     if merged != current:
         changes["facts"] = merged
-    if not changes:
-        return item
-    return workflow.edit_item(item, by=by, expected_version=item.version, **changes)
+    if changes:
+        item = workflow.edit_item(item, by=by, expected_version=item.version, **changes)
+    _set_link_roles(item, merged, by=by)
+    return item
+
+
+def _set_link_roles(item, facts: dict, *, by) -> None:
+    """Give the item's linked investors and regulator their role, where none is set."""
+    from . import entities
+
+    wanted = {}
+    for role, names in (
+        ("regulator", [facts.get("regulator", "")]),
+        ("investor", facts.get("investors", [])),
+        ("lead_investor", facts.get("lead_investors", [])),
+    ):
+        wanted.update({name: role for name in names if name})
+    if not wanted:
+        return
+    links = item.entity_links.filter(role="").select_related("entity")
+    for row in links.prefetch_related("entity__aliases"):
+        entity = row.entity
+        names = [entity.name, entity.name_en, *(a.alias for a in entity.aliases.all())]
+        role = next((wanted[n] for n in names if n in wanted), "")
+        if role:
+            entities.save_link(
+                item, entity, by=by, role=role, is_confirmed=row.is_confirmed, source=row.source
+            )

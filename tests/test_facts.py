@@ -143,3 +143,17 @@ def test_apply_suggestions_needs_edit_permission(financing_item, reviewer):
     with pytest.raises(workflow.TransitionNotAllowed) as error:
         apply_suggestions(financing_item, by=reviewer)
     assert error.value.code == "forbidden"
+
+
+def test_apply_suggestions_gives_linked_investors_their_role(financing_item, editor):
+    from bulletins.models import ItemEntity
+
+    from .factories import EntityFactory
+
+    lead = EntityFactory(name="甲资本", slug="jia", type="investor")
+    other = EntityFactory(name="乙资本", slug="yi", type="investor")
+    ItemEntity.objects.create(item=financing_item, entity=lead)
+    ItemEntity.objects.create(item=financing_item, entity=other, role="editor-set")
+    apply_suggestions(financing_item, by=editor)
+    roles = dict(ItemEntity.objects.values_list("entity__slug", "role"))
+    assert roles == {"jia": "lead_investor", "yi": "editor-set"}
