@@ -110,7 +110,8 @@ class Term:
         right = ""
         if re.match(WORD_CHAR, self.text[-1]) and not self.is_prefix:
             right = f"(?!{WORD_CHAR})"
-        body = r"\s+".join(re.escape(part) for part in self.text.split(" "))
+        # A quoted phrase: any run of spaces between its words, but never across fields.
+        body = r"[^\S\n]+".join(re.escape(part) for part in self.text.split(" "))
         return re.compile(left + body + right)
 
 
@@ -241,16 +242,21 @@ def search_ids(
     if not to_check:
         ids = ranked.values_list("pk", flat=True)
         return list(ids if limit is None else ids[: max(limit, 0)])
-    found = []
+    # The index found candidates; the exact rule decides. Headline and text come with the
+    # ranked rows; entity names are fetched only for the rows that fail on those.
     patterns = [term.pattern() for term in to_check]
-    for chunk in batched(ranked.values_list("pk", flat=True), BATCH_SIZE):
-        texts = document_texts(chunk)
-        for pk in chunk:
-            text = normalize("\n".join(texts.get(pk, ("", ""))))
-            if all(p.search(text) for p in patterns):
-                found.append(pk)
-        if limit is not None and len(found) >= limit:
-            break
+
+    def passes(*texts):
+        text = normalize("\n".join(texts))
+        return all(pattern.search(text) for pattern in patterns)
+
+    rows = list(ranked.values_list("pk", "headline", "body"))
+    verdict = {pk: passes(headline, body) for pk, headline, body in rows}
+    unsure = [pk for pk, ok in verdict.items() if not ok]
+    for chunk in batched(unsure, BATCH_SIZE):
+        for pk, (title, body) in document_texts(chunk).items():
+            verdict[pk] = passes(title, body)
+    found = [pk for pk, _headline, _body in rows if verdict[pk]]
     return found if limit is None else found[: max(limit, 0)]
 
 
