@@ -101,7 +101,9 @@ class VersionedForm(forms.ModelForm):
     version is moved to the current one, so that saving again is a deliberate overwrite.
     """
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(
+        label=gettext_lazy("打开时的版本"), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -155,7 +157,9 @@ class ItemInlineForm(ItemForm):
 
 class BulletinForm(VersionedForm):
     # "item_id:section_id,…" in the order the rows were dragged into; empty when untouched.
-    item_order = forms.CharField(widget=forms.HiddenInput, required=False)
+    item_order = forms.CharField(
+        label=gettext_lazy("条目顺序"), widget=forms.HiddenInput, required=False
+    )
 
     class Meta:
         model = Bulletin
