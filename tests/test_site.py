@@ -429,6 +429,7 @@ def test_item_page_query_count_is_fixed(client, roche, django_assert_num_queries
 @pytest.fixture
 def page_cache(settings):
     settings.NEWSROOM_PAGE_CACHE_SECONDS = 300
+    settings.NEWSROOM_PAGE_CACHE_VERSION_SECONDS = 0  # no per-process reuse of the version
 
 
 def test_cached_page_is_served_without_rendering_again(client, issue, page_cache):
