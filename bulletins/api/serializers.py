@@ -101,7 +101,7 @@ class ItemSerializer(serializers.ModelSerializer):
         # Filled by the view's Prefetch(..., to_attr="visible_links"): already filtered.
         return EntityRefSerializer(getattr(item, "visible_links", []), many=True).data
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image(self, item) -> str | None:
         if not item.image:
             return None
@@ -183,7 +183,7 @@ class BulletinDetailSerializer(BulletinSummarySerializer):
 
 
 class EntitySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     item_count = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 

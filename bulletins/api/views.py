@@ -42,7 +42,9 @@ from .filters import BulletinFilter, EntityFilter, ItemFilter
 from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, StandardPagination
 from .permissions import ReadAnyoneWriteAuthenticated, visibility_for
 
-DATE_REGEX = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Path parameters match anything up to the next slash and are validated by the view, so a
+# malformed one is a JSON 404 from the API rather than the site's HTML 404 page.
+ANY_SEGMENT = r"[^/]+"
 
 
 class ApiViewMixin:
@@ -138,7 +140,7 @@ COMMENT_TRANSITION = {"request": s.CommentSerializer, "responses": s.BulletinDet
 class BulletinViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_field = "issued_on"
     lookup_url_kwarg = "date"
-    lookup_value_regex = DATE_REGEX
+    lookup_value_regex = ANY_SEGMENT
     filterset_class = BulletinFilter
     pagination_class = StandardPagination
     serializer_class = s.BulletinSummarySerializer
@@ -436,7 +438,7 @@ class ItemViewSet(ApiViewMixin, ItemListMixin, viewsets.GenericViewSet):
     serializer_class = s.ItemSerializer
     filterset_class = ItemFilter
     pagination_class = ItemCursorPagination
-    lookup_value_regex = r"[0-9]+"
+    lookup_value_regex = ANY_SEGMENT
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
@@ -568,7 +570,7 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
     """Reads for everyone; create and merge for chief editors (``bulletins.entities``)."""
 
     lookup_field = "slug"
-    lookup_value_regex = r"[^/]+"
+    lookup_value_regex = ANY_SEGMENT
     filterset_class = EntityFilter
     pagination_class = StandardPagination
     serializer_class = s.EntitySerializer
@@ -708,7 +710,7 @@ class SectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Section.objects.order_by("position", "pk")
     serializer_class = s.SectionSerializer
     lookup_field = "slug"
-    lookup_value_regex = r"[-a-zA-Z0-9_]+"
+    lookup_value_regex = ANY_SEGMENT
     pagination_class = StandardPagination
     filterset_class = None
 
