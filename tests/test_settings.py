@@ -69,7 +69,9 @@ def test_production_settings_pass_check_deploy(tmp_path):
         "ALLOWED_HOSTS": "news.example.com",
         "VAR_DIR": str(tmp_path),
     }
-    full_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}} | env
+    # The browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production never has it.
+    dropped = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    full_env = {k: v for k, v in os.environ.items() if k not in dropped} | env
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

@@ -14,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("names", nargs="*", help="only these benchmark modules")
         parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
 
-    def handle(self, *names, quick=False, **options):
+    def handle(self, *args, names=(), quick=False, **options):
         modules = [m.name for m in pkgutil.iter_modules(benchmarks.__path__)]
         selected = [m for m in modules if not names or m in names]
         unknown = set(names) - set(modules)
