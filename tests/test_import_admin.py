@@ -24,7 +24,7 @@ def test_editor_sees_the_page(client, editor, url):
 
 
 @pytest.mark.parametrize("who", ["reviewer", "nobody"])
-def test_users_who_may_not_edit_are_refused(client, request, url, who):
+def test_users_who_may_not_edit_are_refused(db, client, request, url, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(url).status_code == 403
     assert (
@@ -33,7 +33,7 @@ def test_users_who_may_not_edit_are_refused(client, request, url, who):
     assert not Bulletin.objects.exists()
 
 
-def test_anonymous_is_sent_to_the_login(client, url):
+def test_anonymous_is_sent_to_the_login(db, client, url):
     response = client.get(url)
     assert response.status_code == 302 and "login" in response.url
 
