@@ -668,6 +668,7 @@ def add_item(
     _require(by, "edit")
     current = _locked_bulletin(bulletin)
     _ensure_editable(current)
+    _check_rank(current, headline_rank)
     if position is None:
         position = _next_position(current, section)
     elif current.items.filter(section=section, position=position).exists():
@@ -691,6 +692,16 @@ def add_item(
     _sync_bulletin(current, by=by)
     index_items([item.pk])
     return item
+
+
+def _check_rank(bulletin: Bulletin, rank: int | None, *, exclude_pk=None) -> None:
+    """A clear refusal instead of the database's unique-constraint error."""
+    if rank is None:
+        return
+    if bulletin.items.filter(headline_rank=rank).exclude(pk=exclude_pk).exists():
+        raise TransitionNotAllowed(
+            _("标题排序 %(rank)s 已被这期日报的另一条占用。") % {"rank": rank}, code="invalid"
+        )
 
 
 def _shift_positions(bulletin, section, *, from_position):
@@ -728,6 +739,8 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
     text_changed = any(name in TEXT_FIELDS for name in changed)
     if text_changed and not current.revisions.filter(version=current.version).exists():
         _keep_revision(current, by=current.updated_by)
+    if "headline_rank" in changed:
+        _check_rank(current.bulletin, changes["headline_rank"], exclude_pk=current.pk)
     if "section" in changed or "position" in changed:
         section = changes.get("section", current.section)
         position = changes.get("position", current.position)
@@ -776,12 +789,26 @@ def reorder_items(bulletin: Bulletin, *, by, order: list[tuple[int, int]]) -> No
     section_ids = {section_id for _item, section_id in order}
     if Section.objects.filter(pk__in=section_ids).count() != len(section_ids):
         raise TransitionNotAllowed(_("排序中有不存在的栏目。"), code="invalid")
-    current.items.filter(pk__in=ids).update(position=F("position") + 100_000)
+    # Items the order leaves out keep their relative order after the listed ones, so a
+    # partial order can never collide with the unique (bulletin, section, position).
+    was = {
+        pk: (section_id, position)
+        for pk, section_id, position in current.items.in_issue_order().values_list(
+            "pk", "section_id", "position"
+        )
+    }
+    order = [*order, *[(pk, place[0]) for pk, place in was.items() if pk not in found]]
+    current.items.update(position=F("position") + 100_000)
     counters: dict[int, int] = {}
     for item_id, section_id in order:
         counters[section_id] = counters.get(section_id, 0) + 1
+        moved = was[item_id] != (section_id, counters[section_id])
+        # Only a moved item gets a new version: a drag elsewhere must not make another
+        # editor's open form look stale.
         Item.objects.filter(pk=item_id).update(
-            section_id=section_id, position=counters[section_id], version=F("version") + 1
+            section_id=section_id,
+            position=counters[section_id],
+            version=F("version") + int(moved),
         )
 
 

@@ -408,3 +408,33 @@ def test_review_queue_is_oldest_first_and_excludes_own_work(draft_bulletin, edit
     workflow.edit_item(items[1], by=chief, expected_version=items[1].version + 1, body="主编改")
     queue = list(workflow.decidable_items(chief))
     assert queue == [items[2], items[0]]
+
+
+def test_partial_reorder_keeps_unlisted_items_after_the_listed_ones(draft_bulletin, editor):
+    a, b, _c = draft_bulletin.items.in_issue_order()
+    workflow.reorder_items(draft_bulletin, by=editor, order=[(b.pk, b.section_id)])
+    got = list(draft_bulletin.items.filter(section=a.section).in_issue_order())
+    assert got == [b, a]
+
+
+def test_reorder_gives_a_new_version_only_to_items_that_moved(draft_bulletin, editor):
+    a, b, c = draft_bulletin.items.in_issue_order()
+    workflow.reorder_items(
+        draft_bulletin,
+        by=editor,
+        order=[(b.pk, b.section_id), (a.pk, a.section_id), (c.pk, c.section_id)],
+    )
+    versions = {i.pk: i.version for i in draft_bulletin.items.all()}
+    assert versions[a.pk] == a.version + 1 and versions[b.pk] == b.version + 1
+    assert versions[c.pk] == c.version
+
+
+def test_a_taken_headline_rank_is_refused_with_a_clear_message(draft_bulletin, editor):
+    item = draft_bulletin.items.get(headline_rank__isnull=True, section__slug="company-news")
+    with pytest.raises(TransitionNotAllowed) as exc:
+        workflow.edit_item(item, by=editor, expected_version=item.version, headline_rank=1)
+    assert exc.value.code == "invalid"
+    with pytest.raises(TransitionNotAllowed):
+        workflow.add_item(
+            draft_bulletin, by=editor, section=item.section, body="x", headline="y", headline_rank=1
+        )
