@@ -410,3 +410,15 @@ def test_item_page_shows_entity_suggestions_outside_the_form(client, draft_bulle
     html = client.get(change_url(item)).content.decode()
     assert 'id="entity-suggestions"' in html
     assert html.index("</form>", html.index('id="item_form"')) < html.index("entity-suggestions")
+
+
+def test_view_on_site_is_offered_only_for_public_issues(
+    client, draft_bulletin, editor, reviewer, chief
+):
+    client.force_login(editor)
+    assert not client.get(change_url(draft_bulletin)).context["has_absolute_url"]
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    for item in draft_bulletin.items.all():
+        workflow.approve_item(item, by=reviewer)
+    workflow.publish(draft_bulletin, by=chief)
+    assert client.get(change_url(draft_bulletin)).context["has_absolute_url"]

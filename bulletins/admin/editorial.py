@@ -375,6 +375,10 @@ class BulletinAdmin(admin.ModelAdmin):
             '<span class="wf-status wf-{}">{}</span>', obj.status, obj.get_status_display()
         )
 
+    def view_on_site(self, obj):
+        # Only a public issue has a public page; before that the 预览 button shows it.
+        return obj.get_absolute_url() if obj.is_public() else None
+
     @admin.display(description=gettext_lazy("条目数"), ordering="n_items")
     def item_count(self, obj):
         return obj.n_items
@@ -697,6 +701,11 @@ class ItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def view_on_site(self, obj):
+        return (
+            obj.get_absolute_url() if Item.objects.published().filter(pk=obj.pk).exists() else None
+        )
 
     @admin.display(description=gettext_lazy("正文"))
     def short_text(self, obj):

@@ -63,6 +63,9 @@
           section = row.dataset.sectionId;
         } else if (row.dataset.itemId && section) {
           row.dataset.sectionId = section;
+          // The (disabled, never posted) section select shows where the row now belongs.
+          var select = row.querySelector('select[name$="-section"]');
+          if (select) select.value = section;
           order.push(row.dataset.itemId + ":" + section);
         }
       });
