@@ -422,3 +422,46 @@ def test_view_on_site_is_offered_only_for_public_issues(
         workflow.approve_item(item, by=reviewer)
     workflow.publish(draft_bulletin, by=chief)
     assert client.get(change_url(draft_bulletin)).context["has_absolute_url"]
+
+
+# ----------------------------------------------------------------------------- in a browser
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_editor_drags_an_item_into_another_section_in_a_real_browser(
+    live_server, migrated_data, open_page, company_news, industry_news
+):
+    from .browser.conftest import DESKTOP
+    from .factories import UserFactory
+
+    editor = UserFactory(username="dragger", role="编辑")
+    bulletin = workflow.create_bulletin(issued_on=dt.date(2026, 3, 17), by=editor)
+    first = workflow.add_item(bulletin, by=editor, section=company_news, body="企业一。")
+    moved = workflow.add_item(bulletin, by=editor, section=industry_news, body="产业一。")
+
+    page, watcher = open_page(DESKTOP)
+    page.goto(live_server.url + reverse("admin:login"))
+    page.fill("#id_username", "dragger")
+    page.fill("#id_password", "pw")
+    with page.expect_navigation():
+        page.click("input[type=submit]")
+    page.goto(live_server.url + change_url(bulletin))
+    handle = page.locator(f'tr[data-item-id="{moved.pk}"] .wf-handle')
+    handle.drag_to(
+        page.locator(f'tr[data-item-id="{first.pk}"]'), target_position={"x": 40, "y": 2}
+    )
+    assert page.input_value("#id_item_order") == (
+        f"{moved.pk}:{company_news.pk},{first.pk}:{company_news.pk}"
+    )
+    with page.expect_navigation():
+        page.click("input[name=_continue]")
+    got = list(bulletin.items.in_issue_order().values_list("pk", "section_id"))
+    assert got == [(moved.pk, company_news.pk), (first.pk, company_news.pk)]
+    assert [e for e in watcher.errors if e.startswith("page error")] == []  # no JS exception
+
+
+try:  # the browser fixtures (one headless Chromium per session) live with the browser tests
+    from .browser.conftest import browser, migrated_data, open_page  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
