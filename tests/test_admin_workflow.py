@@ -424,6 +424,40 @@ def test_view_on_site_is_offered_only_for_public_issues(
     assert client.get(change_url(draft_bulletin)).context["has_absolute_url"]
 
 
+def test_bulk_actions_are_offered_by_role(client, draft_bulletin, editor, reviewer):
+    url = reverse("admin:bulletins_item_changelist")
+    client.force_login(editor)
+    actions = {
+        name for name, _label in client.get(url).context["action_form"].fields["action"].choices
+    }
+    assert {"submit_selected", "spike_selected"} <= actions and "approve_selected" not in actions
+    client.force_login(reviewer)
+    actions = {
+        name for name, _label in client.get(url).context["action_form"].fields["action"].choices
+    }
+    assert "approve_selected" in actions and "submit_selected" not in actions
+
+
+def test_bulk_approve_reports_refusals_item_by_item(client, draft_bulletin, editor, chief):
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    own = draft_bulletin.items.first()
+    workflow.edit_item(own, by=chief, expected_version=own.version, body="主编改过。")
+    client.force_login(chief)
+    response = client.post(
+        reverse("admin:bulletins_item_changelist"),
+        {
+            "action": "approve_selected",
+            "_selected_action": list(draft_bulletin.items.values_list("pk", flat=True)),
+        },
+        follow=True,
+    )
+    texts = messages_of(response)
+    assert any("四眼原则" in m for m in texts)
+    assert any("审核通过:2 条" in m for m in texts)
+    own.refresh_from_db()
+    assert own.status == ItemStatus.SUBMITTED
+
+
 # ----------------------------------------------------------------------------- in a browser
 
 
