@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.contrib.sitemaps import Sitemap
+from django.db.models import Max
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +36,10 @@ class BulletinSitemap(Sitemap):
     def lastmod(self, bulletin):
         return bulletin.updated_at
 
+    def get_latest_lastmod(self):
+        # Django's default calls lastmod() on every item of the sitemap: one aggregate instead.
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
+
 
 class ItemSitemap(Sitemap):
     changefreq = "never"
@@ -50,6 +55,9 @@ class ItemSitemap(Sitemap):
 
     def lastmod(self, item):
         return max(item.updated_at, item.bulletin.publish_at)
+
+    def get_latest_lastmod(self):
+        return Bulletin.objects.published().aggregate(latest=Max("updated_at"))["latest"]
 
 
 class SectionSitemap(Sitemap):
@@ -70,6 +78,9 @@ class EntitySitemap(Sitemap):
 
     def lastmod(self, entity):
         return entity.updated_at
+
+    def get_latest_lastmod(self):
+        return self.items().aggregate(latest=Max("updated_at"))["latest"]
 
 
 SITEMAPS = {

@@ -66,12 +66,15 @@ def public_items(*, with_links: bool = False):
     return items
 
 
+def on_published_item():
+    """For an ItemEntity queryset: its item is published (a primary-key probe per link)."""
+    return Exists(Item.objects.published().filter(pk=OuterRef("item_id")))
+
+
 def public_entities():
     """Entities with at least one confirmed link on a published item, not merged away."""
-    mentioned = ItemEntity.objects.filter(
-        entity=OuterRef("pk"),
-        is_confirmed=True,
-        item__in=Item.objects.published().values("pk"),
+    mentioned = ItemEntity.objects.filter(entity=OuterRef("pk"), is_confirmed=True).filter(
+        on_published_item()
     )
     return Entity.objects.filter(Exists(mentioned), merged_into__isnull=True)
 
@@ -410,9 +413,8 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
 def mention_chart(entity: Entity) -> dict | None:
     """Mentions per month, from the first month mentioned to the last, as SVG bar geometry."""
     rows = (
-        ItemEntity.objects.filter(
-            entity=entity, is_confirmed=True, item__in=Item.objects.published().values("pk")
-        )
+        ItemEntity.objects.filter(entity=entity, is_confirmed=True)
+        .filter(on_published_item())
         .annotate(month=TruncMonth("item__bulletin__issued_on"))
         .values("month")
         .annotate(n=Count("pk"))
@@ -458,19 +460,26 @@ def mention_chart(entity: Entity) -> dict | None:
 
 def co_mentioned(entity: Entity):
     """The entities most often confirmed on the same published items as ``entity``."""
-    shared = ItemEntity.objects.filter(
-        entity=entity, is_confirmed=True, item__in=Item.objects.published().values("pk")
-    ).values("item_id")
-    return list(
-        Entity.objects.filter(
-            item_links__is_confirmed=True,
-            item_links__item_id__in=shared,
-            merged_into__isnull=True,
+    rows = list(
+        ItemEntity.objects.filter(
+            is_confirmed=True,
+            item__entity_links__entity=entity,
+            item__entity_links__is_confirmed=True,
         )
-        .exclude(pk=entity.pk)
-        .annotate(n=Count("item_links"))
-        .order_by("-n", "name")[:CO_MENTIONS]
+        .filter(on_published_item())
+        .exclude(entity=entity)
+        .values("entity")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "entity")[: CO_MENTIONS * 2]
     )
+    entities = Entity.objects.filter(merged_into__isnull=True).in_bulk([r["entity"] for r in rows])
+    found = []
+    for row in rows:
+        if row["entity"] in entities:
+            other = entities[row["entity"]]
+            other.n = row["n"]
+            found.append(other)
+    return found[:CO_MENTIONS]
 
 
 @lru_cache(maxsize=8192)
