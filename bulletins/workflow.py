@@ -151,6 +151,10 @@ def _log(bulletin, *, action, from_status, to_status, by, item=None, comment="",
 
 
 def _locked_item(item: Item) -> Item:
+    # The issue first, then the item: the order every bulletin-level action takes, so two
+    # concurrent actions cannot deadlock, and a publication cannot slip in between an item's
+    # "is the issue still editable?" check and its write.
+    list(Bulletin.objects.select_for_update().filter(pk=item.bulletin_id).values_list("pk"))
     return Item.objects.select_for_update().select_related("bulletin", "section").get(pk=item.pk)
 
 

@@ -438,3 +438,46 @@ def test_a_taken_headline_rank_is_refused_with_a_clear_message(draft_bulletin, e
         workflow.add_item(
             draft_bulletin, by=editor, section=item.section, body="x", headline="y", headline_rank=1
         )
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_simultaneous_saves_of_one_version_let_exactly_one_through(
+    draft_bulletin, editor, editor2
+):
+    """Real concurrency, two connections: the row lock makes the version check race-free."""
+    import threading
+
+    from django.db import OperationalError, connection
+
+    item = draft_bulletin.items.first()
+    seen = item.version
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def save(user, text):
+        try:
+            barrier.wait(timeout=10)
+            workflow.edit_item(item, by=user, expected_version=seen, body=text)
+            results[text] = "saved"
+        except TransitionNotAllowed as exc:
+            results[text] = exc.code
+        except OperationalError:  # SQLite's shared-cache test database refuses, not waits
+            results[text] = "locked"
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=save, args=(user, text))
+        for user, text in [(editor, "甲的修改。"), (editor2, "乙的修改。")]
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(results.values()) in (["conflict", "saved"], ["locked", "saved"])
+    if connection.vendor == "postgresql":  # a real server waits for the lock, then checks
+        assert sorted(results.values()) == ["conflict", "saved"]
+    winner = next(text for text, result in results.items() if result == "saved")
+    item.refresh_from_db()
+    assert item.body == winner
+    assert item.version == seen + 1
