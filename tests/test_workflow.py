@@ -440,9 +440,24 @@ def test_a_taken_headline_rank_is_refused_with_a_clear_message(draft_bulletin, e
         )
 
 
+@pytest.fixture
+def base_rows(transactional_db):
+    """The roles and sections the data migration writes: an earlier transactional test
+    (the browser tests) may have flushed them."""
+    from django.contrib.auth.models import Group
+
+    from bulletins.models import Section
+    from bulletins.roles import ROLES
+
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+    for name, slug, position in [("企业动态", "company-news", 1), ("产业动态", "industry-news", 2)]:
+        Section.objects.get_or_create(slug=slug, defaults={"name": name, "position": position})
+
+
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_simultaneous_saves_of_one_version_let_exactly_one_through(
-    draft_bulletin, editor, editor2
+    base_rows, draft_bulletin, editor, editor2
 ):
     """Real concurrency, two connections: the row lock makes the version check race-free."""
     import threading
