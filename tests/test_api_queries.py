@@ -64,16 +64,18 @@ def archive(db):
 # list → (url, queries for an anonymous reader, for an editor). An editor costs one more
 # query where visibility is decided (the user's roles); bulletins read the publication
 # settings for the dateline (cached after the first request; the cache is empty here).
+# Item lists: the page's keys, then its items, then their entity links; an entity filter
+# first counts the entity's links to choose its plan.
 LISTS = {
     "bulletins": ("/api/v1/bulletins/?page_size={n}", 4, 5),
-    "items": ("/api/v1/items/?page_size={n}", 2, 3),
+    "items": ("/api/v1/items/?page_size={n}", 3, 4),
     "items filtered": (
         "/api/v1/items/?page_size={n}&entity=company-0&date_after=2024-01-01&ordering=date",
-        2,
-        3,
+        4,
+        5,
     ),
     "entities": ("/api/v1/entities/?page_size={n}", 3, 4),
-    "entity items": ("/api/v1/entities/company-0/items/?page_size={n}", 4, 5),
+    "entity items": ("/api/v1/entities/company-0/items/?page_size={n}", 6, 7),
     "sections": ("/api/v1/sections/?page_size={n}", 2, 2),
 }
 

@@ -11,6 +11,7 @@ permission matrix, enforced by the workflow functions the views call.
 
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ..models import Bulletin, Entity, Item, ItemEntity, ItemStatus
@@ -48,14 +49,19 @@ class Visibility:
 
     def public_links(self):
         """Links that make an entity worth listing: to a visible item, confirmed for readers."""
-        return self.links().filter(item__in=self.items().values("pk"))
+        if self.is_editorial:
+            return self.links()
+        # Correlated on the item's primary key: SQLite probes one item per link instead of
+        # materialising every published item id (≈90,000 in ten years) for each query.
+        visible = self.items().filter(pk=OuterRef("item_id"))
+        return self.links().filter(Exists(visible))
 
     def entities(self):
         live = Entity.objects.filter(merged_into__isnull=True)
         if self.is_editorial:
             return live
         # An entity only mentioned in unpublished drafts could leak news: list it once public.
-        return live.filter(pk__in=self.public_links().values("entity_id"))
+        return live.filter(Exists(self.public_links().filter(entity=OuterRef("pk"))))
 
 
 def visibility_for(request) -> Visibility:

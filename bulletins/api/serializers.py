@@ -99,7 +99,18 @@ class ItemSerializer(serializers.ModelSerializer):
     @extend_schema_field(EntityRefSerializer(many=True))
     def get_entities(self, item):
         # Filled by the view's Prefetch(..., to_attr="visible_links"): already filtered.
-        return EntityRefSerializer(getattr(item, "visible_links", []), many=True).data
+        # Plain dicts: a nested serializer per item costs more than the whole SQL of a page.
+        return [
+            {
+                "slug": link.entity.slug,
+                "name": link.entity.name,
+                "name_en": link.entity.name_en,
+                "type": link.entity.type,
+                "role": link.role,
+                "is_confirmed": link.is_confirmed,
+            }
+            for link in getattr(item, "visible_links", [])
+        ]
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_image(self, item) -> str | None:
@@ -216,7 +227,9 @@ class RelatedEntitySerializer(serializers.Serializer):
     slug = serializers.CharField()
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=EntityType.choices)
-    shared_items = serializers.IntegerField(help_text="Items mentioning both entities.")
+    shared_items = serializers.IntegerField(
+        help_text="Of this entity's latest 300 items, how many mention both."
+    )
 
 
 class EntityDetailSerializer(EntitySerializer):

@@ -38,7 +38,7 @@ from ..importers.parser import ParseError
 from ..importers.service import import_issue
 from ..models import Bulletin, Entity, ItemStatus, Section
 from . import serializers as s
-from .filters import BulletinFilter, EntityFilter, ItemFilter
+from .filters import BulletinFilter, EntityFilter, ItemFilter, about
 from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, StandardPagination
 from .permissions import ReadAnyoneWriteAuthenticated, visibility_for
 
@@ -558,6 +558,7 @@ def _check_rank(bulletin, rank, *, exclude=None):
 # ----------------------------------------------------------------------------- entities
 
 SLUG_PARAM = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH)
+RELATED_WINDOW = 300
 
 
 @extend_schema_view(
@@ -606,7 +607,7 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
             self.visibility.public_links()
             .filter(entity_id__in=ids)
             .values("entity_id")
-            .annotate(n=Count("item_id", distinct=True))
+            .annotate(n=Count("pk"))  # one link per (item, entity): no DISTINCT needed
             .values_list("entity_id", "n")
         )
         return dict(rows)
@@ -628,14 +629,24 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
         }
         return Response(s.EntityDetailSerializer(entity, context=context).data)
 
-    def _related(self, entity, limit=10):
-        items = self.visibility.public_links().filter(entity=entity).values("item_id")
-        rows = (
+    def _related(self, entity, limit=10, recent=RELATED_WINDOW):
+        """Entities most often mentioned with this one in its ``recent`` latest items.
+
+        A window rather than the whole archive: a regulator appears in thousands of items,
+        and what it was recently mentioned with is the more useful answer anyway.
+        """
+        items = (
             self.visibility.public_links()
+            .filter(entity=entity)
+            .order_by("-item_id")  # newest first along the (entity, item) index
+            .values("item_id")[:recent]
+        )
+        rows = (
+            self.visibility.links()
             .filter(item_id__in=items, entity__merged_into__isnull=True)
             .exclude(entity=entity)
             .values("entity__slug", "entity__name", "entity__type")
-            .annotate(shared_items=Count("item_id", distinct=True))
+            .annotate(shared_items=Count("pk"))
             .order_by("-shared_items", "entity__name")[:limit]
         )
         return [
@@ -695,8 +706,8 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
     )
     def items(self, request, slug=None):
         entity = self.get_object()
-        links = self.visibility.links().filter(entity=entity).values("item_id")
-        return self.paginated_items(self.item_queryset().filter(pk__in=links))
+        links = self.visibility.links().filter(entity=entity)
+        return self.paginated_items(about(self.item_queryset(), links))
 
 
 # ----------------------------------------------------------------------------- sections
