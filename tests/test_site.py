@@ -159,6 +159,17 @@ def test_item_page_shows_issue_section_entities_kind_facts_and_safe_sources(clie
     assert "javascript:" not in html
 
 
+def test_item_facts_are_shown_with_reader_labels():
+    from bulletins.views import display_facts
+
+    facts = {
+        "amounts": [{"amount": 150000000, "currency": "CNY", "text": "1.5亿元人民币"}],
+        "lead_investors": ["高瓴创投", "红杉中国"],
+        "regulator": "",
+    }
+    assert display_facts(facts) == [("金额", "1.5亿元人民币"), ("领投方", "高瓴创投、红杉中国")]
+
+
 def test_item_page_has_json_ld_about_its_entities_and_open_graph(client, issue, roche):
     item = issue.items.get(position=1)
     html = client.get(item.get_absolute_url()).content.decode()
@@ -374,10 +385,12 @@ def page_urls(day, entity):
 
 
 def count_queries(client, django_assert_max_num_queries, url):
+    from django.core.cache import cache
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    client.get(url)  # warms the publication-settings cache
+    client.get(url)
+    cache.clear()  # the uncached path: page parts cached per content version are rebuilt
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)
@@ -461,3 +474,20 @@ def test_scheduled_issue_reaches_a_cached_home_page_at_its_time(client, issue, p
         publish_at=timezone.now() - dt.timedelta(seconds=1), updated_at=later.updated_at
     )
     assert "0318头条1" in client.get("/").content.decode()
+
+
+def test_long_lists_page_by_issue_in_the_same_order_as_a_full_sort(client, db, monkeypatch):
+    from bulletins.views import IssueOrderedItems, public_items
+
+    for offset in range(5):
+        make_issue(DAY - dt.timedelta(days=offset * 3), 7)
+    monkeypatch.setattr(IssueOrderedItems, "SORT_LIMIT", 3)
+    monkeypatch.setattr(IssueOrderedItems, "FIRST_CHUNK", 2)
+    items = public_items().filter(section__slug="company-news")
+    expected = list(items.order_by("-bulletin__issued_on", "position", "pk"))
+    walked = IssueOrderedItems(items, order=("position", "pk"))
+    assert walked.count() == len(expected) == 20
+    assert walked[0:7] == expected[0:7]
+    assert walked[5:13] == expected[5:13]
+    assert walked[18:30] == expected[18:30]
+    assert walked[30:40] == []
