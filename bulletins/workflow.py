@@ -776,6 +776,13 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
             by=by,
             comment=_("已审核的条目被修改,重新送审。"),
         )
+        _notify(
+            _("%(date)s 日报有已审核的条目被修改,需重新审核")
+            % {"date": current.bulletin.issued_on},
+            _("%(user)s 修改了一条已审核的条目:%(text)s")
+            % {"user": by.get_username(), "text": current.body[:80]},
+            _reviewer_emails(exclude=by),
+        )
         _sync_bulletin(current.bulletin, by=by)
     return current
 

@@ -496,3 +496,13 @@ def test_two_simultaneous_saves_of_one_version_let_exactly_one_through(
     item.refresh_from_db()
     assert item.body == winner
     assert item.version == seen + 1
+
+
+def test_reviewers_are_mailed_when_an_approved_item_is_edited_back_into_review(
+    approved, editor, reviewer, django_capture_on_commit_callbacks
+):
+    item = approved.items.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.edit_item(item, by=editor, expected_version=item.version, body="改过的。")
+    assert mail.outbox[-1].to == [reviewer.email]
+    assert "改过的。" in mail.outbox[-1].body

@@ -308,15 +308,18 @@ def item_action_buttons(request, item: Item, *, form_id: str) -> str:
             )
         )
     for action in allowed:
+        # Spiking has no undo button: ask first.
+        confirm = _("弃用后这条不会发布(仍保留记录)。确定弃用?") if action == "spike" else ""
         parts.append(
             format_html(
                 '<button type="submit" class="button wf-btn wf-btn-{}" form="{}" '
-                'formaction="{}{}/" name="item" value="{}">{}</button>',
+                'formaction="{}{}/" name="item" value="{}"{}>{}</button>',
                 action,
                 form_id,
                 url,
                 action,
                 item.pk,
+                format_html(' data-confirm="{}"', confirm) if confirm else "",
                 workflow.ACTION_LABELS[action],
             )
         )
@@ -659,6 +662,7 @@ class ItemAdmin(admin.ModelAdmin):
 
     class Media:
         css = {"all": ["admin-extra/workflow.css"]}
+        js = ["admin-extra/workflow.js"]
 
     def get_fields(self, request, obj=None):
         fields = [
