@@ -304,3 +304,17 @@ def test_schema_and_offline_docs_are_served(api, db):
     # Offline: the UI assets come from the sidecar's static files, not a CDN.
     assert b"cdn.jsdelivr" not in docs.content and b"cdn.jsdelivr" not in redoc.content
     assert b"drf_spectacular_sidecar" in docs.content
+
+
+def test_search_pages_by_relevance_with_a_cursor(api, newsroom):
+    seen, url = [], "/api/v1/items/?q=新药&page_size=1"
+    while url:
+        data = api.get(url).json()
+        seen += [i["body"] for i in data["results"]]
+        url = data["next"]
+    assert sorted(seen) == ["国家药监局批准一款新药。", "恒瑞医药新药获批。"]
+
+
+def test_search_can_be_ordered_by_date(api, newsroom):
+    results = api.get("/api/v1/items/?q=新药&ordering=date").json()["results"]
+    assert len(results) == 2

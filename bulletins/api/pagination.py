@@ -21,6 +21,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 100
 MAX_INT = 2**63 - 1
+MAX_RANKED_OFFSET = 10_000  # relevance past this is noise; the date orderings go further
 
 
 class StandardPagination(PageNumberPagination):
@@ -90,7 +91,7 @@ class ItemCursorPagination(BasePagination):
     def paginate_queryset(
         self, queryset, request, view=None, *, ordering=DEFAULT_ITEM_ORDERING, ranking=None
     ):
-        """``ranking`` (ids, best first) pages a relevance-ordered search instead of the keyset."""
+        """``ranking(limit)`` (ids, best first) pages a relevance search instead of the keyset."""
         self.request = request
         self.page_size_now = self.get_page_size(request)
         cursor = self._decode(request)
@@ -124,26 +125,30 @@ class ItemCursorPagination(BasePagination):
             raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
         if any(not 0 <= v <= MAX_INT for v in parsed[1:]):
             raise ValidationError({"cursor": [self.invalid_cursor_message]})
-        # (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction
+        # (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction;
+        # the leading a>=x repeats what the OR implies so that the date index bounds the scan.
+        first, first_desc = keys[0]
+        bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": parsed[0]})
         condition = Q(pk__in=[])
         for i, (field, desc) in enumerate(keys):
             step = Q(**{f"{field}__{'lt' if desc else 'gt'}": parsed[i]})
             for j in range(i):
                 step &= Q(**{keys[j][0]: parsed[j]})
             condition |= step
-        return condition
+        return bound & condition
 
     def _paginate_ranking(self, queryset, ranking, cursor):
         offset = 0
         if cursor is not None:
             offset = cursor.get("n")
-            if not isinstance(offset, int) or not 0 <= offset <= len(ranking):
+            if not isinstance(offset, int) or not 0 <= offset <= MAX_RANKED_OFFSET:
                 raise ValidationError({"cursor": [self.invalid_cursor_message]})
-        window = list(ranking[offset : offset + self.page_size_now])
+        end = offset + self.page_size_now
+        ranked = list(ranking(end + 1))  # the search stops at what this page needs
+        window = ranked[offset:end]
         by_id = {row.pk: row for row in queryset.filter(pk__in=window)}
         rows = [by_id[pk] for pk in window if pk in by_id]
-        end = offset + self.page_size_now
-        self.next_cursor = {"o": "relevance", "n": end} if end < len(ranking) else None
+        self.next_cursor = {"o": "relevance", "n": end} if len(ranked) > end else None
         return rows
 
     def get_next_link(self):

@@ -7,10 +7,10 @@ refused transition comes back from ``exceptions.api_exception_handler`` as 403/4
 
 import datetime as dt
 import hashlib
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_vary_headers
@@ -37,6 +37,7 @@ from ..exporters.text import export_text, issue_items
 from ..importers.parser import ParseError
 from ..importers.service import import_issue
 from ..models import Bulletin, Entity, ItemStatus, Section
+from ..search import search_ids
 from . import serializers as s
 from .filters import BulletinFilter, EntityFilter, ItemFilter, about
 from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, StandardPagination
@@ -388,12 +389,12 @@ class ItemListMixin:
         query = (params.get("q") or "").strip()
         ordering = params.get("ordering") or ("relevance" if query else DEFAULT_ITEM_ORDERING)
         ranking = None
-        if query:
-            queryset, ranking = _search(query, queryset)
-        if ordering == "relevance":
+        if query and ordering == "relevance":
+            ranking = partial(_ranked, query, queryset)
+        elif query:
+            queryset = queryset.filter(pk__in=_ranked(query, queryset, limit=None))
+        if ordering == "relevance" and not query:
             ordering = DEFAULT_ITEM_ORDERING
-        else:
-            ranking = None
         paginator = ItemCursorPagination()
         rows = paginator.paginate_queryset(
             queryset, self.request, self, ordering=ordering, ranking=ranking
@@ -402,18 +403,9 @@ class ItemListMixin:
         return paginator.get_paginated_response(data)
 
 
-def _search(query: str, queryset):
-    """(filtered queryset, ranked ids or None) — the site's search when it is installed."""
-    try:
-        from ..search import search_ids
-    except ImportError:
-        matches = Q(body__icontains=query) | Q(headline__icontains=query)
-        return queryset.filter(matches), None
-    ranked = search_ids(query, items=queryset)
-    if hasattr(ranked, "values_list"):
-        return queryset.filter(pk__in=ranked), None
-    ranked = list(ranked)
-    return queryset.filter(pk__in=ranked), ranked
+def _ranked(query: str, queryset, limit: int) -> list[int]:
+    """The site's search, best first, restricted to what the filters (and visibility) allow."""
+    return search_ids(query, items=queryset.prefetch_related(None), limit=limit)
 
 
 ITEM_ID_PARAM = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
