@@ -273,6 +273,20 @@ def test_concurrent_bulletin_edit_is_refused_with_the_dateline_kept(
     assert draft_bulletin.dateline == "(医药健闻2026年3月17日讯)"
 
 
+def test_a_refusal_inside_the_service_keeps_the_text_on_screen(client, draft_bulletin, editor):
+    item = draft_bulletin.items.get(headline_rank__isnull=True, section__slug="company-news")
+    client.force_login(editor)
+    data = admin_form_data(client.get(change_url(item)))
+    data.update({"body": "我新写的一段正文。", "headline": "新标题", "headline_rank": "1"})
+    response = client.post(change_url(item), data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "我新写的一段正文。" in html
+    assert "标题排序 1 已被这期日报的另一条占用。" in html
+    item.refresh_from_db()
+    assert item.body == "恒瑞医药新药获批。"
+
+
 def test_a_revision_is_restored_from_the_history_page(client, draft_bulletin, editor):
     item = draft_bulletin.items.first()
     original = item.body

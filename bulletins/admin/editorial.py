@@ -118,6 +118,9 @@ class VersionedForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        refusal = getattr(self, "wf_refusal", None)
+        if refusal:  # see KeepTextOnRefusal
+            raise ValidationError(refusal, code="refused")
         if self.instance.pk is None or not self.content_changed():
             return cleaned
         model = type(self.instance)
@@ -182,6 +185,28 @@ class BulletinForm(VersionedForm):
         if any(len(pair) != 2 for pair in pairs):
             raise ValidationError(_("条目顺序无法识别。"), code="invalid")
         return pairs
+
+
+class KeepTextOnRefusal:
+    """When the workflow refuses a save the form could not foresee (a guard inside the
+    service), the admin's transaction rolls back and the page is rendered again from the
+    same POST, with the refusal as the form's error: the user's text stays on screen."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_wf_refusal", None)
+        if refusal:
+            form = type(form.__name__, (form,), {"wf_refusal": refusal})
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except workflow.TransitionNotAllowed as exc:
+            if request.method != "POST" or getattr(request, "_wf_refusal", None):
+                raise
+            request._wf_refusal = exc.message
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 # ----------------------------------------------------------------------------- simple admins
@@ -327,7 +352,7 @@ def item_action_buttons(request, item: Item, *, form_id: str) -> str:
 
 
 @admin.register(Bulletin)
-class BulletinAdmin(admin.ModelAdmin):
+class BulletinAdmin(KeepTextOnRefusal, admin.ModelAdmin):
     form = BulletinForm
     change_form_template = "admin/bulletins/bulletin/change_form.html"
     change_list_template = "admin/bulletins/bulletin/change_list.html"
@@ -448,19 +473,6 @@ class BulletinAdmin(admin.ModelAdmin):
             order = [*order, *[(pk, s) for pk, s in current if pk not in listed]]
             if order != current:
                 workflow.reorder_items(form.instance, by=request.user, order=order)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.TransitionNotAllowed as exc:
-            # Only reached when a guard the form could not foresee refuses the save (the
-            # admin's transaction has rolled back, nothing was half-written).
-            messages.error(request, exc.message)
-            if object_id:
-                return HttpResponseRedirect(
-                    reverse("admin:bulletins_bulletin_change", args=[object_id])
-                )
-            return HttpResponseRedirect(reverse("admin:bulletins_bulletin_changelist"))
 
     def get_changeform_initial_data(self, request):
         initial = super().get_changeform_initial_data(request)
@@ -639,7 +651,7 @@ def _parse_local_datetime(value: str) -> dt.datetime:
 
 
 @admin.register(Item)
-class ItemAdmin(admin.ModelAdmin):
+class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
     form = ItemForm
     change_form_template = "admin/bulletins/item/change_form.html"
     change_list_template = "admin/bulletins/item/change_list.html"
@@ -752,17 +764,6 @@ class ItemAdmin(admin.ModelAdmin):
                 obj, by=request.user, expected_version=data["expected_version"], **changes
             )
             _copy_row(obj, saved)
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except workflow.TransitionNotAllowed as exc:
-            messages.error(request, exc.message)
-            if object_id:
-                return HttpResponseRedirect(
-                    reverse("admin:bulletins_item_change", args=[object_id])
-                )
-            return HttpResponseRedirect(reverse("admin:bulletins_item_changelist"))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.get_object(request, object_id)
