@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 from bulletins import entities as entity_services
 from bulletins import workflow
 from bulletins.exporters.text import export_text
-from bulletins.models import ItemEntity
+from bulletins.models import Entity, ItemEntity
 
 from .factories import EntityFactory
 
@@ -318,3 +318,14 @@ def test_search_pages_by_relevance_with_a_cursor(api, newsroom):
 def test_search_can_be_ordered_by_date(api, newsroom):
     results = api.get("/api/v1/items/?q=新药&ordering=date").json()["results"]
     assert len(results) == 2
+
+
+def test_next_links_keep_a_chinese_query_intact(api, newsroom, chief):
+    for n in range(3):
+        EntityFactory(name=f"罗氏子公司{n}", slug=f"roche-sub-{n}")
+        entity_services.link(
+            newsroom["public_item"], Entity.objects.get(slug=f"roche-sub-{n}"), by=chief
+        )
+    data = api.get("/api/v1/entities/?q=罗氏&page_size=1").json()
+    assert "q=%E7%BD%97%E6%B0%8F" in data["next"]
+    assert api.get(data["next"]).json()["results"]

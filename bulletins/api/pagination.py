@@ -17,17 +17,44 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 100
 MAX_INT = 2**63 - 1
 MAX_RANKED_OFFSET = 10_000  # relevance past this is noise; the date orderings go further
 
 
+def page_url(request, **changes) -> str:
+    """This request's URL with some query parameters replaced (``None`` removes one).
+
+    Built from the decoded parameters rather than the raw query string: a client that sends
+    ``?q=恒瑞`` unencoded reaches Django as Latin-1 text, which DRF's URL helpers would
+    encode a second time into a link that searches for mojibake.
+    """
+    params = request.query_params.copy()
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    query = params.urlencode()
+    return request.build_absolute_uri(f"{request.path}?{query}" if query else request.path)
+
+
 class StandardPagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+
+    def get_next_link(self):
+        if not self.page.has_next():
+            return None
+        return page_url(self.request, **{self.page_query_param: self.page.next_page_number()})
+
+    def get_previous_link(self):
+        if not self.page.has_previous():
+            return None
+        number = self.page.previous_page_number()
+        return page_url(self.request, **{self.page_query_param: None if number == 1 else number})
 
 
 # ordering name → keyset fields (annotation or column, descending?)
@@ -154,11 +181,7 @@ class ItemCursorPagination(BasePagination):
     def get_next_link(self):
         if self.next_cursor is None:
             return None
-        url = self.request.build_absolute_uri()
-        return replace_query_param(url, self.cursor_query_param, self._encode(self.next_cursor))
-
-    def get_first_link(self):
-        return remove_query_param(self.request.build_absolute_uri(), self.cursor_query_param)
+        return page_url(self.request, **{self.cursor_query_param: self._encode(self.next_cursor)})
 
     def get_paginated_response(self, data):
         return Response(OrderedDict([("next", self.get_next_link()), ("results", data)]))
