@@ -470,3 +470,26 @@ def test_bulk_approve_reports_refusals_item_by_item(client, draft_bulletin, edit
     assert any("审核通过:2 条" in m for m in texts)
     own.refresh_from_db()
     assert own.status == ItemStatus.SUBMITTED
+
+
+def _change_page_queries(client, user, bulletin) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(change_url(bulletin)).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_bulletin_page_costs_the_same_queries_with_3_or_30_items(
+    client, editor, reviewer, company_news
+):
+    sizes = {}
+    for day, n in [(dt.date(2026, 3, 17), 3), (dt.date(2026, 3, 18), 30)]:
+        bulletin = workflow.create_bulletin(issued_on=day, by=editor)
+        for i in range(n):
+            workflow.add_item(bulletin, by=editor, section=company_news, body=f"第{i}条。")
+        workflow.submit_bulletin(bulletin, by=editor)
+        sizes[n] = [_change_page_queries(client, u, bulletin) for u in (editor, reviewer)]
+    assert all(big <= small for big, small in zip(sizes[30], sizes[3], strict=True)), sizes

@@ -278,6 +278,10 @@ class ItemInline(admin.TabularInline):
         body = formset.form.base_fields.get("body")
         if body is not None:
             body.widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+        section = formset.form.base_fields.get("section")
+        if section is not None:
+            # Evaluate the sections once for all rows, not once per row.
+            section.choices = list(section.choices)
         return formset
 
     def has_add_permission(self, request, obj=None):
