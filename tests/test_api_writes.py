@@ -124,6 +124,11 @@ def req_create_entity(ctx):
     return "post", "/api/v1/entities/", {"type": "company", "name": "新公司", "slug": "xin"}
 
 
+def req_update_entity(ctx):
+    EntityFactory(slug="upd", name="旧名")
+    return "patch", "/api/v1/entities/upd/", {"name": "新名", "aliases": ["XM"]}
+
+
 def req_merge_entity(ctx):
     item = _first(ctx["published"])
     for slug in ("dup", "keep"):
@@ -150,6 +155,7 @@ MATRIX = {
     "correct": (req_correct, {E: 403, R: 403, C: 200, "nobody": 403}),
     "retract": (req_retract, {E: 403, R: 403, C: 200, "nobody": 403}),
     "create_entity": (req_create_entity, {E: 403, R: 403, C: 201, "nobody": 403}),
+    "update_entity": (req_update_entity, {E: 403, R: 403, C: 200, "nobody": 404}),
     "merge_entity": (req_merge_entity, {E: 403, R: 403, C: 200, "nobody": 403}),
 }
 CASES = [
@@ -358,3 +364,13 @@ def test_whole_review_flow_through_the_api(editor, reviewer, chief, db):
     assert published.json()["status"] == "published"
     public = APIClient().get("/api/v1/bulletins/2026-03-18/").json()
     assert public["sections"][0]["items"][0]["body"] == "某公司完成A轮融资。"
+
+
+def test_chief_edits_an_entity_through_the_entity_service(chief):
+    EntityFactory(slug="upd", name="旧名")
+    response = client_for(chief).patch(
+        "/api/v1/entities/upd/", {"name": "新名", "aliases": ["XM"]}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["name"] == "新名"
+    assert response.json()["aliases"] == ["XM"]

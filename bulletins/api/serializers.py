@@ -419,6 +419,27 @@ class EntityWriteSerializer(serializers.Serializer):
             field.required = name in ("type", "name")
 
 
+class EntityUpdateSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=EntityType.choices, required=False)
+    name = serializers.CharField(max_length=100, required=False)
+    name_en = serializers.CharField(max_length=150, allow_blank=True, required=False)
+    description = serializers.CharField(max_length=5000, allow_blank=True, required=False)
+    ticker = serializers.CharField(max_length=40, allow_blank=True, required=False)
+    inn = serializers.CharField(max_length=100, allow_blank=True, required=False)
+    parent = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Entity.objects.filter(merged_into__isnull=True),
+        allow_null=True,
+        required=False,
+    )
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        max_length=50,
+        required=False,
+        help_text="Added to the entity's aliases (none is removed).",
+    )
+
+
 class MergeSerializer(serializers.Serializer):
     into = serializers.SlugRelatedField(
         slug_field="slug",

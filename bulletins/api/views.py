@@ -560,8 +560,9 @@ RELATED_WINDOW = 300
     ),
 )
 class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Reads for everyone; create and merge for chief editors (``bulletins.entities``)."""
+    """Reads for everyone; create, edit and merge for chief editors (``bulletins.entities``)."""
 
+    http_method_names = ["get", "post", "patch", "head", "options"]
     lookup_field = "slug"
     lookup_value_regex = ANY_SEGMENT
     filterset_class = EntityFilter
@@ -669,6 +670,26 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
         response = self.retrieve(request)
         response.status_code = status.HTTP_201_CREATED
         return response
+
+    @extend_schema(
+        summary="Edit an entity (chief editors); aliases given are added",
+        parameters=[SLUG_PARAM],
+        request=s.EntityUpdateSerializer,
+        responses=s.EntityDetailSerializer,
+    )
+    def partial_update(self, request, *args, **kwargs):
+        entity = self.get_object()
+        data = dict(_validated(s.EntityUpdateSerializer, request))
+        row = {"slug": entity.slug, "name": entity.name, "type": entity.type}
+        if "parent" in data:
+            parent = data.pop("parent")
+            row["parent"] = parent.slug if parent else ""
+        row.update(data)
+        try:
+            entity_services.import_entities([row], by=request.user)
+        except entity_services.EntityImportError as exc:
+            raise ValidationError({"non_field_errors": [str(exc)]}) from None
+        return self.retrieve(request)
 
     @extend_schema(
         summary="Merge this entity into another (chief editors)",
