@@ -2,7 +2,7 @@
 
 Items: ``draft → submitted → approved``; ``submitted → changes_requested → submitted``;
 an edit of an approved item sends it back to ``submitted``; any unpublished item may be
-``spiked`` (kept, never published).
+``spiked`` (kept, never published) and brought back as a ``draft``.
 
 Bulletins: ``draft → in_review → approved`` (by itself, when its last non-spiked item is
 approved; an item sent back returns it to ``in_review``) ``→ scheduled / published``;
@@ -18,7 +18,7 @@ Permission matrix (``can(user, action)``):
 =================  ======  ========  =====
 action             编辑     审核       主编
 =================  ======  ========  =====
-edit / submit      yes     no        yes
+edit/submit/spike  yes     no        yes
 approve / request  no      not own   not own
 publish & after    no      no        yes
 entities/sections  no      no        yes
@@ -80,6 +80,7 @@ ACTIONS = {
     "edit": {EDITOR, CHIEF},
     "submit": {EDITOR, CHIEF},
     "spike": {EDITOR, CHIEF},
+    "unspike": {EDITOR, CHIEF},
     "approve": {REVIEWER, CHIEF},
     "request_changes": {REVIEWER, CHIEF},
     "publish": {CHIEF},
@@ -94,6 +95,7 @@ ACTION_LABELS = {
     "edit": gettext_lazy("编辑"),
     "submit": gettext_lazy("提交审核"),
     "spike": gettext_lazy("弃用"),
+    "unspike": gettext_lazy("恢复为草稿"),
     "approve": gettext_lazy("审核通过"),
     "request_changes": gettext_lazy("退回修改"),
     "publish": gettext_lazy("发布"),
@@ -961,6 +963,30 @@ def spike_item(item: Item, *, by, comment: str = "") -> Item:
 
 
 @transaction.atomic
+def unspike_item(item: Item, *, by, comment: str = "") -> Item:
+    """Bring a spiked item back as a draft (a spike by mistake must not cost the text)."""
+    _require(by, "unspike")
+    current = _locked_item(item)
+    _ensure_editable(current.bulletin)
+    if current.status != ItemStatus.SPIKED:
+        raise TransitionNotAllowed(_("只有已弃用的条目可以恢复。"))
+    current.status = ItemStatus.DRAFT
+    current.version += 1
+    current.save(update_fields=["status", "version", "updated_at"])
+    _log(
+        current.bulletin,
+        item=current,
+        action="unspike",
+        from_status=ItemStatus.SPIKED,
+        to_status=current.status,
+        by=by,
+        comment=comment,
+    )
+    _sync_bulletin(current.bulletin, by=by)
+    return current
+
+
+@transaction.atomic
 def restore_revision(item: Item, *, by, revision: ItemRevision, expected_version: int) -> Item:
     if revision.item_id != item.pk:
         raise TransitionNotAllowed(_("该版本不属于这条条目。"), code="invalid")
@@ -1022,6 +1048,8 @@ def allowed_item_actions(user, item: Item) -> list[str]:
         allowed.append("submit")
     if can_decide(user, item):
         allowed += ["approve", "request_changes"]
+    if can(user, "unspike") and item.status == ItemStatus.SPIKED:
+        allowed.append("unspike")
     if can(user, "spike") and item.status != ItemStatus.SPIKED:
         allowed.append("spike")
     return allowed

@@ -31,6 +31,7 @@ MATRIX = {
     "submit_item": {E, C},
     "submit_bulletin": {E, C},
     "spike": {E, C},
+    "unspike": {E, C},
     "approve": {R, C},
     "request_changes": {R, C},
     "publish": {C},
@@ -91,6 +92,10 @@ class World:
         workflow.edit_item(item, by=self.editor, expected_version=item.version, body="第二版。")
         return self
 
+    def spiked(self):
+        workflow.spike_item(self.item, by=self.editor)
+        return self
+
     def status(self) -> str:
         self.bulletin.refresh_from_db()
         return self.bulletin.status
@@ -115,6 +120,7 @@ def _prepare(world, action):
         "correct": world.published,
         "retract": world.published,
         "restore_revision": world.edited,
+        "unspike": world.spiked,
     }.get(action, lambda: world)()
 
 
@@ -129,6 +135,7 @@ def _happened(world, action) -> bool:
         "submit_item": lambda: w.item_status() == ItemStatus.SUBMITTED,
         "submit_bulletin": lambda: w.status() == BulletinStatus.IN_REVIEW,
         "spike": lambda: w.item_status() == ItemStatus.SPIKED,
+        "unspike": lambda: w.item_status() == ItemStatus.DRAFT,
         "approve": lambda: w.item_status() == ItemStatus.APPROVED,
         "request_changes": lambda: w.item_status() == ItemStatus.CHANGES_REQUESTED,
         "publish": lambda: w.status() == BulletinStatus.PUBLISHED,
@@ -166,6 +173,7 @@ def _service(world, action, user):
         "submit_item": lambda: workflow.submit_item(w.item, by=user),
         "submit_bulletin": lambda: workflow.submit_bulletin(b, by=user),
         "spike": lambda: workflow.spike_item(w.item, by=user),
+        "unspike": lambda: workflow.unspike_item(w.item, by=user),
         "approve": lambda: workflow.approve_item(w.item, by=user),
         "request_changes": lambda: workflow.request_changes(w.item, by=user, comment="请改。"),
         "publish": lambda: workflow.publish(b, by=user),
@@ -253,7 +261,7 @@ def _http(world, action, client: Client, chief_client: Client):
                 "expected_version": item.version,
             },
         )
-    if action in ("submit_item", "spike", "approve", "request_changes"):
+    if action in ("submit_item", "spike", "unspike", "approve", "request_changes"):
         name = "submit" if action == "submit_item" else action
         return client.post(item_act(name), {"comment": "请改。"})
     if action == "submit_bulletin":

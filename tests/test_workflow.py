@@ -506,3 +506,13 @@ def test_reviewers_are_mailed_when_an_approved_item_is_edited_back_into_review(
         workflow.edit_item(item, by=editor, expected_version=item.version, body="改过的。")
     assert mail.outbox[-1].to == [reviewer.email]
     assert "改过的。" in mail.outbox[-1].body
+
+
+def test_a_spiked_item_can_be_brought_back_as_a_draft(approved, editor):
+    item = approved.items.first()
+    workflow.spike_item(item, by=editor)
+    back = workflow.unspike_item(item, by=editor)
+    assert back.status == ItemStatus.DRAFT
+    approved.refresh_from_db()
+    assert approved.status == BulletinStatus.IN_REVIEW  # it must be reviewed again
+    assert Transition.objects.filter(item=item, action="unspike").exists()

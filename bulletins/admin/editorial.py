@@ -859,6 +859,7 @@ class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
             "approve": workflow.approve_item,
             "request_changes": workflow.request_changes,
             "spike": workflow.spike_item,
+            "unspike": workflow.unspike_item,
         }
         try:
             if action not in funcs:
