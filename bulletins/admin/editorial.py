@@ -337,7 +337,7 @@ def item_action_buttons(request, item: Item, *, form_id: str) -> str:
             )
         )
     for action in allowed:
-        # Spiking has no undo button: ask first.
+        # Spiking takes the item out of the issue (恢复为草稿 brings it back): ask first.
         confirm = _("弃用后这条不会发布(仍保留记录)。确定弃用?") if action == "spike" else ""
         parts.append(
             format_html(
