@@ -8,9 +8,10 @@ issues than asked for. On PostgreSQL, and on SQLite when ``DATABASE_URL`` names 
 configured database is used as it is; with the development default, SQLite uses its own file
 under ``var/bench/`` so the development database never receives 90,000 items.
 
-Queries are drawn from the archive itself (seeded): two-character entity names and random
-two-character substrings of item text, random four-character substrings, and Latin terms
-(regulators, drug codes, GLP-1, PD-L1, a prefix). Each sample is ``search_ids`` returning the
+Queries are drawn from the archive itself (seeded): two-character entity names, random
+two- and four-character substrings of item text (frequency-weighted, so the most common
+words of the templated text dominate their p95), and Latin terms (regulators, drug codes,
+GLP-1, PD-L1, a prefix). Each sample is ``search_ids`` returning the
 whole ranked id list, as the site's search page asks for it; a second figure asks for the
 first page only (``limit=20``), and a third restricts to one section.
 """
@@ -115,11 +116,13 @@ def run(*, out, quick: bool) -> dict[str, str]:
             for a in EntityAlias.objects.values_list("alias", flat=True)
             if len(a) == 2 and CJK_RUN.fullmatch(a)
         ]
-        half = samples // 2
         classes = {
-            "2-char": rng.sample(names, min(half, len(names)))
-            + _substrings(bodies, 2, samples - min(half, len(names)), rng),
-            "4-char": _substrings(bodies, 4, samples, rng),
+            # What readers type: company, drug and regulator names (uniform over the names).
+            "2-char names": rng.sample(names, min(samples, len(names))),
+            # Pessimistic: substrings drawn from item text, so common words (宣布, 公司) come
+            # up as often as they occur; templated text makes them very common.
+            "2-char text": _substrings(bodies, 2, samples, rng),
+            "4-char text": _substrings(bodies, 4, samples, rng),
             "Latin": [LATIN[i % len(LATIN)] for i in range(samples)],
         }
         for name, queries in classes.items():
@@ -133,8 +136,8 @@ def run(*, out, quick: bool) -> dict[str, str]:
                 f"{_p95(times):.1f} ms (median {statistics.median(times):.1f})"
             )
         section = Item.objects.published().filter(section__slug="industry-news")
-        times, _hits = _time(lambda q: search_ids(q, items=section), classes["2-char"])
-        figures["p95 2-char in one section"] = f"{_p95(times):.1f} ms"
+        times, _hits = _time(lambda q: search_ids(q, items=section), classes["2-char names"])
+        figures["p95 2-char names in one section"] = f"{_p95(times):.1f} ms"
         out.write("  rebuilding the index…\n")
         started = time.perf_counter()
         count = rebuild_index()
