@@ -44,7 +44,7 @@ class BulletinSitemap(Sitemap):
 class ItemSitemap(Sitemap):
     changefreq = "never"
     priority = 0.5
-    limit = 10000
+    limit = 5000
 
     def items(self):
         return (
@@ -71,7 +71,7 @@ class SectionSitemap(Sitemap):
 class EntitySitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.4
-    limit = 10000
+    limit = 5000
 
     def items(self):
         return public_entities().only("slug", "updated_at").order_by("pk")

@@ -46,6 +46,7 @@ ISSUE_NAV_SIZE = 7
 PAGE_SIZE = 30
 CO_MENTIONS = 10
 STATS_CACHE_SECONDS = 60 * 60
+ENTITY_INDEX_ONE_PAGE = 300
 
 # ----------------------------------------------------------------------------- selectors
 
@@ -617,12 +618,24 @@ class EntityIndexView(TemplateView):
         entities = public_entities().filter(type=current).only("name", "name_en", "slug", "type")
         for entity in entities:
             groups.setdefault(index_letter(entity.name), []).append(entity)
+        letters = sorted(groups, key=lambda letter: (letter == "#", letter))
+        # A long list (thousands of companies in ten years) shows one letter at a time.
+        by_letter = sum(len(members) for members in groups.values()) > ENTITY_INDEX_ONE_PAGE
+        current_letter = None
+        if by_letter and letters:
+            current_letter = self.request.GET.get("letter") or letters[0]
+            if current_letter not in groups:
+                raise Http404
+            groups = {current_letter: groups[current_letter]}
         for members in groups.values():
             members.sort(key=lambda e: (index_letter_key(e.name), e.name))
         context.update(
             types=types,
             current_type=current,
             current_label=EntityType(current).label,
+            letters=letters,
+            by_letter=by_letter,
+            current_letter=current_letter,
             groups=sorted(groups.items(), key=lambda g: (g[0] == "#", g[0])),
         )
         return context

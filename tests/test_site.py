@@ -290,6 +290,19 @@ def test_entity_index_groups_by_pinyin_initial(client, roche):
     assert [e.slug for e in groups["B"]] == ["beigene"]
 
 
+def test_long_entity_index_shows_one_letter_at_a_time(client, roche, monkeypatch):
+    monkeypatch.setattr("bulletins.views.ENTITY_INDEX_ONE_PAGE", 1)
+    hengrui = make_entity("恒瑞医药", "hengrui")
+    make_issue(DAY, 1, entities=[roche, hengrui])
+    url = reverse("bulletins:entity_index")
+    first = client.get(url, {"type": "company"})
+    assert [letter for letter, _members in first.context["groups"]] == ["H"]
+    assert "letter=L" in first.content.decode()
+    second = client.get(url, {"type": "company", "letter": "L"})
+    assert [e.slug for e in dict(second.context["groups"])["L"]] == ["roche"]
+    assert client.get(url, {"type": "company", "letter": "Q"}).status_code == 404
+
+
 def test_index_letter_handles_latin_digits_and_chinese():
     assert index_letter("罗氏") == "L"
     assert index_letter("gsk") == "G"
