@@ -353,9 +353,11 @@ def index_items(item_ids, *, progress: Callable[[int], object] | None = None) ->
 
 
 def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
-    """Drop the whole index and index every item again; returns the number of items."""
-    with transaction.atomic():
-        SearchDocument.objects.all().delete()
+    """Index every item again; returns the number of items.
+
+    Batch by batch, each replacing its own documents: search keeps answering during a
+    rebuild (documents of deleted items went with them, by cascade).
+    """
     ids = list(Item.objects.order_by("pk").values_list("pk", flat=True))
     index_items(ids, progress=progress)
     connection = connections[SearchDocument.objects.db]
