@@ -615,9 +615,10 @@ class EntityIndexView(TemplateView):
             raise Http404
         current = requested or next((v for v, _label, n in types if n), EntityType.COMPANY)
         groups: dict[str, list] = {}
-        entities = public_entities().filter(type=current).only("name", "name_en", "slug", "type")
-        for entity in entities:
-            groups.setdefault(index_letter(entity.name), []).append(entity)
+        # Plain tuples: a type may hold thousands of entities, and only one letter is shown.
+        rows = public_entities().filter(type=current).values_list("name", "name_en", "slug")
+        for name, name_en, slug in rows:
+            groups.setdefault(index_letter(name), []).append((name, name_en, slug))
         letters = sorted(groups, key=lambda letter: (letter == "#", letter))
         # A long list (thousands of companies in ten years) shows one letter at a time.
         by_letter = sum(len(members) for members in groups.values()) > ENTITY_INDEX_ONE_PAGE
@@ -627,8 +628,15 @@ class EntityIndexView(TemplateView):
             if current_letter not in groups:
                 raise Http404
             groups = {current_letter: groups[current_letter]}
-        for members in groups.values():
-            members.sort(key=lambda e: (index_letter_key(e.name), e.name))
+        groups = {
+            letter: [
+                {"name": name, "name_en": name_en, "url": reverse_entity(slug)}
+                for name, name_en, slug in sorted(
+                    members, key=lambda row: (index_letter_key(row[0]), row[0])
+                )
+            ]
+            for letter, members in groups.items()
+        }
         context.update(
             types=types,
             current_type=current,
@@ -639,6 +647,10 @@ class EntityIndexView(TemplateView):
             groups=sorted(groups.items(), key=lambda g: (g[0] == "#", g[0])),
         )
         return context
+
+
+def reverse_entity(slug: str) -> str:
+    return reverse("bulletins:entity_detail", kwargs={"slug": slug})
 
 
 @lru_cache(maxsize=8192)

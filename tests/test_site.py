@@ -285,9 +285,9 @@ def test_entity_index_groups_by_pinyin_initial(client, roche):
     make_issue(DAY, 1, entities=[roche, hengrui, beigene])
     response = client.get(reverse("bulletins:entity_index"), {"type": "company"})
     groups = dict(response.context["groups"])
-    assert [e.slug for e in groups["L"]] == ["roche"]
-    assert [e.slug for e in groups["H"]] == ["hengrui"]
-    assert [e.slug for e in groups["B"]] == ["beigene"]
+    assert [e["url"] for e in groups["L"]] == ["/entities/roche/"]
+    assert [e["url"] for e in groups["H"]] == ["/entities/hengrui/"]
+    assert [e["url"] for e in groups["B"]] == ["/entities/beigene/"]
 
 
 def test_long_entity_index_shows_one_letter_at_a_time(client, roche, monkeypatch):
@@ -299,7 +299,7 @@ def test_long_entity_index_shows_one_letter_at_a_time(client, roche, monkeypatch
     assert [letter for letter, _members in first.context["groups"]] == ["H"]
     assert "letter=L" in first.content.decode()
     second = client.get(url, {"type": "company", "letter": "L"})
-    assert [e.slug for e in dict(second.context["groups"])["L"]] == ["roche"]
+    assert [e["url"] for e in dict(second.context["groups"])["L"]] == ["/entities/roche/"]
     assert client.get(url, {"type": "company", "letter": "Q"}).status_code == 404
 
 
