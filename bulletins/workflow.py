@@ -544,6 +544,7 @@ def correct(
         if expected_version is not None:
             _check_version(locked, expected_version)
         if body is not None and body != locked.body:
+            _check_paragraph(body)
             _keep_revision(locked, by=by, note=_("更正前"))
             locked.body = body
             locked.updated_by = by
@@ -674,6 +675,7 @@ def add_item(
     _require(by, "edit")
     current = _locked_bulletin(bulletin)
     _ensure_editable(current)
+    _check_paragraph(body)
     _check_rank(current, headline_rank)
     if position is None:
         position = _next_position(current, section)
@@ -698,6 +700,14 @@ def add_item(
     _sync_bulletin(current, by=by)
     index_items([item.pk])
     return item
+
+
+def _check_paragraph(body: str | None) -> None:
+    """An item is one paragraph: a line break would split it into two items on export."""
+    if body and ("\n" in body.strip() or "\r" in body.strip()):
+        raise TransitionNotAllowed(
+            _("一条内容只能是一个段落:正文中有换行,请删除换行或拆成两条。"), code="invalid"
+        )
 
 
 def _check_rank(bulletin: Bulletin, rank: int | None, *, exclude_pk=None) -> None:
@@ -745,6 +755,8 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
     text_changed = any(name in TEXT_FIELDS for name in changed)
     if text_changed and not current.revisions.filter(version=current.version).exists():
         _keep_revision(current, by=current.updated_by)
+    if "body" in changed:
+        _check_paragraph(changes["body"])
     if "headline_rank" in changed:
         _check_rank(current.bulletin, changes["headline_rank"], exclude_pk=current.pk)
     if "section" in changed or "position" in changed:

@@ -516,3 +516,17 @@ def test_a_spiked_item_can_be_brought_back_as_a_draft(approved, editor):
     approved.refresh_from_db()
     assert approved.status == BulletinStatus.IN_REVIEW  # it must be reviewed again
     assert Transition.objects.filter(item=item, action="unspike").exists()
+
+
+def test_item_body_with_a_line_break_is_refused(draft_bulletin, editor, company_news):
+    """One item is one paragraph; a line break would export as two items."""
+    with pytest.raises(workflow.TransitionNotAllowed) as refused:
+        workflow.add_item(
+            draft_bulletin, by=editor, section=company_news, body="第一段。\n第二段。"
+        )
+    assert refused.value.code == "invalid"
+    item = draft_bulletin.items.first()
+    with pytest.raises(workflow.TransitionNotAllowed):
+        workflow.edit_item(item, by=editor, expected_version=item.version, body="甲。\r\n乙。")
+    item.refresh_from_db()
+    assert "\n" not in item.body
