@@ -180,18 +180,20 @@ class BulletinViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
             .prefetch_related(_item_prefetches(self.visibility))
             .in_issue_order()
         )
-        bulletin._prefetched_objects_cache = getattr(bulletin, "_prefetched_objects_cache", {})
         return bulletin
 
-    def _detail_response(self, bulletin, *, status_code=200):
-        bulletin = self._issue(Bulletin.objects.prefetch_related("corrections").get(pk=bulletin.pk))
+    def _detail_response(self, bulletin, *, status_code=200, reload=True):
+        """The issue as it is now (after a write, re-read: the workflow saved a copy)."""
+        if reload:
+            bulletin = Bulletin.objects.get(pk=bulletin.pk)
+        bulletin = self._issue(bulletin)
         data = s.BulletinDetailSerializer(bulletin, context=self.get_serializer_context()).data
         return Response(data, status=status_code)
 
     def retrieve(self, request, *args, **kwargs):
         bulletin = self.get_object()
         self.last_modified = bulletin.updated_at
-        return self._detail_response(bulletin)
+        return self._detail_response(bulletin, reload=False)
 
     def create(self, request, *args, **kwargs):
         data = _validated(s.BulletinCreateSerializer, request)
