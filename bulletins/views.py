@@ -107,7 +107,7 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     )
     sections = []
     for item in items:
-        item.bulletin = bulletin  # spares a query per item in get_absolute_url-style lookups
+        item.bulletin = bulletin  # templates read item.bulletin: no query per item
         if not sections or sections[-1][0].pk != item.section_id:
             sections.append((item.section, []))
         sections[-1][1].append(item)
@@ -125,7 +125,7 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
         "items": items,
         "headline_items": ranked,
         "headlines": title_headlines(items),
-        "corrections": list(bulletin.corrections.select_related("item")),
+        "corrections": list(bulletin.corrections.all()),
         "entities": sorted(entities.values(), key=lambda e: e.name),
         "previous_issue": published.filter(issued_on__lt=bulletin.issued_on)
         .order_by("-issued_on")
