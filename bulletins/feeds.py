@@ -10,7 +10,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from .models import Bulletin, Entity, PublicationSettings, Section
-from .views import entity_items, public_entities, public_items
+from .views import IssueOrderedItems, entity_items, public_entities, public_items
 
 FEED_SIZE = 50
 RECENT_ISSUES = 60
@@ -141,6 +141,10 @@ class EntityFeed(ItemFeed):
 
     def queryset(self, obj):
         return entity_items(obj)
+
+    def items(self, obj=None):
+        # An entity may be in thousands of items: walk the newest issues, don't sort them all.
+        return IssueOrderedItems(self.queryset(obj), key=f"entity-{obj.pk}")[:FEED_SIZE]
 
 
 class EntityAtomFeed(AtomMixin, EntityFeed):
