@@ -12,67 +12,15 @@ The archive database is ANALYZEd once (see ``_analyze``).
 
 import random
 import statistics
-import time
-from pathlib import Path
 
-from django.conf import settings
-from django.core.cache import cache
-from django.core.management import call_command
-from django.db import connections
 from django.db.models import Count
+
+from ._archive import archive, time_requests
+from ._archive import p95 as percentile_95
 
 SAMPLES = 40
 QUICK_SAMPLES = 15
 SEARCHES = ["罗氏", "恒瑞", "FDA", "融资", "GLP-1", "AI"]
-
-
-def _use_archive_database(days: int) -> str:
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        return f"the configured {connection.vendor} database"
-    folder = Path(settings.VAR_DIR) / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = folder / f"site-{days}d.sqlite3"  # shared with bulletins.benchmarks.site
-    connection.close()
-    connection.settings_dict["NAME"] = str(name)
-    return str(name)
-
-
-def _analyze():
-    """Give SQLite's planner statistics once, as a production database would have them.
-
-    Without ``sqlite_stat1`` SQLite guesses that the (status, bulletin) index is selective
-    and sorts every published item for a page; with it, it walks issues newest first.
-    PostgreSQL's autovacuum analyses by itself.
-    """
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
-        if not cursor.fetchone()[0]:
-            cursor.execute("ANALYZE")
-
-
-def _p95(values):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * 0.95))]
-
-
-def _time(client, paths, samples):
-    for url in set(paths):  # warm: a server has imported its code before the first request
-        cache.clear()
-        client.get(url)
-    times = []
-    for i in range(samples):
-        url = paths[i % len(paths)]
-        cache.clear()
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise RuntimeError(f"{url} answered {response.status_code}")
-    return times
 
 
 def run(*, out, quick: bool) -> dict[str, str]:
@@ -82,24 +30,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
 
     days, per_day, n_entities = (60, 25, 500) if quick else (3650, 25, 5000)
     samples = QUICK_SAMPLES if quick else SAMPLES
-    original_name = connections["default"].settings_dict["NAME"]
-    figures = {"database": _use_archive_database(days)}
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        if Bulletin.objects.published().count() < days:
-            out.write(f"  generating {days} days × {per_day} items, {n_entities} entities…\n")
-            started = time.perf_counter()
-            call_command(
-                "generate_archive",
-                days=days,
-                items_per_day=per_day,
-                entities=n_entities,
-                seed=1,
-                no_progress=True,
-                stdout=out,
-            )
-            figures["archive generated in"] = f"{time.perf_counter() - started:.0f} s"
-        _analyze()
+    with archive(days=days, per_day=per_day, entities=n_entities, out=out) as figures:
         rng = random.Random(7)
         issues = list(Bulletin.objects.published().values_list("issued_on", flat=True))
         item_ids = list(Item.objects.published().values_list("pk", flat=True)[::per_day])
@@ -154,13 +85,10 @@ def run(*, out, quick: bool) -> dict[str, str]:
         }
         worst, worst_name = 0.0, ""
         for name, paths in endpoints.items():
-            times = _time(client, paths, samples)
-            p95 = _p95(times)
+            times = time_requests(client, paths, samples)
+            p95 = percentile_95(times)
             if p95 > worst:
                 worst, worst_name = p95, name
             figures[f"p95 {name}"] = f"{p95:.1f} ms (median {statistics.median(times):.1f})"
         figures["worst p95"] = f"{worst:.1f} ms, {worst_name} (target < 50 ms)"
-    finally:
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = original_name
     return figures

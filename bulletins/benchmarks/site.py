@@ -17,15 +17,14 @@ cache (``NEWSROOM_PAGE_CACHE_SECONDS``; its key costs one aggregate query per re
 import random
 import statistics
 import time
-from pathlib import Path
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.management import call_command
-from django.db import connections
 from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.urls import include, path
+
+from ._archive import archive, time_requests
+from ._archive import p95 as percentile_95
 
 SAMPLES = 40
 QUICK_SAMPLES = 15
@@ -42,39 +41,6 @@ class ThroughputURLs:
 
     def __init__(self):
         self.urlpatterns = [path("bench/hello/", hello), path("", include("newsroom.urls"))]
-
-
-def _use_archive_database(days: int) -> str:
-    """Point the default connection at the benchmark's own SQLite file (kept between runs)."""
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        return f"the configured {connection.vendor} database"
-    folder = Path(settings.VAR_DIR) / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = folder / f"site-{days}d.sqlite3"
-    connection.close()
-    connection.settings_dict["NAME"] = str(name)
-    return str(name)
-
-
-def _p95(values):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * 0.95))]
-
-
-def _time_pages(client, paths, samples):
-    for url in set(paths):  # a server is long-running: imports and template loading are paid
-        client.get(url)
-    times = []
-    for i in range(samples):
-        url = paths[i % len(paths)]
-        cache.clear()
-        started = time.perf_counter()
-        response = client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-        if response.status_code not in (200, 301):
-            raise RuntimeError(f"{url} answered {response.status_code}")
-    return times
 
 
 def _throughput(client, url, seconds):
@@ -94,24 +60,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
 
     days, per_day, n_entities = (60, 25, 500) if quick else (3650, 25, 5000)
     samples = QUICK_SAMPLES if quick else SAMPLES
-    original_name = connections["default"].settings_dict["NAME"]
-    where = _use_archive_database(days)
-    figures = {"database": where}
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        if Bulletin.objects.published().count() < days:
-            out.write(f"  generating {days} days × {per_day} items, {n_entities} entities…\n")
-            started = time.perf_counter()
-            call_command(
-                "generate_archive",
-                days=days,
-                items_per_day=per_day,
-                entities=n_entities,
-                seed=1,
-                no_progress=True,
-                stdout=out,
-            )
-            figures["archive generated in"] = f"{time.perf_counter() - started:.0f} s"
+    with archive(days=days, per_day=per_day, entities=n_entities, out=out) as figures:
         rng = random.Random(7)
         issues = list(Bulletin.objects.published().values_list("issued_on", flat=True))
         item_ids = list(Item.objects.published().values_list("pk", flat=True)[:: max(1, per_day)])
@@ -159,8 +108,8 @@ def run(*, out, quick: bool) -> dict[str, str]:
         client = Client()
         worst = 0.0
         for name, paths in pages.items():
-            times = _time_pages(client, paths, samples)
-            p95 = _p95(times)
+            times = time_requests(client, paths, samples, ok=(200, 301))
+            p95 = percentile_95(times)
             worst = max(worst, p95) if "sitemap" not in name else worst
             figures[f"p95 {name}"] = f"{p95:.1f} ms (median {statistics.median(times):.1f})"
         figures["worst p95 of the HTML pages and feeds"] = f"{worst:.1f} ms (target < 50 ms)"
@@ -176,7 +125,4 @@ def run(*, out, quick: bool) -> dict[str, str]:
         figures["hello-world view"] = f"{hello_rps:.0f} req/s"
         figures["home page from the page cache"] = f"{cached_rps:.0f} req/s"
         figures["cached / hello-world"] = f"{cached_rps / hello_rps:.2f}"
-    finally:
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = original_name
     return figures

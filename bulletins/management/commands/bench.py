@@ -15,7 +15,9 @@ class Command(BaseCommand):
         parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
 
     def handle(self, *args, names=(), quick=False, **options):
-        modules = [m.name for m in pkgutil.iter_modules(benchmarks.__path__)]
+        modules = [
+            m.name for m in pkgutil.iter_modules(benchmarks.__path__) if not m.name.startswith("_")
+        ]
         selected = [m for m in modules if not names or m in names]
         unknown = set(names) - set(modules)
         if unknown:
