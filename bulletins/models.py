@@ -628,6 +628,14 @@ class SearchDocument(models.Model):
         help_text=_("Chinese as overlapping character bigrams, Latin as lower-cased words."),
     )
     body = models.TextField(_("text (tokens)"), blank=True)
+    sort_key = models.BigIntegerField(
+        _("sort key"),
+        unique=True,
+        help_text=_(
+            "Newest first, as the full-text index's row id: the issue date's ordinal × 2³² "
+            "+ (2³² − 1 − item id)."
+        ),
+    )
 
     class Meta:
         verbose_name = _("search document")

@@ -64,6 +64,7 @@ ITEM_TABLE = Item._meta.db_table
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 BATCH_SIZE = 500
+ID_MASK = 2**32 - 1  # item ids below 4 billion fit the low half of a sort key
 
 # Scripts written without spaces between words: cut into bigrams. Han (with extension A, the
 # compatibility block and the supplementary planes), kana and Hangul syllables.
@@ -207,24 +208,19 @@ def search_ids(
         items = Item.objects.published()
     if items.query.distinct or items.query.is_sliced:
         items = Item.objects.filter(pk__in=items.values("pk"))
+    to_check = [term for term in terms if not term.is_exact_in_index]
+    # Terms the index cannot decide alone are checked after it, so the SQL cannot stop early.
+    fetch = None if limit is None or to_check else max(limit, 0)
+    fields = ("pk", "headline", "body") if to_check else ("pk",)
     vendor = connections[items.db].vendor
-    # The join to the index is written with extra(): the FTS5 virtual table (or the
-    # PostgreSQL-only tsvector column) is not a model field, and one query that filters,
-    # ranks and limits is cheaper than passing thousands of ids between two queries.
     if vendor == "sqlite":
-        ranked = items.extra(
-            tables=[FTS_TABLE],
-            # Unary + hides the rowid from FTS5's planner hook: offered "rowid = ?", SQLite
-            # may loop over the items and re-run the MATCH for each one (seconds, measured);
-            # without it the MATCH drives the loop and each hit looks its item up by key.
-            where=[f"+{FTS_TABLE}.rowid = {ITEM_TABLE}.id", f"{FTS_TABLE} MATCH %s"],
-            params=[_fts5_expression(terms)],
-            select={
-                "search_hot": f"{ITEM_TABLE}.id IN "
-                f"(SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)",
-            },
-            select_params=[_fts5_expression(terms, title_only=True)],
-        )
+        expression = _fts5_expression(terms)
+        title = _fts5_expression(terms, title_only=True)
+        rows = _sqlite_hits(items, title, fetch, fields)
+        if fetch is None or len(rows) < fetch:
+            rest = f"({expression}) NOT {title}"
+            more = None if fetch is None else fetch - len(rows)
+            rows += _sqlite_hits(items, rest, more, fields)
     elif vendor == "postgresql":
         ranked = items.extra(
             tables=[DOC_TABLE],
@@ -235,16 +231,19 @@ def search_ids(
             params=[_tsquery(terms)],
             select={
                 "search_hot": f"{DOC_TABLE}.document @@ to_tsquery('simple', %s)",
+                "search_key": f"{DOC_TABLE}.sort_key",
             },
             select_params=[_tsquery(terms, title_only=True)],
+        ).order_by("-search_hot", "-search_key")
+        rows = list(
+            ranked.values_list(*fields)[:fetch]
+            if fetch is not None
+            else ranked.values_list(*fields)
         )
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"search does not support {vendor}")
-    ranked = ranked.order_by("-search_hot", "-bulletin__issued_on", "pk")
-    to_check = [term for term in terms if not term.is_exact_in_index]
     if not to_check:
-        ids = ranked.values_list("pk", flat=True)
-        return list(ids if limit is None else ids[: max(limit, 0)])
+        return [row[0] for row in rows]
     # The index found candidates; the exact rule decides. Headline and text come with the
     # ranked rows; entity names are fetched only for the rows that fail on those.
     patterns = [term.pattern() for term in to_check]
@@ -253,7 +252,6 @@ def search_ids(
         text = normalize("\n".join(texts))
         return all(pattern.search(text) for pattern in patterns)
 
-    rows = list(ranked.values_list("pk", "headline", "body"))
     verdict = {pk: passes(headline, body) for pk, headline, body in rows}
     unsure = [pk for pk, ok in verdict.items() if not ok]
     for chunk in batched(unsure, BATCH_SIZE):
@@ -261,6 +259,36 @@ def search_ids(
             verdict[pk] = passes(title, body)
     found = [pk for pk, _headline, _body in rows if verdict[pk]]
     return found if limit is None else found[: max(limit, 0)]
+
+
+def _sqlite_hits(items: QuerySet[Item], expression: str, limit: int | None, fields) -> list:
+    """The rows of ``items`` whose document matches, newest first, straight from FTS5.
+
+    The FTS5 row id is the document's sort key, so FTS5 yields hits newest first and a
+    LIMIT stops the scan after one page. The join is written with extra(): the virtual
+    table is not a model. It joins on an expression of the row id, which FTS5 cannot use
+    as a constraint: offered "rowid = ?", SQLite may loop over the items and re-run the
+    MATCH for each one (seconds, measured); this way the MATCH drives the loop and each hit
+    looks its item up by primary key.
+    """
+    if limit == 0:
+        return []
+    hits = items.extra(
+        tables=[FTS_TABLE],
+        where=[
+            f"{ITEM_TABLE}.id = {ID_MASK} - ({FTS_TABLE}.rowid & {ID_MASK})",
+            f"{FTS_TABLE} MATCH %s",
+        ],
+        params=[expression],
+        select={"search_key": f"{FTS_TABLE}.rowid"},
+    ).order_by("-search_key")
+    rows = hits.values_list(*fields)
+    return list(rows if limit is None else rows[:limit])
+
+
+def sort_key(issued_on, item_id: int) -> int:
+    """Newest issue first, then issue order (lower item id first) — as one integer."""
+    return (issued_on.toordinal() << 32) + (ID_MASK - item_id)
 
 
 def highlight(text: str, q: str, *, width: int = 80) -> SafeString:
@@ -341,8 +369,14 @@ def index_items(item_ids, *, progress: Callable[[int], object] | None = None) ->
     ids = sorted({int(pk) for pk in item_ids})
     for chunk in batched(ids, BATCH_SIZE):
         texts = document_texts(chunk)
+        days = dict(Item.objects.filter(pk__in=chunk).values_list("pk", "bulletin__issued_on"))
         documents = [
-            SearchDocument(item_id=pk, title=tokenize(title), body=tokenize(body))
+            SearchDocument(
+                item_id=pk,
+                title=tokenize(title),
+                body=tokenize(body),
+                sort_key=sort_key(days[pk], pk),
+            )
             for pk, (title, body) in texts.items()
         ]
         with transaction.atomic():
