@@ -34,9 +34,12 @@ single Latin word is therefore answered exactly by the index. Terms mixing scrip
 containing punctuation (GLP-1, B轮) use the index as a filter and are then checked as exact
 substrings (with the word rule) against the item's text.
 
-SQLite: an external-content FTS5 table over ``SearchDocument`` kept in step by triggers.
-PostgreSQL: a stored generated ``tsvector`` column with a GIN index. Both are created by
-migration ``0003_search_document`` (raw SQL, each a no-op on the other database).
+SQLite: an external-content FTS5 table over ``SearchDocument`` kept in step by triggers,
+keyed by ``SearchDocument.sort_key`` (issue date, then item), so FTS5 yields hits newest
+first and a page's LIMIT ends the scan early; each tier (headline/entity names, then text
+only) is one query. PostgreSQL: a stored generated ``tsvector`` column (headline and names
+at weight A) with a GIN index, one query ordered by tier and sort key. Created by
+migrations ``0003``/``0004`` in raw SQL, each statement a no-op on the other database.
 """
 
 from __future__ import annotations
