@@ -199,6 +199,15 @@ def test_newer_issues_rank_first_among_equal_hits(make_issue):
     assert days == sorted(days, reverse=True)
 
 
+def test_a_limited_search_is_the_start_of_the_full_ranking(make_issue):
+    make_issue(DAY - dt.timedelta(days=3), [("英伟达发布芯片。", "英伟达新品")])
+    make_issue(DAY - dt.timedelta(days=2), ["英伟达与罗氏合作。", "英伟达扩产。"])
+    make_issue(DAY, ["英伟达获投资。"])
+    full = search.search_ids("英伟达")
+    assert bodies(full[:2]) == ["英伟达发布芯片。", "英伟达获投资。"]
+    assert [search.search_ids("英伟达", limit=n) for n in range(5)] == [full[:n] for n in range(5)]
+
+
 def test_items_restricts_the_results(make_issue, industry_news, editor):
     (first,) = make_issue(DAY, ["罗氏宣布合作。"])
     scope = Item.objects.published().exclude(pk=first.pk)
