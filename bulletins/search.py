@@ -212,18 +212,14 @@ def search_ids(
     if items.query.distinct or items.query.is_sliced:
         items = Item.objects.filter(pk__in=items.values("pk"))
     to_check = [term for term in terms if not term.is_exact_in_index]
-    # Terms the index cannot decide alone are checked after it, so the SQL cannot stop early.
-    fetch = None if limit is None or to_check else max(limit, 0)
+    if limit is not None and limit <= 0:
+        return []
     fields = ("pk", "headline", "body") if to_check else ("pk",)
     vendor = connections[items.db].vendor
     if vendor == "sqlite":
-        expression = _fts5_expression(terms)
         title = _fts5_expression(terms, title_only=True)
-        rows = _sqlite_hits(items, title, fetch, fields)
-        if fetch is None or len(rows) < fetch:
-            rest = f"({expression}) NOT {title}"
-            more = None if fetch is None else fetch - len(rows)
-            rows += _sqlite_hits(items, rest, more, fields)
+        rest = f"({_fts5_expression(terms)}) NOT {title}"
+        tiers = [_sqlite_hits(items, title, fields), _sqlite_hits(items, rest, fields)]
     elif vendor == "postgresql":
         ranked = items.extra(
             tables=[DOC_TABLE],
@@ -238,34 +234,47 @@ def search_ids(
             },
             select_params=[_tsquery(terms, title_only=True)],
         ).order_by("-search_hot", "-search_key")
-        rows = list(
-            ranked.values_list(*fields)[:fetch]
-            if fetch is not None
-            else ranked.values_list(*fields)
-        )
+        tiers = [ranked.values_list(*fields)]
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"search does not support {vendor}")
     if not to_check:
-        return [row[0] for row in rows]
-    # The index found candidates; the exact rule decides. Headline and text come with the
-    # ranked rows; entity names are fetched only for the rows that fail on those.
+        found = []
+        for tier in tiers:
+            rows = tier if limit is None else tier[: limit - len(found)]
+            found += [pk for (pk,) in rows]
+            if limit is not None and len(found) >= limit:
+                break
+        return found
+    # The index found candidates; the exact rule decides, page by page in rank order so a
+    # limited search stops early. Headline and text come with the ranked rows; entity
+    # names are fetched only for the rows that fail on those.
     patterns = [term.pattern() for term in to_check]
 
     def passes(*texts):
         text = normalize("\n".join(texts))
         return all(pattern.search(text) for pattern in patterns)
 
-    verdict = {pk: passes(headline, body) for pk, headline, body in rows}
-    unsure = [pk for pk, ok in verdict.items() if not ok]
-    for chunk in batched(unsure, BATCH_SIZE):
-        for pk, (title, body) in document_texts(chunk).items():
-            verdict[pk] = passes(title, body)
-    found = [pk for pk, _headline, _body in rows if verdict[pk]]
-    return found if limit is None else found[: max(limit, 0)]
+    found = []
+    page = BATCH_SIZE if limit is None else max(2 * limit, 50)
+    for tier in tiers:
+        offset = 0
+        while limit is None or len(found) < limit:
+            rows = list(tier if limit is None else tier[offset : offset + page])
+            verdict = {pk: passes(headline, body) for pk, headline, body in rows}
+            unsure = [pk for pk, ok in verdict.items() if not ok]
+            for chunk in batched(unsure, BATCH_SIZE):
+                for pk, (title, body) in document_texts(chunk).items():
+                    verdict[pk] = passes(title, body)
+            found += [pk for pk, _headline, _body in rows if verdict[pk]]
+            offset += len(rows)
+            if limit is None or len(rows) < page:
+                break
+            page *= 2
+    return found if limit is None else found[:limit]
 
 
-def _sqlite_hits(items: QuerySet[Item], expression: str, limit: int | None, fields) -> list:
-    """The rows of ``items`` whose document matches, newest first, straight from FTS5.
+def _sqlite_hits(items: QuerySet[Item], expression: str, fields) -> QuerySet:
+    """The rows of ``items`` whose document matches, newest first, straight from FTS5 (lazy).
 
     The FTS5 row id is the document's sort key, so FTS5 yields hits newest first and a
     LIMIT stops the scan after one page. The join is written with extra(): the virtual
@@ -274,8 +283,6 @@ def _sqlite_hits(items: QuerySet[Item], expression: str, limit: int | None, fiel
     MATCH for each one (seconds, measured); this way the MATCH drives the loop and each hit
     looks its item up by primary key.
     """
-    if limit == 0:
-        return []
     hits = items.extra(
         tables=[FTS_TABLE],
         where=[
@@ -285,8 +292,7 @@ def _sqlite_hits(items: QuerySet[Item], expression: str, limit: int | None, fiel
         params=[expression],
         select={"search_key": f"{FTS_TABLE}.rowid"},
     ).order_by("-search_key")
-    rows = hits.values_list(*fields)
-    return list(rows if limit is None else rows[:limit])
+    return hits.values_list(*fields)
 
 
 def sort_key(issued_on, item_id: int) -> int:

@@ -208,6 +208,15 @@ def test_a_limited_search_is_the_start_of_the_full_ranking(make_issue):
     assert [search.search_ids("英伟达", limit=n) for n in range(5)] == [full[:n] for n in range(5)]
 
 
+def test_a_limited_mixed_term_search_is_the_start_of_the_full_ranking(make_issue):
+    make_issue(DAY - dt.timedelta(days=2), [("完成B轮融资。", "B轮融资"), "AB轮融资。"])
+    make_issue(DAY - dt.timedelta(days=1), ["B 轮融资。", "完成B轮。"])
+    make_issue(DAY, ["再获B轮。"])
+    full = search.search_ids("B轮")
+    assert bodies(full) == ["完成B轮融资。", "再获B轮。", "完成B轮。"]
+    assert [search.search_ids("B轮", limit=n) for n in range(5)] == [full[:n] for n in range(5)]
+
+
 def test_items_restricts_the_results(make_issue, industry_news, editor):
     (first,) = make_issue(DAY, ["罗氏宣布合作。"])
     scope = Item.objects.published().exclude(pk=first.pk)
