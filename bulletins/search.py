@@ -14,7 +14,7 @@ Semantics (the same on SQLite and PostgreSQL):
   restricted to ``Item.objects.published()``, so publishing, scheduling, correcting and
   retracting change results at once without touching the index.
 * Ranking: hits in the headline or a confirmed entity name first, then hits in the text
-  only; within each tier the newest issue first (then issue order). No engine score
+  only; within each tier the newest issue first (then the lower item id). No engine score
   (FTS5 ``bm25``, ``ts_rank``): measured at ~4 µs per hit it cost 35 ms on a query with
   8,000 hits, and the two engines score differently — with discrete tiers both databases
   return the same ids in the same order.
@@ -44,7 +44,6 @@ migrations ``0003``/``0004`` in raw SQL, each statement a no-op on the other dat
 
 from __future__ import annotations
 
-import logging
 import re
 import unicodedata
 from collections import defaultdict
@@ -58,8 +57,6 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .models import EntityAlias, Item, ItemEntity, SearchDocument
-
-logger = logging.getLogger(__name__)
 
 FTS_TABLE = "bulletins_search_fts"
 DOC_TABLE = SearchDocument._meta.db_table
@@ -296,7 +293,7 @@ def _sqlite_hits(items: QuerySet[Item], expression: str, fields) -> QuerySet:
 
 
 def sort_key(issued_on, item_id: int) -> int:
-    """Newest issue first, then issue order (lower item id first) — as one integer."""
+    """Newest issue first, then the lower item id — as one integer."""
     return (issued_on.toordinal() << 32) + (ID_MASK - item_id)
 
 
