@@ -15,7 +15,6 @@ every worker rebuilds its automaton, and asks search to re-index the items whose
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 import json
 import logging
@@ -93,18 +92,22 @@ def _changed(item_ids=()) -> None:
 
 
 def reindex_items(item_ids) -> None:
-    """Call ``bulletins.search.index_items`` if the search module provides it."""
+    """Re-index the items' search documents (they carry their confirmed entities' names)."""
+    from . import search
+
     try:
-        search = importlib.import_module("bulletins.search")
-    except ImportError:
-        return
-    index_items = getattr(search, "index_items", None)
-    if index_items is None:
-        return
-    try:
-        index_items(list(item_ids))
+        search.index_items(list(item_ids))
     except Exception:  # a search outage must not undo a curation
         logger.exception("re-indexing items %s failed", item_ids)
+
+
+def entity_renamed(*entities: Entity) -> None:
+    """After a name or alias change: the linker rebuilds and linked items are re-indexed."""
+    _changed(
+        ItemEntity.objects.filter(entity__in=entities, is_confirmed=True).values_list(
+            "item_id", flat=True
+        )
+    )
 
 
 def _log(by, entity: Entity, message: str) -> None:
@@ -627,7 +630,7 @@ def import_entities(rows: list[dict], *, by) -> ImportReport:
         if entity.parent_id != (parent.pk if parent else None):
             entity.parent = parent
             entity.save(update_fields=["parent", "updated_at"])
-    _changed()
+    entity_renamed(*Entity.objects.filter(slug__in=report.updated))
     return report
 
 

@@ -291,3 +291,4 @@ def test_sample_with_the_demo_gazetteer_keeps_its_headlines_and_links_entities(e
     ]
     assert ItemEntity.objects.filter(item__bulletin=bulletin, source=LinkSource.LINKER).exists()
     assert export_text(bulletin) == sample_text
+

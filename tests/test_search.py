@@ -165,12 +165,23 @@ def test_blank_query_finds_nothing(make_issue):
 # ----------------------------------------------------------------------------- entity names
 
 
-def test_confirmed_entity_alias_finds_the_item(make_issue, chief):
+def test_entity_alias_alone_is_not_a_hit(make_issue):
+    """Precision as a substring scan: NMPA must not find an item that says only 国家药监局."""
     (item,) = make_issue(DAY, ["葛兰素史克宣布辞职。"])
     alias = EntityAliasFactory(alias="GSK", entity=EntityFactory(name="葛兰素史克"))
     ItemEntity.objects.create(item=item, entity=alias.entity, is_confirmed=True)
     search.index_items([item.pk])
-    assert search.search_ids("GSK") == [item.pk]
+    assert search.search_ids("GSK") == []
+    assert search.search_ids("葛兰素史克") == [item.pk]
+
+
+def test_item_linked_to_the_named_entity_ranks_first(make_issue):
+    # Without the entity tier the lower item id (the first) would come first.
+    unlinked, linked = make_issue(DAY, ["某公司引进罗氏产品。", "罗氏与英伟达合作。"])
+    entity = EntityFactory(name="罗氏")
+    ItemEntity.objects.create(item=linked, entity=entity, is_confirmed=True)
+    search.index_items([unlinked.pk, linked.pk])
+    assert search.search_ids("罗氏") == [linked.pk, unlinked.pk]
 
 
 def test_unconfirmed_entity_link_is_not_searchable(make_issue):
@@ -348,3 +359,21 @@ def test_sample_headline_hit_ranks_first(sample_text, editor, reviewer, chief):
     ids = search.search_ids("上市")
     assert len(ids) > 3
     assert "BioMap" in Item.objects.get(pk=ids[0]).body  # the only headline with 上市
+
+
+def test_sample_table_holds_with_the_gazetteer_linked(sample_text, editor, reviewer, chief):
+    """As in the demo: the sample imported with the gazetteer's links confirmed. Aliases rank
+    but never add hits, so NMPA still finds only the two items that print NMPA."""
+    from bulletins.entities import load_gazetteer
+    from bulletins.importers.service import import_issue
+
+    load_gazetteer(by=chief)
+    bulletin = import_issue(sample_text, by=editor).bulletin
+    assert bulletin.items.filter(entity_links__is_confirmed=True).exists()
+    workflow.submit_bulletin(bulletin, by=editor)
+    for item in bulletin.items.all():
+        workflow.approve_item(item, by=reviewer)
+    workflow.publish(bulletin, by=chief)
+    expected = {"罗氏": 2, "葛兰素史": 2, "FDA": 3, "B轮": 2, "国家药监局": 2, "NMPA": 2,
+                "AI": 2, "GSK": 1, "脑机接口": 1, "Blackwell": 1}  # fmt: skip
+    assert {q: len(search.search_ids(q)) for q in expected} == expected

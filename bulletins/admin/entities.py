@@ -230,7 +230,7 @@ class EntityAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        entities.linking.bump_version()
+        entities.entity_renamed(form.instance)
 
     def delete_model(self, request, obj):
         super().delete_model(request, obj)

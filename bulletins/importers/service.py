@@ -23,7 +23,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .. import linking, workflow
+from .. import linking, search, workflow
 from ..models import (
     Bulletin,
     BulletinStatus,
@@ -277,6 +277,8 @@ def import_issue(
                 for entity, is_confirmed in _links_for(planned.suggestions)
             ]
         ItemEntity.objects.bulk_create(links)
+        # The items were indexed as they were added, before their links existed.
+        search.index_items([link.item_id for link in links if link.is_confirmed])
         bulletin.refresh_from_db()
     return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
 

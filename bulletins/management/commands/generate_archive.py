@@ -168,6 +168,7 @@ class Archive:
         self.by_type: dict[str, list[Entity]] = {}
         self.cum_weights: dict[str, list[float]] = {}
         self.codes: dict[int, str] = {}
+        self.latin: dict[int, str] = {}  # entity pk -> an abbreviation or English alias
 
     # --------------------------------------------------------------------- entities
 
@@ -263,11 +264,21 @@ class Archive:
             codes = [alias for alias, alias_kind in aliases if alias_kind == AliasKind.CODE]
             if codes:
                 self.codes[entity.pk] = codes[0]
+            latin = [a for a, k in aliases if k in (AliasKind.ABBREVIATION, AliasKind.ENGLISH)]
+            if latin:
+                self.latin[entity.pk] = latin[0]
         for kind, members in self.by_type.items():
             # Zipf-like popularity: a few names (罗氏, 国家药监局) appear very often.
             self.cum_weights[kind] = list(
                 accumulate(1 / (rank + 1) ** 0.9 for rank in range(len(members)))
             )
+
+    def mention(self, entity: Entity) -> str:
+        """The name as items print it: now and then with its Latin name, 罗氏(Roche)."""
+        latin = self.latin.get(entity.pk)
+        if latin and self.rng.random() < 0.3:
+            return f"{entity.name}({latin})"
+        return entity.name
 
     def pick(self, kind: str) -> Entity:
         members = self.by_type.get(kind) or self.by_type[EntityType.COMPANY]
@@ -311,13 +322,13 @@ class Archive:
         person, person2 = self.pick(EntityType.PERSON), self.pick(EntityType.PERSON)
         fields = rng.sample(FIELDS, 2)
         values = {
-            "company": company.name,
+            "company": self.mention(company),
             "company2": company2.name,
             "drug": drug.name,
             "code": self.codes.get(drug.pk, "HRS9531"),
             "investor": investor.name,
             "investor2": investor2.name,
-            "regulator": regulator.name,
+            "regulator": self.mention(regulator),
             "disease": disease.name,
             "person": person.name,
             "person2": person2.name,
