@@ -305,10 +305,9 @@ def apply_suggestions(item, *, by):
     return item
 
 
-def _set_link_roles(item, facts: dict, *, by) -> None:
-    """Give the item's linked investors and regulator their role, where none is set."""
-    from . import entities
-
+def roles_by_name(found: Facts | dict) -> dict[str, str]:
+    """``{entity name: link role}`` for the regulator and investors the facts name."""
+    facts = found.as_json() if isinstance(found, Facts) else found
     wanted = {}
     for role, names in (
         ("regulator", [facts.get("regulator", "")]),
@@ -316,6 +315,14 @@ def _set_link_roles(item, facts: dict, *, by) -> None:
         ("lead_investor", facts.get("lead_investors", [])),
     ):
         wanted.update({name: role for name in names if name})
+    return wanted
+
+
+def _set_link_roles(item, facts: dict, *, by) -> None:
+    """Give the item's linked investors and regulator their role, where none is set."""
+    from . import entities
+
+    wanted = roles_by_name(facts)
     if not wanted:
         return
     links = item.entity_links.filter(role="").select_related("entity")

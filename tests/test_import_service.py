@@ -292,3 +292,16 @@ def test_sample_with_the_demo_gazetteer_keeps_its_headlines_and_links_entities(e
     assert ItemEntity.objects.filter(item__bulletin=bulletin, source=LinkSource.LINKER).exists()
     assert export_text(bulletin) == sample_text
 
+
+def test_import_fills_event_kind_facts_and_investor_roles(sample_text, editor, chief):
+    from bulletins.entities import load_gazetteer
+    from bulletins.importers.service import import_issue
+
+    load_gazetteer(by=chief)
+    bulletin = import_issue(sample_text, by=editor).bulletin
+    item = bulletin.items.get(body__contains="佰特微医疗")
+    assert (item.event_kind, item.financing_round) == ("financing", "B")
+    assert item.facts["lead_investors"] == ["天士力资本"]
+    assert item.facts["amounts"][0]["approximate"] is True
+    roles = dict(item.entity_links.values_list("entity__name", "role"))
+    assert roles.get("天士力资本") == "lead_investor"

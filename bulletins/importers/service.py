@@ -23,7 +23,7 @@ from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .. import linking, search, workflow
+from .. import facts, linking, search, workflow
 from ..models import (
     Bulletin,
     BulletinStatus,
@@ -258,6 +258,8 @@ def import_issue(
         bulletin = workflow.create_bulletin(issued_on=plan.issued_on, by=by, dateline=plan.dateline)
         links = []
         for planned in plan.items:
+            # Suggested event kind, round and facts: editors correct them before submitting.
+            found = facts.extract(planned.body)
             item = workflow.add_item(
                 bulletin,
                 by=by,
@@ -266,13 +268,20 @@ def import_issue(
                 headline=planned.headline,
                 headline_rank=planned.headline_rank,
                 position=planned.position,
+                event_kind=found.event_kind,
+                financing_round=found.financing_round,
+                facts=found.as_json(),
             )
+            roles = facts.roles_by_name(found)
+            # The facts name investors and regulators as printed: the linked span's text.
+            printed = {s.entity.pk: s.text for s in planned.suggestions if s.entity is not None}
             links += [
                 ItemEntity(
                     item=item,
                     entity=entity,
                     source=LinkSource.LINKER,
                     is_confirmed=is_confirmed,
+                    role=roles.get(printed.get(entity.pk), roles.get(entity.name, "")),
                 )
                 for entity, is_confirmed in _links_for(planned.suggestions)
             ]
