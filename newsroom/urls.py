@@ -13,6 +13,7 @@ urlpatterns = [
         name="bulletin_import",
     ),
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("bulletins.api.urls")),
     path("preview/<str:token>/", preview.shared_preview, name="bulletin_share_preview"),
     path("", include("bulletins.urls")),
