@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .images import logo_thumbnail_url, validate_image
+
 PUBLICATION_CACHE_KEY = "bulletins:publication-settings"
 
 
@@ -297,7 +299,13 @@ class Item(models.Model):
     sources = models.JSONField(
         _("sources"), default=list, blank=True, help_text=_("Source URLs, one per entry.")
     )
-    image = models.ImageField(_("image"), upload_to="items/%Y/%m/", blank=True)
+    image = models.ImageField(
+        _("image"),
+        upload_to="items/%Y/%m/",
+        blank=True,
+        validators=[validate_image],
+        help_text=_("JPEG、PNG、WebP 或 GIF。"),
+    )
     entities = models.ManyToManyField(
         "Entity", through="ItemEntity", related_name="items", blank=True, verbose_name=_("entities")
     )
@@ -490,7 +498,13 @@ class Entity(models.Model):
     )
     slug = models.SlugField(_("slug"), max_length=120, unique=True, allow_unicode=True)
     description = models.TextField(_("description"), blank=True)
-    logo = models.ImageField(_("logo"), upload_to="entities/", blank=True)
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="entities/",
+        blank=True,
+        validators=[validate_image],
+        help_text=_("JPEG、PNG、WebP 或 GIF;页面上显示为小方图。"),
+    )
     parent = models.ForeignKey(
         "self",
         models.SET_NULL,
@@ -540,6 +554,11 @@ class Entity(models.Model):
 
     def get_absolute_url(self):
         return reverse("bulletins:entity_detail", kwargs={"slug": self.slug})
+
+    @property
+    def logo_thumbnail_url(self) -> str:
+        """The logo as a small square PNG for pages ("" without a readable logo)."""
+        return logo_thumbnail_url(self)
 
 
 class AliasKind(models.TextChoices):

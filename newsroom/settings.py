@@ -271,6 +271,8 @@ NEWSROOM_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 # Public pages and feeds served from the cache for this long (0: off). The cache key follows
 # publishing, corrections, retractions and scheduled issues going live (bulletins/views.py).
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
+# Largest image upload (item image, entity logo) accepted, in bytes; see bulletins/images.py.
+NEWSROOM_MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
