@@ -4,9 +4,9 @@ Targets (issue 8): p95 under 30 ms for two-character, four-character and Latin q
 SQLite and on PostgreSQL; a full index rebuild under two minutes.
 
 The archive comes from ``generate_archive`` (seed 1), generated when the database has fewer
-issues than asked for. On PostgreSQL, and on SQLite when ``DATABASE_URL`` names a file, the
-configured database is used as it is; with the development default, SQLite uses its own file
-under ``var/bench/`` so the development database never receives 90,000 items.
+issues than asked for. On PostgreSQL the configured
+database is used as it is; SQLite uses its own file under ``var/bench/`` (shared with the site
+and API benchmarks), so the development database never receives 90,000 items.
 
 Queries are drawn from the archive itself (seeded): two-character entity names, random
 two- and four-character substrings of item text (frequency-weighted, so the most common
@@ -20,11 +20,8 @@ import random
 import re
 import statistics
 import time
-from pathlib import Path
 
-from django.conf import settings
-from django.core.management import call_command
-from django.db import connections
+from ._archive import archive, p95
 
 SAMPLES = 40
 QUICK_SAMPLES = 15
@@ -32,25 +29,6 @@ LATIN = ["FDA", "NMPA", "CDE", "EMA", "GLP-1", "PD-L1", "ADC", "AI", "mRNA", "HR
          "Pre-A", "III期", "Roche", "GSK", "MHRA", "CAR-T", "Pfizer", "Lilly", "Eli Lilly",
          "Blackw*", "pre*", "KN035"]  # fmt: skip
 CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-
-
-def _use_archive_database(days: int) -> str:
-    connection = connections["default"]
-    if connection.vendor != "sqlite":
-        return f"the configured {connection.vendor} database"
-    if Path(connection.settings_dict["NAME"]) != Path(settings.VAR_DIR) / "db.sqlite3":
-        return str(connection.settings_dict["NAME"])
-    folder = Path(settings.VAR_DIR) / "bench"
-    folder.mkdir(parents=True, exist_ok=True)
-    name = folder / f"search-{days}d.sqlite3"
-    connection.close()
-    connection.settings_dict["NAME"] = str(name)
-    return str(name)
-
-
-def _p95(values):
-    values = sorted(values)
-    return values[min(len(values) - 1, int(len(values) * 0.95))]
 
 
 def _substrings(bodies, length, count, rng):
@@ -82,23 +60,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
 
     days, per_day, n_entities = (120, 25, 800) if quick else (3650, 25, 5000)
     samples = QUICK_SAMPLES if quick else SAMPLES
-    original_name = connections["default"].settings_dict["NAME"]
-    figures = {"database": _use_archive_database(days)}
-    try:
-        call_command("migrate", verbosity=0, interactive=False)
-        if Bulletin.objects.published().count() < days:
-            out.write(f"  generating {days} days × {per_day} items, {n_entities} entities…\n")
-            started = time.perf_counter()
-            call_command(
-                "generate_archive",
-                days=days,
-                items_per_day=per_day,
-                entities=n_entities,
-                seed=1,
-                no_progress=True,
-                stdout=out,
-            )
-            figures["archive generated in"] = f"{time.perf_counter() - started:.0f} s"
+    with archive(days=days, per_day=per_day, entities=n_entities, out=out) as figures:
         figures["archive"] = (
             f"{Bulletin.objects.published().count()} issues, "
             f"{Item.objects.published().count()} items, {Entity.objects.count()} entities"
@@ -128,23 +90,20 @@ def run(*, out, quick: bool) -> dict[str, str]:
         for name, queries in classes.items():
             times, hits = _time(search_ids, queries)
             figures[f"p95 {name}, all ids"] = (
-                f"{_p95(times):.1f} ms (median {statistics.median(times):.1f}; "
+                f"{p95(times):.1f} ms (median {statistics.median(times):.1f}; "
                 f"hits median {statistics.median(hits):.0f}, max {max(hits)}) [target < 30 ms]"
             )
             times, _hits = _time(lambda q: search_ids(q, limit=20), queries)
             figures[f"p95 {name}, first 20"] = (
-                f"{_p95(times):.1f} ms (median {statistics.median(times):.1f})"
+                f"{p95(times):.1f} ms (median {statistics.median(times):.1f})"
             )
         section = Item.objects.published().filter(section__slug="industry-news")
         times, _hits = _time(lambda q: search_ids(q, items=section), classes["2-char names"])
-        figures["p95 2-char names in one section"] = f"{_p95(times):.1f} ms"
+        figures["p95 2-char names in one section"] = f"{p95(times):.1f} ms"
         out.write("  rebuilding the index…\n")
         started = time.perf_counter()
         count = rebuild_index()
         figures["index rebuild"] = (
             f"{time.perf_counter() - started:.1f} s for {count} items [target < 120 s]"
         )
-    finally:
-        connections["default"].close()
-        connections["default"].settings_dict["NAME"] = original_name
     return figures
