@@ -44,6 +44,7 @@ from .search import highlight, search_ids
 
 ISSUE_NAV_SIZE = 7
 PAGE_SIZE = 30
+SEARCH_COUNT_CAP = 1000
 CO_MENTIONS = 10
 STATS_CACHE_SECONDS = 60 * 60
 ENTITY_INDEX_ONE_PAGE = 300
@@ -702,7 +703,16 @@ class SearchView(TemplateView):
             scope = scope.filter(bulletin__issued_on__gte=date_from)
         if date_to:
             scope = scope.filter(bulletin__issued_on__lte=date_to)
-        ids = search_ids(q, items=scope)
+        # Counting every hit of a common word costs more than the page: count up to a cap
+        # (shown as "1000+"), always far enough for the page asked for.
+        try:
+            wanted = max(1, int(params.get("page", 1))) * PAGE_SIZE
+        except ValueError:
+            wanted = PAGE_SIZE
+        cap = max(SEARCH_COUNT_CAP, wanted)
+        ids = search_ids(q, items=scope, limit=cap + 1)
+        is_capped = len(ids) > cap
+        ids = ids[:cap]
         paginator = Paginator(ids, PAGE_SIZE)
         try:
             page = paginator.page(params.get("page", 1))
@@ -720,6 +730,7 @@ class SearchView(TemplateView):
             paginator=paginator,
             is_paginated=paginator.num_pages > 1,
             total=paginator.count,
+            is_capped=is_capped,
             querystring=query.urlencode(),
         )
         return context

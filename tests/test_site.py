@@ -505,3 +505,17 @@ def test_long_lists_page_by_issue_in_the_same_order_as_a_full_sort(client, db, m
     assert walked[5:13] == expected[5:13]
     assert walked[18:30] == expected[18:30]
     assert walked[30:40] == []
+
+
+def test_search_counts_up_to_a_cap_and_says_so(client, monkeypatch):
+    """A common word's hits are counted up to a cap ("1000+"), so the page stays fast."""
+    from bulletins import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
+    make_issue(DAY + dt.timedelta(days=40), 5)
+    response = client.get(reverse("bulletins:search"), {"q": "融资"})
+    assert response.status_code == 200
+    assert "找到 3+ 条" in response.text
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 50)
+    assert "找到 5 条" in client.get(reverse("bulletins:search"), {"q": "融资"}).text
