@@ -101,3 +101,31 @@ def test_existing_published_date_is_refused(client, editor, url, published_bulle
     assert response.status_code == 200
     assert "未保存" in response.text
     assert Bulletin.objects.get() == published_bulletin
+
+
+def test_pasted_sample_saved_as_draft_exports_the_same_bytes_from_the_admin(
+    client, editor, sample_text
+):
+    """The issue's walk: paste the sample, save a draft, export it back from the bulletin page."""
+    from bulletins.importers.service import import_issue
+    from bulletins.models import Bulletin
+
+    import_issue(sample_text, by=editor)
+    bulletin = Bulletin.objects.get(issued_on="2026-03-17")
+    client.force_login(editor)
+    page = client.get(reverse("admin:bulletins_bulletin_change", args=[bulletin.pk]))
+    export_url = reverse("admin:bulletins_bulletin_export", args=[bulletin.pk, "text"])
+    assert export_url in page.text
+    response = client.get(export_url)
+    assert response.status_code == 200
+    assert response.content == sample_text.encode("utf-8")
+    assert client.get(export_url.replace("/text/", "/pdf/")).status_code == 404
+
+
+def test_admin_export_is_for_staff_only(client, nobody, editor, sample_text):
+    from bulletins.importers.service import import_issue
+
+    bulletin = import_issue(sample_text, by=editor).bulletin
+    client.force_login(nobody)
+    url = reverse("admin:bulletins_bulletin_export", args=[bulletin.pk, "text"])
+    assert client.get(url).status_code in (302, 403)

@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Prefetch
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -537,6 +537,11 @@ class BulletinAdmin(KeepTextOnRefusal, admin.ModelAdmin):
                 wrap(self.preview_view),
                 name="bulletins_bulletin_preview",
             ),
+            path(
+                "<path:object_id>/export/<str:format>/",
+                wrap(self.export_view),
+                name="bulletins_bulletin_export",
+            ),
             *super().get_urls(),
         ]
 
@@ -550,6 +555,25 @@ class BulletinAdmin(KeepTextOnRefusal, admin.ModelAdmin):
         return preview.render_preview(
             request, self._bulletin_or_403(request, object_id), shared=False
         )
+
+    def export_view(self, request, object_id, format):
+        """The issue as text, Markdown or an HTML fragment, drafts included, for staff."""
+        from ..exporters import FORMATS, export
+
+        bulletin = self._bulletin_or_403(request, object_id)
+        if format not in FORMATS:
+            raise Http404(format)
+        content_type = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html"}
+        response = HttpResponse(
+            export(bulletin, format=format),
+            content_type=f"{content_type[format]}; charset=utf-8",
+        )
+        if format != "html":  # the fragment is shown; the text formats are files to keep
+            suffix = {"text": "txt", "markdown": "md"}[format]
+            response["Content-Disposition"] = (
+                f'attachment; filename="{bulletin.issued_on:%Y-%m-%d}.{suffix}"'
+            )
+        return response
 
     def action_view(self, request, object_id, action):
         """One bulletin transition, from a button on the change page or the dashboard."""
