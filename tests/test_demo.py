@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from bulletins.demo import content
 from bulletins.models import Bulletin, BulletinStatus, Entity, Item
@@ -40,3 +41,12 @@ def test_demo_users_have_one_role_each():
         "reviewer": ["审核"],
         "chief": ["主编"],
     }
+
+
+def test_demo_has_earlier_issues_for_the_archive(client):
+    call_command("load_demo")
+    published = Bulletin.objects.published().order_by("issued_on")
+    assert [b.issued_on for b in published] == [*content.EARLIER_ISSUES, content.PUBLISHED_ON]
+    earlier = [b for b in published if b.issued_on in content.EARLIER_ISSUES]
+    assert all(timezone.localdate(b.publish_at) == b.issued_on for b in earlier)
+    assert client.get("/2026/10/28/").status_code == 200

@@ -4,6 +4,8 @@ Idempotent: what exists already is left as it is. Everything editorial goes thro
 ``bulletins.workflow`` so that the demo history looks like real work.
 """
 
+import datetime as dt
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
@@ -79,6 +81,15 @@ def load_demo() -> dict:
     load_entities()
     editor, reviewer, chief = users[EDITOR], users[REVIEWER], users[CHIEF]
     created = []
+    for day, rows in content.EARLIER_ISSUES.items():
+        if not Bulletin.objects.filter(issued_on=day).exists():
+            bulletin = _build_issue(day, rows, editor=editor)
+            workflow.submit_bulletin(bulletin, by=editor)
+            for item in bulletin.items.all():
+                workflow.approve_item(item, by=reviewer)
+            # Published on its own morning (Asia/Shanghai), as it was at the time.
+            at = timezone.make_aware(dt.datetime.combine(day, dt.time(7, 30)))
+            created.append(workflow.publish(bulletin, by=chief, at=at))
     if not Bulletin.objects.filter(issued_on=content.PUBLISHED_ON).exists():
         bulletin = _build_issue(content.PUBLISHED_ON, content.PUBLISHED_ITEMS, editor=editor)
         workflow.submit_bulletin(bulletin, by=editor)
