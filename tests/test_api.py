@@ -147,14 +147,14 @@ def _all_anonymous_reads(client, newsroom):
 
 def test_nothing_unpublished_reaches_anonymous_clients(api, newsroom):
     for url, response in _all_anonymous_reads(api, newsroom).items():
-        assert response.status_code in (200, 404), url
+        assert response.status_code in (200, 404, 410), url  # 410: a retraction notice
         assert SECRET not in response.content.decode(), url
 
 
 def test_nothing_unpublished_reaches_users_without_a_role(api, newsroom, nobody):
     api.force_authenticate(nobody)
     for url, response in _all_anonymous_reads(api, newsroom).items():
-        assert response.status_code in (200, 404), url
+        assert response.status_code in (200, 404, 410), url  # 410: a retraction notice
         assert SECRET not in response.content.decode(), url
 
 
@@ -329,3 +329,17 @@ def test_next_links_keep_a_chinese_query_intact(api, newsroom, chief):
     data = api.get("/api/v1/entities/?q=罗氏&page_size=1").json()
     assert "q=%E7%BD%97%E6%B0%8F" in data["next"]
     assert api.get(data["next"]).json()["results"]
+
+
+def test_retracted_issue_answers_410_with_its_notice_and_no_text(client, published_bulletin, chief):
+    from bulletins import workflow
+
+    workflow.retract(published_bulletin, by=chief, comment="来源有误,本期撤回。")
+    url = f"/api/v1/bulletins/{published_bulletin.issued_on}/"
+    response = client.get(url)
+    assert response.status_code == 410
+    body = response.json()
+    assert body["code"] == "retracted" and "来源有误" in body["message"]
+    assert "罗氏" not in response.text  # the issue's text is gone
+    assert client.get(url + "export/?format=text").status_code == 410
+    assert client.get("/api/v1/bulletins/2026-01-02/").status_code == 404

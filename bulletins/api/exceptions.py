@@ -41,6 +41,13 @@ DRF_CODES = {
 }
 
 
+class Retracted(exceptions.APIException):
+    """A retracted issue: its text is gone from every public surface, its notice is not."""
+
+    status_code = status.HTTP_410_GONE
+    default_code = "retracted"
+
+
 class ErrorSerializer(serializers.Serializer):
     """The body of every error response (documented in the schema)."""
 

@@ -34,10 +34,11 @@ DESCRIPTIONS = {
     "405": "Method not allowed.",
     "406": "Not acceptable.",
     "409": "Conflict: a stale version, or the current status does not allow this.",
+    "410": "Gone: the issue was retracted; the message is its retraction notice.",
     "415": "Unsupported media type.",
     "429": "Too many requests; see Retry-After.",
 }
-READ_ERRORS = ("400", "401", "404", "405", "406", "429")
+READ_ERRORS = ("400", "401", "404", "405", "406", "410", "429")
 WRITE_ERRORS = ("400", "401", "403", "404", "405", "406", "409", "415", "429")
 
 

@@ -39,6 +39,7 @@ from ..importers.service import import_issue
 from ..models import Bulletin, Entity, ItemStatus, Section
 from ..search import search_ids
 from . import serializers as s
+from .exceptions import Retracted
 from .filters import BulletinFilter, EntityFilter, ItemFilter, about
 from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, StandardPagination
 from .permissions import ReadAnyoneWriteAuthenticated, visibility_for
@@ -168,7 +169,15 @@ class BulletinViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
 
     def get_object(self):
         day = _parse_date(self.kwargs["date"])
-        bulletin = get_object_or_404(self.get_queryset(), issued_on=day)
+        bulletin = self.get_queryset().filter(issued_on=day).first()
+        if bulletin is None:
+            retracted = Bulletin.objects.retracted().filter(issued_on=day).first()
+            if retracted is not None:
+                raise Retracted(
+                    _("%(date)s 的日报已撤回:%(note)s")
+                    % {"date": day, "note": retracted.retraction_note}
+                )
+            raise Http404(day)
         self.check_object_permissions(self.request, bulletin)
         return bulletin
 
