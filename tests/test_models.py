@@ -76,13 +76,16 @@ def test_default_sections_and_roles_exist():
 
 
 def test_public_queries_use_an_index():
-    """The published() filter is served by the (status, publish_at) index, not a table scan."""
-    sql, params = Bulletin.objects.published().query.sql_with_params()
+    """The published() filter is served by the (status, publish_at) index, not a table scan.
+
+    Unordered: with the default -issued_on ordering a planner may walk the unique date index
+    instead, which is also fine for a page but not what this test is about."""
+    sql, params = Bulletin.objects.published().order_by().query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
             plan = " ".join(str(row) for row in cursor.fetchall())
-            assert "bulletin_status_pub_idx" in plan or "USING INDEX" in plan
+            assert "bulletin_status_pub_idx" in plan
         else:
             cursor.execute("SET enable_seqscan = off")
             cursor.execute(f"EXPLAIN {sql}", params)
