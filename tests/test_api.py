@@ -343,3 +343,11 @@ def test_retracted_issue_answers_410_with_its_notice_and_no_text(client, publish
     assert "罗氏" not in response.text  # the issue's text is gone
     assert client.get(url + "export/?format=text").status_code == 410
     assert client.get("/api/v1/bulletins/2026-01-02/").status_code == 404
+
+
+def test_schema_allows_an_item_without_event_kind(api):
+    """Items are saved as drafts before anyone sets their kind: "" must conform to the schema."""
+    schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    event_kind = schema["components"]["schemas"]["Item"]["properties"]["event_kind"]
+    allowed = [ref["$ref"].rsplit("/", 1)[-1] for ref in event_kind.get("oneOf", [])]
+    assert "BlankEnum" in allowed

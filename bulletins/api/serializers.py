@@ -67,6 +67,11 @@ class ItemSerializer(serializers.ModelSerializer):
     issued_on = serializers.DateField(source="bulletin.issued_on", read_only=True)
     section = SectionRefSerializer(read_only=True)
     status = serializers.ChoiceField(choices=ItemStatus.choices, read_only=True)
+    # Declared: DRF drops allow_blank on read-only model fields, and an item without an event
+    # kind yet ("") must still conform to the schema.
+    event_kind = serializers.ChoiceField(
+        choices=EventKind.choices, allow_blank=True, read_only=True
+    )
     entities = serializers.SerializerMethodField()
     image = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
