@@ -244,8 +244,13 @@ def _names_of(entity: Entity) -> list[str]:
     return names
 
 
-def render_mentions(text: str, entities: Iterable[Entity]) -> SafeString:
+def render_mentions(
+    text: str, entities: Iterable[Entity], *, first_only: bool = False
+) -> SafeString:
     """``text`` escaped, each mention of one of ``entities`` linked to its page.
+
+    ``first_only``: link an entity at its first mention only, as news sites do — the
+    same name underlined four times in a paragraph reads as noise.
 
     Give the item's confirmed entities (prefetch ``aliases``); a name two of them share
     stays plain text. Computed at render time, never stored.
@@ -260,10 +265,14 @@ def render_mentions(text: str, entities: Iterable[Entity]) -> SafeString:
     )
     out = []
     pos = 0
+    linked = set()
     for mention in gazetteer.find(text):
         if len(mention.entity_ids) != 1:
             continue
         entity = entities[mention.entity_ids[0]]
+        if first_only and entity.pk in linked:
+            continue
+        linked.add(entity.pk)
         out.append(escape(text[pos : mention.start]))
         out.append(
             f'<a class="entity-mention entity-{escape(entity.type)}" '

@@ -662,3 +662,6 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"#{self.item_id}"
+
+
+from .tracker_rows import TrackerRow  # noqa: E402, F401  (the trackers' derived rows)

@@ -20,7 +20,13 @@ class StaticSitemap(Sitemap):
     priority = 0.8
 
     def items(self):
-        return ["bulletins:home", "bulletins:archive", "bulletins:entity_index"]
+        return [
+            "bulletins:home",
+            "bulletins:archive",
+            "bulletins:entity_index",
+            "bulletins:deals",
+            "bulletins:approvals",
+        ]
 
     def location(self, name):
         return reverse(name)

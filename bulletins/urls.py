@@ -8,7 +8,7 @@ from django.utils.csp import CSP
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csp import csp_override
 
-from . import feeds, sitemaps, views
+from . import feeds, sitemaps, tracker_views, views
 
 
 class FourDigitYear:
@@ -89,6 +89,24 @@ urlpatterns = [
     path("search/", public(views.SearchView.as_view()), name="search"),
     path("feeds/rss/", views.cache_public_page(feeds.LatestItemsFeed()), name="rss"),
     path("feeds/atom/", views.cache_public_page(feeds.LatestItemsAtomFeed()), name="atom"),
+    path("deals/", public(tracker_views.DealsView.as_view()), name="deals"),
+    path("deals/deals.csv", tracker_views.deals_csv, name="deals_csv"),
+    path("deals/deals.json", tracker_views.deals_json, name="deals_json"),
+    path("deals/rss/", views.cache_public_page(tracker_views.DealsFeed()), name="deals_rss"),
+    path("deals/atom/", views.cache_public_page(tracker_views.DealsAtomFeed()), name="deals_atom"),
+    path("approvals/", public(tracker_views.ApprovalsView.as_view()), name="approvals"),
+    path("approvals/approvals.csv", tracker_views.approvals_csv, name="approvals_csv"),
+    path("approvals/approvals.json", tracker_views.approvals_json, name="approvals_json"),
+    path(
+        "approvals/rss/",
+        views.cache_public_page(tracker_views.ApprovalsFeed()),
+        name="approvals_rss",
+    ),
+    path(
+        "approvals/atom/",
+        views.cache_public_page(tracker_views.ApprovalsAtomFeed()),
+        name="approvals_atom",
+    ),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
+from . import reader, trackers
 from .exporters.text import export_text, title_headlines
 from .models import (
     PUBLIC_BULLETIN_STATUSES,
@@ -41,6 +42,7 @@ from .models import (
     Section,
 )
 from .search import highlight, search_ids
+from .tracker_views import describe as describe_row
 
 ISSUE_NAV_SIZE = 7
 PAGE_SIZE = 30
@@ -217,6 +219,9 @@ class LatestBulletinView(TemplateView):
         recent = list(Bulletin.objects.published().order_by("-issued_on")[: ISSUE_NAV_SIZE + 1])
         if recent:
             context.update(issue_context(recent[0]))
+            context.update(
+                reader.issue_extras(context, kind=self.request.GET.get("kind"), base_url="/")
+            )
         context["recent_issues"] = recent[1:]
         return context
 
@@ -241,6 +246,11 @@ class BulletinDetailView(TemplateView):
             context.update(bulletin=bulletin, is_retracted=True)
             return context
         context.update(issue_context(bulletin))
+        context.update(
+            reader.issue_extras(
+                context, kind=self.request.GET.get("kind"), base_url=self.request.path
+            )
+        )
         return context
 
 
@@ -275,6 +285,7 @@ class ItemDetailView(DetailView):
             if isinstance(url, str) and url.startswith(("http://", "https://"))
         ]
         context["facts"] = display_facts(item.facts)
+        reader.annotate([item], corrected_ids=[c.item_id for c in item.public_corrections])
         return context
 
 
@@ -508,6 +519,8 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
             stats = {"chart": mention_chart(self.entity), "co_mentioned": co_mentioned(self.entity)}
             cache.set(key, stats, STATS_CACHE_SECONDS)
         context.update(stats)
+        if self.entity.type == EntityType.INVESTOR:
+            context["deals"] = [describe_row(row) for row in trackers.entity_deals(self.entity)]
         return context
 
 

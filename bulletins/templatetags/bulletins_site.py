@@ -31,13 +31,13 @@ def item_entities(item):
 
 @register.filter
 def mentions(item):
-    """The item text with its confirmed entities' mentions linked to their pages."""
+    """The item text, each confirmed entity linked to its page at its first mention."""
     entities = item_entities(item)
     try:
         from ..linking import render_mentions
     except ImportError:  # the entities issue has not landed its renderer yet
         return escape(item.body)
-    return render_mentions(item.body, entities)
+    return render_mentions(item.body, entities, first_only=True)
 
 
 @register.simple_tag(takes_context=True)
