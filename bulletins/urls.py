@@ -1,5 +1,5 @@
 """URLs of the public site. Every view answers under a strict Content-Security-Policy: the
-public pages carry no script and load nothing from another origin (they must work on a closed
+public pages load nothing from another origin and only our own deferred site.js (they must work on a closed
 network); the admin and the API docs keep the project-wide policy."""
 
 from django.contrib.sitemaps import views as sitemap_views
@@ -8,7 +8,7 @@ from django.utils.csp import CSP
 from django.views.decorators.cache import cache_page
 from django.views.decorators.csp import csp_override
 
-from . import feeds, sitemaps, tracker_views, views
+from . import feeds, share_views, sitemaps, tracker_views, views
 
 
 class FourDigitYear:
@@ -37,6 +37,8 @@ register_converter(TwoDigit, "mm")
 PUBLIC_CSP = {
     "default-src": [CSP.NONE],
     "style-src": [CSP.SELF],
+    # One small deferred script of our own (font size, copy link); pages work without it.
+    "script-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "base-uri": [CSP.NONE],
@@ -107,6 +109,12 @@ urlpatterns = [
         views.cache_public_page(tracker_views.ApprovalsAtomFeed()),
         name="approvals_atom",
     ),
+    path(
+        "share/issues/<yyyy:year>/<mm:month>/<mm:day>.png",
+        share_views.issue_image,
+        name="issue_image",
+    ),
+    path("share/items/<int:pk>.png", share_views.item_image, name="item_image"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",

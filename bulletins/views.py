@@ -140,6 +140,13 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     }
 
 
+def share_views():
+    """``bulletins.share_views``, imported late: it builds on this module's selectors."""
+    from . import share_views as module
+
+    return module
+
+
 def issue_day(kwargs) -> dt.date:
     try:
         return dt.date(kwargs["year"], kwargs["month"], kwargs["day"])
@@ -222,6 +229,7 @@ class LatestBulletinView(TemplateView):
             context.update(
                 reader.issue_extras(context, kind=self.request.GET.get("kind"), base_url="/")
             )
+            context.update(share_views().issue_share_context(self.request, context))
         context["recent_issues"] = recent[1:]
         return context
 
@@ -251,6 +259,7 @@ class BulletinDetailView(TemplateView):
                 context, kind=self.request.GET.get("kind"), base_url=self.request.path
             )
         )
+        context.update(share_views().issue_share_context(self.request, context))
         return context
 
 
@@ -286,6 +295,7 @@ class ItemDetailView(DetailView):
         ]
         context["facts"] = display_facts(item.facts)
         reader.annotate([item], corrected_ids=[c.item_id for c in item.public_corrections])
+        context.update(share_views().item_share_context(self.request, item))
         return context
 
 
