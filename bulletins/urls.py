@@ -39,6 +39,8 @@ PUBLIC_CSP = {
     "style-src": [CSP.SELF],
     # One small deferred script of our own (font size, copy link); pages work without it.
     "script-src": [CSP.SELF],
+    # Same-origin fetches only: crawlers' tools (Lighthouse) read /robots.txt from the page.
+    "connect-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "base-uri": [CSP.NONE],

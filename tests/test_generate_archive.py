@@ -83,3 +83,22 @@ def test_running_twice_reuses_entities(db):
     count = Entity.objects.count()
     generate(days=1, entities=60, seed=3)
     assert Entity.objects.count() == count
+
+
+def test_archive_items_carry_facts_the_trackers_read(db):
+    from bulletins.models import TrackerRow
+
+    generate(days=6, items_per_day=10)
+    financings = Item.objects.filter(event_kind="financing")
+    assert financings.exists()
+    for item in financings:
+        assert item.facts["lead_investors"] and item.financing_round
+        if "amount" in item.facts:  # absent where the text gives no number (数千万元)
+            assert item.facts["amount"]["currency"] == "CNY"
+            assert item.facts["amount"]["text"] in item.body
+    deals = TrackerRow.objects.filter(tracker="deals")
+    assert deals.filter(amount_cny__gt=0).exists()
+    assert deals.count() >= financings.count()
+    approvals = TrackerRow.objects.filter(tracker="approvals")
+    assert approvals.exists() and approvals.exclude(decision="").exists()
+    assert approvals.exclude(regulator="").exists()

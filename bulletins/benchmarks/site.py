@@ -1,6 +1,6 @@
 """The public site on a generated archive: p95 render time per page, and cached throughput.
 
-Target (DESIGN.md): every public page under 50 ms at p95 uncached on ten years of issues
+Target (DESIGN.md; issue #11 for /deals/ and /approvals/): every public page under 50 ms at p95 uncached on ten years of issues
 (≈3,650 issues, ≈90,000 items, ≈5,000 entities) on SQLite; a cached page served at a
 throughput close to a hello-world Django view.
 
@@ -30,6 +30,32 @@ SAMPLES = 40
 QUICK_SAMPLES = 15
 THROUGHPUT_SECONDS = 3.0
 SEARCHES = ["罗氏", "恒瑞", "FDA", "融资", "III期临床", "GLP-1", "AI", "上市申请"]
+# The trackers as readers use them: first pages, every sort, each filter alone and combined,
+# and a deep keyset page (years back). Rare filters make the index walk longest.
+DEALS = [
+    "/deals/",
+    "/deals/?sort=-amount",
+    "/deals/?sort=amount",
+    "/deals/?sort=date",
+    "/deals/?round=Pre-IPO",
+    "/deals/?kind=partnership&sort=-amount",
+    "/deals/?min=10000&max=50000",
+    "/deals/?investor=资本",
+    "/deals/?company=康华",
+    "/deals/?start=2019-01-01&end=2019-12-31&round=A",
+    "/deals/?after=2019-06-30~0",
+    "/deals/?sort=-amount&after=100000000~0",
+]
+APPROVALS = [
+    "/approvals/",
+    "/approvals/?sort=date",
+    "/approvals/?decision=ind",
+    "/approvals/?regulator=美国",
+    "/approvals/?drug=单抗",
+    "/approvals/?company=康华",
+    "/approvals/?start=2018-01-01&end=2018-03-31",
+    "/approvals/?after=2018-06-30~0",
+]
 
 
 def hello(request):
@@ -99,6 +125,8 @@ def run(*, out, quick: bool) -> dict[str, str]:
                 f"/search/?q={q}&section=company-news&type=company&from=2020-01-01"
                 for q in SEARCHES
             ],
+            "deals": DEALS,
+            "approvals": APPROVALS,
             "RSS, all": ["/feeds/rss/"],
             "Atom, entity": [f"/entities/{slug}/atom/" for slug in entities[:samples]],
             "sitemap index": ["/sitemap.xml"],

@@ -22,7 +22,7 @@ LAUNCH_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
 # still plain synchronous code, so Django's async-safety guard does not apply here.
@@ -91,8 +91,11 @@ class PageWatcher:
 def open_page(browser):
     contexts = []
 
-    def open_(viewport):
-        context = browser.new_context(viewport=viewport, locale="zh-CN")
+    def open_(viewport, *, color_scheme="light", bypass_csp=False):
+        # bypass_csp: axe-core is injected as an inline script, which the site's CSP refuses.
+        context = browser.new_context(
+            viewport=viewport, locale="zh-CN", color_scheme=color_scheme, bypass_csp=bypass_csp
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

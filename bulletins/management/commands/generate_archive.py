@@ -28,6 +28,8 @@ from bulletins.models import (
     LinkSource,
     Section,
 )
+from bulletins import facts as extraction
+from bulletins import trackers
 from bulletins.search import index_items
 
 # Characters that make plausible Chinese company brands (恒瑞, 康华, 百济 …).
@@ -363,7 +365,42 @@ class Archive:
         ]
         headline = HEADLINES[kind].format(**values)[:120]
         financing_round = values["round"] if kind == EventKind.FINANCING else ""
-        return kind, body, headline, financing_round, mentioned
+        return kind, body, headline, financing_round, mentioned, item_facts(template, values, body)
+
+
+def _first_amount(text: str) -> dict | None:
+    found = extraction.extract_amounts(text)
+    return found[0].as_json() if found else None
+
+
+def item_facts(template: str, values: dict, body: str) -> dict:
+    """Facts as the extraction stores them (/work/notes/FACTS_SCHEMA.md): a key only where
+    the text states it — 数千万元 has no number, so such a financing has no ``amount``."""
+    facts: dict = {}
+    amounts = [a.as_json() for a in extraction.extract_amounts(body)]
+    if amounts:
+        facts["amounts"] = amounts
+    if "{round}" in template:
+        amount = _first_amount(values["amount"])
+        if amount:
+            facts["amount"] = amount
+        facts["lead_investors"] = [values["investor"]]
+        key = "old_investors" if "老股东" in template else "investors"
+        facts[key] = [values["investor2"]]
+    if "首付款" in template:
+        upfront, total = _first_amount(values["amount_usd"]), _first_amount(values["amount_usd2"])
+        facts["licensing"] = {k: v for k, v in (("upfront", upfront), ("total", total)) if v}
+        if total:
+            facts["amount"] = total
+    if "{regulator}" in template:
+        regulator = extraction.extract_regulator(body)
+        if regulator:
+            facts["regulator"] = regulator
+    if "批准上市" in template or "新增适应症" in template:
+        facts.update(decision="approval", drug=values["drug"], indication=values["disease"])
+    elif "批准" in template and "临床试验" in template:
+        facts.update(decision="ind", drug=values["code"], indication=values["disease"])
+    return facts
 
 
 class Command(BaseCommand):
@@ -459,7 +496,7 @@ def _write_days(archive, chunk, taken, sections, items_per_day, counts) -> None:
     items, links = [], []
     for bulletin, planned in zip(saved, [p for _b, p in keep], strict=True):
         split = max(1, round(len(planned) * 0.6))  # company news first, then industry news
-        for n, (kind, body, headline, financing_round, _mentioned) in enumerate(planned):
+        for n, (kind, body, headline, financing_round, _mentioned, facts) in enumerate(planned):
             section = sections[0] if n < split else sections[1]
             has_headline = n < 3
             items.append(
@@ -473,14 +510,16 @@ def _write_days(archive, chunk, taken, sections, items_per_day, counts) -> None:
                     status=ItemStatus.APPROVED,
                     event_kind=kind,
                     financing_round=financing_round,
+                    facts=facts,
                 )
             )
     items = Item.objects.bulk_create(items, batch_size=500)
-    mentioned = [m for _b, planned in keep for *_rest, m in planned]
+    mentioned = [m for _b, planned in keep for *_rest, m, _facts in planned]
     for item, entities in zip(items, mentioned, strict=True):
         for entity in {e.pk: e for e in entities}.values():
             links.append(ItemEntity(item=item, entity_id=entity.pk, source=LinkSource.LINKER))
     ItemEntity.objects.bulk_create(links, batch_size=500)
     index_items([item.pk for item in items])
+    trackers.index_items([item.pk for item in items])
     counts["bulletins"] += len(saved)
     counts["items"] += len(items)
