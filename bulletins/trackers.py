@@ -223,8 +223,20 @@ class FilterForm(forms.Form):
     round = forms.ChoiceField(
         label=_("轮次"), required=False, choices=[("", _("全部")), *[(r, r) for r in ROUNDS]]
     )
-    min = forms.IntegerField(label=_("最低金额(万元)"), required=False, min_value=0)
-    max = forms.IntegerField(label=_("最高金额(万元)"), required=False, min_value=0)
+    # Text inputs with a numeric keyboard: a rejected value is shown back as typed, which a
+    # type=number or type=date input may not hold (and the validator would refuse).
+    min = forms.IntegerField(
+        label=_("最低金额(万元)"),
+        required=False,
+        min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "例如 5000"}),
+    )
+    max = forms.IntegerField(
+        label=_("最高金额(万元)"),
+        required=False,
+        min_value=0,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "例如 100000"}),
+    )
     regulator = forms.CharField(label=_("监管机构"), required=False, max_length=60)
     decision = forms.ChoiceField(
         label=_("结果"), required=False, choices=[("", _("全部")), *DECISIONS.items()]
@@ -232,8 +244,16 @@ class FilterForm(forms.Form):
     drug = forms.CharField(label=_("药品"), required=False, max_length=60)
     investor = forms.CharField(label=_("投资方"), required=False, max_length=60)
     company = forms.CharField(label=_("公司"), required=False, max_length=60)
-    start = forms.DateField(label=_("起始日期"), required=False)
-    end = forms.DateField(label=_("截止日期"), required=False)
+    start = forms.DateField(
+        label=_("起始日期"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "2026-01-01", "inputmode": "numeric"}),
+    )
+    end = forms.DateField(
+        label=_("截止日期"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "2026-12-31", "inputmode": "numeric"}),
+    )
     sort = forms.ChoiceField(
         label=_("排序"),
         required=False,
