@@ -14,6 +14,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from bulletins import facts as extraction
+from bulletins import trackers
 from bulletins.models import (
     AliasKind,
     Bulletin,
@@ -28,8 +30,6 @@ from bulletins.models import (
     LinkSource,
     Section,
 )
-from bulletins import facts as extraction
-from bulletins import trackers
 from bulletins.search import index_items
 
 # Characters that make plausible Chinese company brands (恒瑞, 康华, 百济 …).
