@@ -26,11 +26,43 @@ FEED_SIZE = 50
 KIND_LABELS = dict(EventKind.choices)
 
 
+def row_facts(row, cny: str, usd: str) -> list[tuple[str, str, str]]:
+    """(label, text, note) lines of a row card, only the fields the facts know."""
+    if row.tracker == Tracker.APPROVALS:
+        pairs = [
+            ("监管机构", row.regulator, ""),
+            ("药品", row.drug, ""),
+            ("适应症", row.indication, ""),
+        ]
+    else:
+        note = ("约数 · " if row.approximate else "") + (f"≈{cny} / {usd}" if cny else "")
+        pairs = [
+            ("金额", row.amount_text, note.strip(" ·")),
+            ("轮次", row.financing_round, ""),
+            ("领投", row.lead_investors, ""),
+            ("投资方", row.investors, ""),
+            ("首付款", row.upfront_text, ""),
+            ("总额", row.total_text, ""),
+            ("收购方", row.buyer, ""),
+            ("标的", row.target, ""),
+        ]
+    return [(label, text, note) for label, text, note in pairs if text]
+
+
 def describe(row) -> dict:
     """What readers, the downloads and the feeds see of one row."""
     item = row.item
     companies = trackers.companies(row)
+    cny = fx.format_amount(row.amount_cny, "CNY")
+    usd = fx.format_amount(row.amount_usd, "USD")
+    chip = str(trackers.DECISIONS.get(row.decision, "")) if row.tracker == Tracker.APPROVALS else ""
     return {
+        "facts": row_facts(row, cny, usd),
+        "chip": chip or str(KIND_LABELS.get(row.kind, "")),
+        "fallback_name": (f"{row.buyer} → {row.target}" if row.buyer and row.target else "")
+        or row.buyer
+        or row.target
+        or item.headline,
         "row": row,
         "date": row.issued_on,
         "url": item.get_absolute_url(),
@@ -39,8 +71,8 @@ def describe(row) -> dict:
         "kind_label": str(KIND_LABELS.get(row.kind, "")),
         "companies": companies,
         "company_names": "、".join(c.name for c in companies),
-        "cny": fx.format_amount(row.amount_cny, "CNY"),
-        "usd": fx.format_amount(row.amount_usd, "USD"),
+        "cny": cny,
+        "usd": usd,
         "decision_label": str(trackers.DECISIONS.get(row.decision, "")),
     }
 
@@ -69,6 +101,7 @@ class TrackerView(TemplateView):
             tracker_name=name,
             title=_("交易追踪") if self.tracker == Tracker.DEALS else _("审批追踪"),
             form=form,
+            controls=form.controls(),
             rows=[describe(row) for row in rows],
             next_url=f"?{base + '&' if base else ''}after={next_cursor}" if next_cursor else "",
             is_first_page=not self.request.GET.get("after"),
@@ -266,7 +299,11 @@ class TrackerFeed(Feed):
         )
 
     def items(self):
-        return list(trackers.rows(self.tracker).order_by("-issued_on", "-item_id")[:FEED_SIZE])
+        rows = trackers.rows(self.tracker).select_related("item__bulletin")
+        rows = rows.only(
+            *trackers.ROW_FIELDS, "item__headline", "item__body", "item__bulletin__publish_at"
+        )
+        return list(rows.order_by("-issued_on", "-item_id")[:FEED_SIZE])
 
     def item_title(self, row):
         info = describe(row)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch, Q
 from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
@@ -30,7 +30,7 @@ from . import fx
 from .models import EntityType, EventKind, Item, ItemEntity
 from .tracker_rows import Tracker, TrackerRow
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a phone screenful or three; the next page is one keyset step away
 DEAL_KINDS = (EventKind.FINANCING, EventKind.MA, EventKind.PARTNERSHIP)
 DECISIONS = {
     "approval": _("批准上市"),
@@ -162,10 +162,14 @@ def connect() -> None:
 def _company_links():
     return (
         ItemEntity.objects.filter(is_confirmed=True, entity__merged_into__isnull=True)
-        .filter(entity__type__in=[EntityType.COMPANY, EntityType.INVESTOR])
+        .filter(entity__type=EntityType.COMPANY)
         .select_related("entity")
+        .only("item_id", "entity__name", "entity__slug", "entity__type")
         .order_by("pk")
     )
+
+
+ROW_FIELDS = [f.name for f in TrackerRow._meta.concrete_fields]
 
 
 def rows(tracker: str):
@@ -173,7 +177,9 @@ def rows(tracker: str):
     return (
         TrackerRow.objects.published()
         .filter(tracker=tracker)
-        .select_related("item", "item__bulletin")
+        # What a row shows of its item; the issue is joined for the published rule only.
+        .select_related("item")
+        .only(*ROW_FIELDS, "item__headline", "item__body", "item__bulletin_id")
         .prefetch_related(
             Prefetch("item__entity_links", queryset=_company_links(), to_attr="tracker_links")
         )
@@ -298,6 +304,28 @@ class FilterForm(forms.Form):
                 self.add_error("after", _("翻页位置无效,请从第一页开始。"))
         return data
 
+    def controls(self) -> list[dict]:
+        """The fields as plain data for the page's hand-written inputs (Django's widget
+        templates cost more than the rows of a page)."""
+        out = []
+        for name, field in self.fields.items():
+            if name == "after":
+                continue
+            value = self.data.get(name, "") if self.is_bound else ""
+            choices = getattr(field, "choices", None)
+            out.append(
+                {
+                    "name": name,
+                    "id": f"id_{name}",
+                    "label": str(field.label),
+                    "value": value,
+                    "choices": [(str(k), str(v)) for k, v in choices] if choices else None,
+                    "attrs": field.widget.attrs,
+                    "errors": [str(e) for e in self.errors.get(name, [])] if self.is_bound else [],
+                }
+            )
+        return out
+
     def ordering(self) -> tuple[str, bool]:
         value = (self.cleaned_data.get("sort") if hasattr(self, "cleaned_data") else "") or "-date"
         return value.lstrip("-"), value.startswith("-")
@@ -326,14 +354,15 @@ class FilterForm(forms.Form):
             )
         if data.get("company"):
             name = data["company"]
+            # Items linked to a matching company, found from the (entity, item) index: a
+            # rare company then costs its own few rows, not a walk through every deal.
             named = ItemEntity.objects.filter(
-                item=OuterRef("item_id"),
                 is_confirmed=True,
                 entity__type=EntityType.COMPANY,
                 entity__name__icontains=name,
-            )
+            ).values("item_id")
             queryset = queryset.filter(
-                Q(Exists(named)) | Q(buyer__icontains=name) | Q(target__icontains=name)
+                Q(item_id__in=named) | Q(buyer__icontains=name) | Q(target__icontains=name)
             )
         if data.get("start"):
             queryset = queryset.filter(issued_on__gte=data["start"])
@@ -344,9 +373,11 @@ class FilterForm(forms.Form):
         after = data.get("after") if paged else None
         if after:
             key, pk = after
-            op = "lt" if descending else "gt"
-            queryset = queryset.filter(
-                Q(**{f"{column}__{op}": key}) | Q(**{column: key, f"item_id__{op}": pk})
+            # "Up to the key, minus the rows of the key already shown": a range the index
+            # can seek to, where "before the key OR (at the key AND before the id)" is a scan.
+            bound, seen = ("lte", "gte") if descending else ("gte", "lte")
+            queryset = queryset.filter(**{f"{column}__{bound}": key}).exclude(
+                **{column: key, f"item_id__{seen}": pk}
             )
         sign = "-" if descending else ""
         return queryset.order_by(f"{sign}{column}", f"{sign}item_id")
@@ -367,5 +398,5 @@ def page(form: FilterForm, queryset, size: int = PAGE_SIZE) -> tuple[list[Tracke
 
 def entity_deals(entity, limit: int = 20) -> list[TrackerRow]:
     """Published deals whose item has a confirmed link to ``entity`` (an investor's page)."""
-    linked = ItemEntity.objects.filter(item=OuterRef("item_id"), entity=entity, is_confirmed=True)
-    return list(deals().filter(Exists(linked)).order_by("-issued_on", "-item_id")[:limit])
+    linked = ItemEntity.objects.filter(entity=entity, is_confirmed=True).values("item_id")
+    return list(deals().filter(item_id__in=linked).order_by("-issued_on", "-item_id")[:limit])
