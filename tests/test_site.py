@@ -58,7 +58,7 @@ def test_home_without_any_issue_says_so(client, db):
 
 def test_issue_page_shows_headlines_dateline_sections_and_items(client, issue):
     html = client.get(issue.get_absolute_url()).content.decode()
-    assert '<html lang="zh-CN">' in html
+    assert '<html lang="zh-CN"' in html
     assert "0317头条1" in html and "0317头条3" in html
     assert "(医药健闻2026年3月17日讯)" in html
     assert '<time datetime="2026-03-17">' in html

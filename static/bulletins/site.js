@@ -26,6 +26,9 @@
       apply(STEPS[index]);
     });
   }
+  // Tracker filters: folded on a phone (results first), open beside the results on a desktop.
+  var filters = document.querySelector(".tracker-filters");
+  if (filters && window.matchMedia("(min-width: 64em)").matches) { filters.open = true; }
   document.querySelectorAll("[data-copy]").forEach(function (button) {
     if (!navigator.clipboard) { return; }
     button.hidden = false;

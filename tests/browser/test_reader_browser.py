@@ -124,6 +124,7 @@ def test_reader_filters_the_issue_to_financings_then_downloads_deals(
 
     page.locator(".site-nav a", has_text="交易").click()
     page.wait_for_url("**/deals/")
+    page.locator(".tracker-filters summary").click()  # folded on a phone: results first
     page.select_option("#id_round", "B")
     page.locator(".tracker-form button[type=submit]").click()
     page.wait_for_url("**round=B**")
