@@ -62,7 +62,11 @@ def _issue_context(bulletin: Bulletin) -> dict:
 
 
 def render_preview(request, bulletin: Bulletin, *, shared: bool) -> HttpResponse:
+    from .reader import issue_extras
+
     context = _issue_context(bulletin)
+    # Chips and the glance block as readers will see them (no ?kind= filter in a preview).
+    context.update(issue_extras(context, kind=None, base_url=request.path))
     context.update(
         {
             "is_preview": True,
