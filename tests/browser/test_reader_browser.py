@@ -151,6 +151,17 @@ def test_font_size_is_remembered_copy_link_appears_and_pages_work_without_script
     assert page.locator("button[data-copy]").is_visible()
     assert watcher.errors == []
 
+    # Largest font size on a 320 px screen (WCAG reflow: 1280 px at 400 %): nothing sideways.
+    for _n in range(4):
+        page.locator(".reader-tools button", has_text="A+").click()
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in (demo["home"], demo["item"], demo["deals"], demo["approvals"], demo["entity"]):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at 320 px, largest font"
+
     # Without script: the font controls stay hidden, the kind filter still works.
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
