@@ -209,6 +209,17 @@ def _bad_filters(form):
     )
 
 
+def _cell(value):
+    """A CSV cell; text that a spreadsheet would run as a formula is quoted with '."""
+    if value is True:
+        return "是"
+    if value in (None, False):
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -226,9 +237,7 @@ def download_csv(request, tracker):
         yield writer.writerow([label for _key, label in columns])
         for row in rows:
             record = export_record(request, row)
-            yield writer.writerow(
-                ["是" if v is True else "" if v in (None, False) else v for v in record.values()]
-            )
+            yield writer.writerow([_cell(v) for v in record.values()])
         yield writer.writerow([])
         rates = "; ".join(f"1 {code} = {rate} CNY" for code, rate in fx.rate_rows())
         yield writer.writerow([f"汇率 {fx.RATES_DATE.isoformat()}: {rates}"])

@@ -368,3 +368,11 @@ def test_an_investor_entity_page_lists_its_deals(client, db):
     response = client.get(investor.get_absolute_url())
     assert [d["row"].item_id for d in response.context["deals"]] == [deal.pk]
     assert "参与的交易" in response.content.decode()
+
+
+def test_csv_cells_never_run_as_spreadsheet_formulas(client, db):
+    issue(DAY, [financing(10**8, lead_investors=["=HYPERLINK(1)"])])
+    text = b"".join(client.get(reverse("bulletins:deals_csv")).streaming_content).decode(
+        "utf-8-sig"
+    )
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
