@@ -1,7 +1,7 @@
 """Entity services: create, link, merge, import and export the gazetteer.
 
 The admin, the API and the management commands call these functions, so they behave alike.
-Permissions (``bulletins.workflow.can``): curating the gazetteer — merging, importing,
+Permissions (``bulletins.roles.can``): curating the gazetteer — merging, importing,
 editing entities — needs ``manage_entities`` (主编). An editor may link and unlink entities
 on items they may edit and may turn a name selected in an item into a new entity (a
 suggestion the chief editor curates later). Links on items of a published issue change
@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from . import linking
 from .models import (
+    LOCKED_BULLETIN_STATUSES,
     AliasKind,
     Entity,
     EntityAlias,
@@ -37,7 +38,7 @@ from .models import (
     ItemEntity,
     LinkSource,
 )
-from .workflow import LOCKED_BULLETIN_STATUSES, TransitionNotAllowed, can
+from .roles import TransitionNotAllowed, User, require
 
 logger = logging.getLogger(__name__)
 
@@ -59,18 +60,17 @@ MAX_NAME_LENGTH = Entity._meta.get_field("name").max_length
 # ----------------------------------------------------------------------------- helpers
 
 
-def _require(by, action: str) -> None:
+def _require(by: User | None, action: str) -> None:
     if by is None:  # a management command: the operator is trusted
         return
-    if not can(by, action):
-        if action == "manage_entities":
-            message = _("只有主编可以维护实体库。")
-        else:
-            message = _("您没有权限修改条目的实体关联。")
-        raise TransitionNotAllowed(message, code="forbidden")
+    if action == "manage_entities":
+        message = _("只有主编可以维护实体库。")
+    else:
+        message = _("您没有权限修改条目的实体关联。")
+    require(by, action, message=message)
 
 
-def _require_link_permission(item: Item, by) -> None:
+def _require_link_permission(item: Item, by: User | None) -> None:
     if by is None:
         return
     if item.bulletin.status in LOCKED_BULLETIN_STATUSES:
@@ -110,7 +110,7 @@ def entity_renamed(*entities: Entity) -> None:
     )
 
 
-def _log(by, entity: Entity, message: str) -> None:
+def _log(by: User, entity: Entity, message: str) -> None:
     if by is None or by.pk is None:
         return
     LogEntry.objects.log_actions(
@@ -159,7 +159,7 @@ def link(
     item: Item,
     entity: Entity,
     *,
-    by,
+    by: User,
     role: str = "",
     source: str = LinkSource.EDITOR,
     is_confirmed: bool = True,
@@ -192,7 +192,7 @@ def save_link(
     item: Item,
     entity: Entity,
     *,
-    by,
+    by: User,
     role: str = "",
     is_confirmed: bool = True,
     source: str = LinkSource.EDITOR,
@@ -216,7 +216,7 @@ def save_link(
 
 
 @transaction.atomic
-def unlink(item: Item, entity: Entity, *, by) -> bool:
+def unlink(item: Item, entity: Entity, *, by: User) -> bool:
     _require_link_permission(item, by)
     deleted, _rows = ItemEntity.objects.filter(item=item, entity=entity).delete()
     if deleted:
@@ -225,7 +225,7 @@ def unlink(item: Item, entity: Entity, *, by) -> bool:
 
 
 @transaction.atomic
-def auto_link(item: Item, *, by, is_confirmed: bool = False) -> list[ItemEntity]:
+def auto_link(item: Item, *, by: User, is_confirmed: bool = False) -> list[ItemEntity]:
     """Store the linker's unambiguous suggestions as links (source: linker).
 
     Unconfirmed by default: they wait for an editor and stay off public pages. Existing
@@ -260,7 +260,7 @@ def pending_suggestions(item: Item) -> list[linking.Suggestion]:
 @transaction.atomic
 def create_entity(
     *,
-    by,
+    by: User,
     name: str,
     type: str,
     name_en: str = "",
@@ -316,7 +316,7 @@ def _create(*, name, type, name_en="", aliases=(), slug="", **fields) -> Entity:
 
 
 @transaction.atomic
-def create_entity_from_name(item: Item, *, by, name: str, type: str) -> tuple[Entity, bool]:
+def create_entity_from_name(item: Item, *, by: User, name: str, type: str) -> tuple[Entity, bool]:
     """Turn a name selected in an item's text into an entity and link it (confirmed).
 
     An existing live entity of that name is reused rather than duplicated.
@@ -342,7 +342,7 @@ def create_entity_from_name(item: Item, *, by, name: str, type: str) -> tuple[En
 
 
 @transaction.atomic
-def merge(source: Entity, target: Entity, *, by) -> Entity:
+def merge(source: Entity, target: Entity, *, by: User) -> Entity:
     """Fold ``source`` into ``target``: links, aliases, children and redirects move.
 
     The source's names become aliases of the target; the source row stays (with
@@ -574,7 +574,7 @@ def _validate(rows) -> list[tuple[int, str]]:
 
 
 @transaction.atomic
-def import_entities(rows: list[dict], *, by) -> ImportReport:
+def import_entities(rows: list[dict], *, by: User) -> ImportReport:
     """Create or update entities by slug (or by type + name); aliases are added, never removed.
 
     All or nothing: any invalid row refuses the whole file (``EntityImportError``).
@@ -634,7 +634,7 @@ def import_entities(rows: list[dict], *, by) -> ImportReport:
     return report
 
 
-def load_gazetteer(path: Path | str | None = None, *, by=None) -> ImportReport:
+def load_gazetteer(path: Path | str | None = None, *, by: User | None = None) -> ImportReport:
     """Load the starter gazetteer (``bulletins/data/gazetteer.json``); idempotent."""
     path = Path(path) if path else GAZETTEER_PATH
     return import_entities(read_rows(path.read_text(encoding="utf-8"), format="json"), by=by)

@@ -103,6 +103,8 @@ PUBLIC_BULLETIN_STATUSES = (
     BulletinStatus.PUBLISHED,
     BulletinStatus.CORRECTED,
 )
+# Once public (or retracted) an issue's text changes only through a correction.
+LOCKED_BULLETIN_STATUSES = (*PUBLIC_BULLETIN_STATUSES, BulletinStatus.RETRACTED)
 
 
 class BulletinQuerySet(models.QuerySet):

@@ -28,7 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .exporters.text import export_text, title_headlines
+from . import exporters
+from .exporters.text import issue_items, title_headlines
 from .models import (
     PUBLIC_BULLETIN_STATUSES,
     Bulletin,
@@ -247,12 +248,9 @@ class BulletinDetailView(TemplateView):
 def bulletin_text(request, **kwargs):
     """The issue in the canonical 日报 text format, as it is sent out."""
     bulletin = get_object_or_404(Bulletin.objects.published(), issued_on=issue_day(kwargs))
-    items = list(
-        bulletin.items.filter(status=ItemStatus.APPROVED).select_related("section").in_issue_order()
-    )
-    return HttpResponse(
-        export_text(bulletin, items=items), content_type="text/plain; charset=utf-8"
-    )
+    items = issue_items(bulletin, include_unapproved=False)
+    exported = exporters.export(bulletin, format="text", items=items)
+    return HttpResponse(exported.content, content_type=exported.content_type)
 
 
 class ItemDetailView(DetailView):

@@ -126,7 +126,7 @@ class VersionedForm(forms.ModelForm):
         model = type(self.instance)
         current = model.objects.select_for_update().get(pk=self.instance.pk)
         try:
-            workflow._check_version(current, cleaned.get("expected_version"))
+            workflow.check_version(current, cleaned.get("expected_version"))
         except workflow.TransitionNotAllowed as exc:
             self.data = self.data.copy()
             self.data[self.add_prefix("expected_version")] = current.version
@@ -558,20 +558,16 @@ class BulletinAdmin(KeepTextOnRefusal, admin.ModelAdmin):
 
     def export_view(self, request, object_id, format):
         """The issue as text, Markdown or an HTML fragment, drafts included, for staff."""
-        from ..exporters import FORMATS, export
+        from .. import exporters
 
         bulletin = self._bulletin_or_403(request, object_id)
-        if format not in FORMATS:
+        if format not in exporters.FORMATS:
             raise Http404(format)
-        content_type = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html"}
-        response = HttpResponse(
-            export(bulletin, format=format),
-            content_type=f"{content_type[format]}; charset=utf-8",
-        )
+        exported = exporters.export(bulletin, format=format)
+        response = HttpResponse(exported.content, content_type=exported.content_type)
         if format != "html":  # the fragment is shown; the text formats are files to keep
-            suffix = {"text": "txt", "markdown": "md"}[format]
             response["Content-Disposition"] = (
-                f'attachment; filename="{bulletin.issued_on:%Y-%m-%d}.{suffix}"'
+                f'attachment; filename="{bulletin.issued_on:%Y-%m-%d}.{exported.suffix}"'
             )
         return response
 

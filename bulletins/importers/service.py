@@ -24,6 +24,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from .. import facts, linking, search, workflow
+from ..dateline import normalize_dateline
 from ..models import (
     Bulletin,
     BulletinStatus,
@@ -32,7 +33,6 @@ from ..models import (
     PublicationSettings,
     Section,
 )
-from .dateline import normalize_dateline
 from .headlines import HeadlineMatch, match_headlines
 from .parser import ParsedIssue, ParseError, ParseWarning, parse_issue
 
