@@ -510,7 +510,6 @@ class ItemViewSet(ApiViewMixin, ItemListMixin, viewsets.GenericViewSet):
 # ----------------------------------------------------------------------------- entities
 
 SLUG_PARAM = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH)
-RELATED_WINDOW = 300
 
 
 @extend_schema_view(
@@ -541,15 +540,8 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
         return entities
 
     def get_object(self):
-        slug = self.kwargs["slug"]
-        entity = Entity.objects.filter(slug=slug).only("pk", "merged_into_id").first()
         # A merged entity's slug keeps working: it answers with the survivor.
-        for _hop in range(5):
-            if entity is None or entity.merged_into_id is None:
-                break
-            entity = (
-                Entity.objects.filter(pk=entity.merged_into_id).only("pk", "merged_into_id").first()
-            )
+        entity = Entity.objects.resolve(self.kwargs["slug"])
         if entity is None:
             raise Http404
         return get_object_or_404(self.get_queryset(), pk=entity.pk)
@@ -582,34 +574,11 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
         }
         return Response(s.EntityDetailSerializer(entity, context=context).data)
 
-    def _related(self, entity, limit=10, recent=RELATED_WINDOW):
-        """Entities most often mentioned with this one in its ``recent`` latest items.
-
-        A window rather than the whole archive: a regulator appears in thousands of items,
-        and what it was recently mentioned with is the more useful answer anyway.
-        """
-        items = (
-            self.visibility.public_links()
-            .filter(entity=entity)
-            .order_by("-item_id")  # newest first along the (entity, item) index
-            .values("item_id")[:recent]
-        )
-        rows = (
-            self.visibility.links()
-            .filter(item_id__in=items, entity__merged_into__isnull=True)
-            .exclude(entity=entity)
-            .values("entity__slug", "entity__name", "entity__type")
-            .annotate(shared_items=Count("pk"))
-            .order_by("-shared_items", "entity__name")[:limit]
-        )
+    def _related(self, entity, limit=10):
+        """The site's co-mention rule (``Entity.objects.co_mentioned_with``), as JSON."""
         return [
-            {
-                "slug": r["entity__slug"],
-                "name": r["entity__name"],
-                "type": r["entity__type"],
-                "shared_items": r["shared_items"],
-            }
-            for r in rows
+            {"slug": e.slug, "name": e.name, "type": e.type, "shared_items": e.n}
+            for e in Entity.objects.co_mentioned_with(entity, limit=limit)
         ]
 
     @extend_schema(
