@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import linking
+from . import facts, linking
 from .models import (
     LOCKED_BULLETIN_STATUSES,
     AliasKind,
@@ -247,6 +247,104 @@ def auto_link(item: Item, *, by: User, is_confirmed: bool = False) -> list[ItemE
     if rows:
         _changed([item.pk])
     return rows
+
+
+def suggested_pairs(suggestions):
+    """(entity, is_confirmed) pairs for a new item's linker suggestions.
+
+    A name that denotes exactly one live entity is linked as confirmed: the linker matches
+    whole names and aliases, and an imported issue is reviewed item by item before it is
+    published, so asking editors to confirm 50 obvious links per issue would only train
+    them to click through. A name shared by several entities (``is_ambiguous``) is not
+    guessed: each candidate becomes an unconfirmed suggestion for the editor to settle.
+    """
+    seen = set()
+    for suggestion in suggestions:
+        if suggestion.entity is not None and not suggestion.is_ambiguous:
+            pairs = [(suggestion.entity, True)]
+        else:
+            pairs = [(entity, False) for entity in suggestion.candidates]
+        for entity, is_confirmed in pairs:
+            if entity.pk not in seen:
+                seen.add(entity.pk)
+                yield entity, is_confirmed
+
+
+@transaction.atomic
+def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
+    """Store the linker's suggestions for items just written (an import), in one insert.
+
+    ``suggested``: ``(item, suggestions, roles)`` triples, ``roles`` mapping a name as the
+    facts print it (``facts.roles_by_name``) to the link's role. The items with confirmed
+    links are indexed now, inside the caller's transaction — under
+    ``search.deferred_indexing()`` that is the one indexing of each item.
+    """
+    from . import search
+
+    rows = []
+    for item, suggestions, roles in suggested:
+        _require_link_permission(item, by)
+        # The facts name investors and regulators as printed: the linked span's text.
+        printed = {s.entity.pk: s.text for s in suggestions if s.entity is not None}
+        rows += [
+            ItemEntity(
+                item=item,
+                entity=entity,
+                source=LinkSource.LINKER,
+                is_confirmed=is_confirmed,
+                role=roles.get(printed.get(entity.pk), roles.get(entity.name, "")),
+            )
+            for entity, is_confirmed in suggested_pairs(suggestions)
+        ]
+    ItemEntity.objects.bulk_create(rows)
+    search.index_items({row.item_id for row in rows if row.is_confirmed})
+    return rows
+
+
+# ----------------------------------------------------------------------------- facts
+
+
+def apply_fact_suggestions(item: Item, *, by: User) -> Item:
+    """Fill the item's empty event kind, round and facts from its text; returns the item.
+
+    Only empty fields are filled (an editor's correction stays); goes through
+    ``workflow.edit_item`` with the item's current version, so a concurrent edit is refused.
+    """
+    from . import workflow  # the workflow writes items; it never imports this module
+
+    found = facts.extract(f"{item.headline}\n{item.body}" if item.headline else item.body)
+    changes = {}
+    if not item.event_kind and found.event_kind:
+        changes["event_kind"] = found.event_kind
+    if not item.financing_round and found.financing_round:
+        changes["financing_round"] = found.financing_round
+    current = dict(item.facts or {})
+    merged = dict(current)
+    for key, value in found.as_json().items():
+        if not merged.get(key):
+            merged[key] = value
+    if merged != current:
+        changes["facts"] = merged
+    if changes:
+        item = workflow.edit_item(item, by=by, expected_version=item.version, **changes)
+    _set_link_roles(item, merged, by=by)
+    return item
+
+
+def _set_link_roles(item: Item, found: dict, *, by: User) -> None:
+    """Give the item's linked investors and regulator their role, where none is set."""
+    wanted = facts.roles_by_name(found)
+    if not wanted:
+        return
+    links = item.entity_links.filter(role="").select_related("entity")
+    for row in links.prefetch_related("entity__aliases"):
+        entity = row.entity
+        names = [entity.name, entity.name_en, *(a.alias for a in entity.aliases.all())]
+        role = next((wanted[n] for n in names if n in wanted), "")
+        if role:
+            save_link(
+                item, entity, by=by, role=role, is_confirmed=row.is_confirmed, source=row.source
+            )
 
 
 def pending_suggestions(item: Item) -> list[linking.Suggestion]:

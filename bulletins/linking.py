@@ -235,6 +235,12 @@ def suggest_for_items(items: Iterable) -> dict[int, list[Suggestion]]:
     return {item.pk: _suggestions(linker, item_text(item)) for item in items}
 
 
+def suggest_for_texts(texts: Iterable[str]) -> list[list[Suggestion]]:
+    """Suggestions for many texts with one version check, in the texts' order."""
+    linker = get_linker()
+    return [_suggestions(linker, text or "") for text in texts]
+
+
 # ----------------------------------------------------------------------------- rendering
 
 

@@ -25,7 +25,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import preview, workflow
+from .. import preview, sections, workflow
 from ..models import (
     Bulletin,
     BulletinStatus,
@@ -225,9 +225,22 @@ class PublicationSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
+    """Sections are public structure: the chief editor's (``sections.save_section``)."""
+
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and workflow.can(request.user, "manage_sections")
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and workflow.can(
+            request.user, "manage_sections"
+        )
+
+    def save_model(self, request, obj, form, change):
+        sections.save_section(obj, by=request.user)
 
 
 # ----------------------------------------------------------------------------- bulletins

@@ -407,14 +407,12 @@ class EntityAdmin(admin.ModelAdmin):
 
     def apply_facts_view(self, request):
         """POST item: fill its empty event kind, round and facts from its text."""
-        from ..facts import apply_suggestions
-
         if request.method != "POST":
             return HttpResponse(status=405)
         item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
         version = item.version
         try:
-            item = apply_suggestions(item, by=request.user)
+            item = entities.apply_fact_suggestions(item, by=request.user)
         except workflow.TransitionNotAllowed as exc:
             messages.error(request, exc.message)
         else:
