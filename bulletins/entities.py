@@ -27,7 +27,7 @@ from django.db.models import Q
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import facts, linking
+from . import facts, linking, pinyin
 from .models import (
     LOCKED_BULLETIN_STATUSES,
     AliasKind,
@@ -120,15 +120,8 @@ def _log(by: User, entity: Entity, message: str) -> None:
 
 def unique_slug(name: str, *, exclude_pk=None) -> str:
     """A readable ASCII slug from a Chinese or English name (pinyin), made unique."""
-    from pypinyin import lazy_pinyin
-
-    base = slugify("-".join(lazy_pinyin(name)))[:100] or "entity"
-    slug, n = base, 1
     taken = Entity.objects.exclude(pk=exclude_pk) if exclude_pk else Entity.objects.all()
-    while taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return pinyin.unique_slug(name, taken, max_length=100, fallback="entity")
 
 
 def alias_kind_for(alias: str) -> str:

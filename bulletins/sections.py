@@ -15,27 +15,21 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Max
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from pypinyin import lazy_pinyin
 
+from . import pinyin
 from .models import Section
 from .roles import TransitionNotAllowed, User, can, require
 
 
 def section_slug(name: str) -> str:
     """企业动态 → qi-ye-dong-tai (pinyin); a name without letters gets ``section`` later."""
-    return slugify("-".join(lazy_pinyin(name)))[:50].strip("-")
+    return pinyin.pinyin_slug(name, max_length=50)
 
 
 def unique_slug(name: str, *, exclude_pk=None) -> str:
-    base = section_slug(name) or "section"
     taken = Section.objects.exclude(pk=exclude_pk) if exclude_pk else Section.objects.all()
-    slug, n = base, 1
-    while taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return pinyin.unique_slug(name, taken, max_length=50, fallback="section")
 
 
 @transaction.atomic
