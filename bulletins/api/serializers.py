@@ -233,7 +233,8 @@ class RelatedEntitySerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=EntityType.choices)
     shared_items = serializers.IntegerField(
-        help_text="Of this entity's latest 300 items, how many mention both."
+        help_text="Of this entity's latest 300 published items, how many also confirm the other "
+        "(Entity.objects.co_mentioned_with, as on the site)."
     )
 
 
