@@ -10,6 +10,12 @@ public pages, so they need ``manage_entities`` too. ``by=None`` means a trusted 
 
 Every change bumps the linker's version (``bulletins.linking.bump_version``) after commit so
 every worker rebuilds its automaton, and asks search to re-index the items whose links moved.
+``link_new_items`` (the importer's links for items it just wrote) indexes inside the caller's
+transaction instead, so an import indexes each item once.
+
+The writing half of fact extraction lives here too: ``apply_fact_suggestions`` fills an
+item's empty event kind, round and facts through ``workflow.edit_item`` and gives its
+investor/regulator links their roles; ``facts.py`` itself only reads text.
 """
 
 from __future__ import annotations
