@@ -110,9 +110,7 @@ def reindex_items(item_ids) -> None:
 def entity_renamed(*entities: Entity) -> None:
     """After a name or alias change: the linker rebuilds and linked items are re-indexed."""
     _changed(
-        ItemEntity.objects.filter(entity__in=entities, is_confirmed=True).values_list(
-            "item_id", flat=True
-        )
+        ItemEntity.objects.confirmed().filter(entity__in=entities).values_list("item_id", flat=True)
     )
 
 
@@ -139,7 +137,7 @@ def alias_kind_for(alias: str) -> str:
 def find_by_name(name: str, *, type: str | None = None) -> Entity | None:
     """The live entity called ``name`` (canonical, English or alias), if exactly one."""
     name = name.strip()
-    live = Entity.objects.filter(merged_into__isnull=True)
+    live = Entity.objects.live()
     if type:
         live = live.filter(type=type)
     matches = list(
@@ -348,7 +346,7 @@ def _set_link_roles(item: Item, found: dict, *, by: User) -> None:
 
 def pending_suggestions(item: Item) -> list[linking.Suggestion]:
     """Linker suggestions an editor has not confirmed yet (unlinked or unconfirmed)."""
-    confirmed = set(item.entity_links.filter(is_confirmed=True).values_list("entity_id", flat=True))
+    confirmed = set(item.entity_links.confirmed().values_list("entity_id", flat=True))
     return [
         s for s in linking.suggest_for_item(item) if s.is_ambiguous or s.entity.pk not in confirmed
     ]
@@ -391,7 +389,7 @@ def _create(*, name, type, name_en="", aliases=(), slug="", **fields) -> Entity:
         )
     if type not in EntityType.values:
         raise TransitionNotAllowed(_("未知的实体类型:%(type)s") % {"type": type}, code="invalid")
-    if Entity.objects.filter(type=type, name=name, merged_into__isnull=True).exists():
+    if Entity.objects.live().filter(type=type, name=name).exists():
         raise TransitionNotAllowed(
             _("已有同名同类型的实体“%(name)s”。") % {"name": name}, code="conflict"
         )
@@ -562,7 +560,7 @@ def export_entities(queryset=None) -> list[dict]:
     queryset = queryset if queryset is not None else Entity.objects.all()
     rows = []
     entities = (
-        queryset.filter(merged_into__isnull=True)
+        queryset.live()
         .select_related("parent")
         .prefetch_related("aliases")
         .order_by("type", "slug")
@@ -645,9 +643,7 @@ def _validate(rows) -> list[tuple[int, str]]:
             slugs.add(slug)
     live = {
         (type_, name): slug
-        for type_, name, slug in Entity.objects.filter(merged_into__isnull=True).values_list(
-            "type", "name", "slug"
-        )
+        for type_, name, slug in Entity.objects.live().values_list("type", "name", "slug")
     }
     names = set()
     for n, row in enumerate(rows, start=1):
@@ -694,7 +690,7 @@ def import_entities(rows: list[dict], *, by: User) -> ImportReport:
         entity = (
             Entity.objects.filter(slug=slug).first()
             if slug
-            else Entity.objects.filter(type=type_, name=name, merged_into__isnull=True).first()
+            else Entity.objects.live().filter(type=type_, name=name).first()
         )
         if entity is None:
             entity = Entity.objects.create(

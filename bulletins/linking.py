@@ -160,10 +160,7 @@ def _stamp():
 
 def _build(stamp) -> _Linker:
     entities = {
-        e.pk: e
-        for e in Entity.objects.filter(merged_into__isnull=True).only(
-            "pk", "type", "name", "name_en", "slug"
-        )
+        e.pk: e for e in Entity.objects.live().only("pk", "type", "name", "name_en", "slug")
     }
     names: list[tuple[str, int]] = []
     for entity in entities.values():

@@ -352,8 +352,10 @@ def document_texts(item_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     rows = Item.objects.filter(pk__in=item_ids).values_list("pk", "headline", "body")
     names: dict[int, list[str]] = defaultdict(list)
     entities: dict[int, list[int]] = defaultdict(list)
-    links = ItemEntity.objects.filter(item_id__in=item_ids, is_confirmed=True).values_list(
-        "item_id", "entity_id", "entity__name", "entity__name_en"
+    links = (
+        ItemEntity.objects.confirmed()
+        .filter(item_id__in=item_ids)
+        .values_list("item_id", "entity_id", "entity__name", "entity__name_en")
     )
     for item_id, entity_id, name, name_en in links.order_by("item_id", "entity_id"):
         names[item_id] += [name, name_en]

@@ -430,8 +430,8 @@ class SearchView(TemplateView):
         if entity_type in EntityType.values:
             scope = scope.filter(
                 Exists(
-                    ItemEntity.objects.filter(
-                        item=OuterRef("pk"), is_confirmed=True, entity__type=entity_type
+                    ItemEntity.objects.confirmed().filter(
+                        item=OuterRef("pk"), entity__type=entity_type
                     )
                 )
             )

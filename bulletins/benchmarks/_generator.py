@@ -239,9 +239,7 @@ class Archive:
         planned = self.plan_entities()
         pks = {
             (kind, name): pk
-            for kind, name, pk in Entity.objects.filter(merged_into__isnull=True).values_list(
-                "type", "name", "pk"
-            )
+            for kind, name, pk in Entity.objects.live().values_list("type", "name", "pk")
         }
         slugs = set(Entity.objects.filter(slug__startswith="gen").values_list("slug", flat=True))
         fresh, fresh_aliases = [], []

@@ -69,7 +69,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
         )
         popular = [  # the most mentioned: the largest chart and co-mention counts
             row["entity__slug"]
-            for row in ItemEntity.objects.filter(is_confirmed=True)
+            for row in ItemEntity.objects.confirmed()
             .values("entity__slug")
             .annotate(n=Count("pk"))
             .order_by("-n")[:3]
