@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from . import reader, share
-from .models import Bulletin, ItemStatus, PublicationSettings
-from .views import issue_context, public_items
+from .models import Bulletin, Item, ItemStatus, PublicationSettings
+from .views import issue_context
 
 IMAGE_MAX_AGE = 60 * 60 * 24
 
@@ -61,7 +61,9 @@ def issue_image(request, year, month, day):
 
 
 def item_image(request, pk):
-    item = get_object_or_404(public_items(), pk=pk, status=ItemStatus.APPROVED)
+    item = get_object_or_404(
+        Item.objects.published().for_reading(), pk=pk, status=ItemStatus.APPROVED
+    )
     name = share.stored_image("items", str(item.pk), _item_parts(item))
     return _image_response(name, request)
 
