@@ -66,3 +66,37 @@ def make_entity(name: str, slug: str, *, type="company", aliases=()) -> Entity:
     for alias in aliases:
         EntityAlias.objects.create(entity=entity, alias=alias)
     return entity
+
+
+def make_facts_issue(
+    day: dt.date, rows, *, status=BulletinStatus.PUBLISHED, item_status=ItemStatus.APPROVED
+):
+    """An issue of items given as dicts (event_kind, financing_round, facts, body, headline),
+    with their tracker rows and search documents written (bulk rows skip the save hook)."""
+    from bulletins import trackers
+
+    publish_at = (
+        timezone.make_aware(dt.datetime.combine(day, dt.time(8, 0)))
+        if status == BulletinStatus.PUBLISHED
+        else None
+    )
+    bulletin = Bulletin.objects.create(issued_on=day, status=status, publish_at=publish_at)
+    section = Section.objects.get(slug="company-news")
+    items = Item.objects.bulk_create(
+        Item(
+            bulletin=bulletin,
+            section=section,
+            position=n + 1,
+            body=row.get("body") or f"{day:%m%d}第{n + 1}条:某公司宣布一项交易。",
+            headline=row.get("headline", ""),
+            headline_rank=(n + 1) if row.get("headline") else None,
+            status=item_status,
+            event_kind=row.get("event_kind", ""),
+            financing_round=row.get("financing_round", ""),
+            facts=row.get("facts", {}),
+        )
+        for n, row in enumerate(rows)
+    )
+    trackers.index_items([item.pk for item in items])
+    index_items([item.pk for item in items])
+    return bulletin, items

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
-from bulletins import compression, share, trackers
+from bulletins import compression, share
 from bulletins.models import (
     Bulletin,
     BulletinStatus,
@@ -19,11 +19,9 @@ from bulletins.models import (
     Item,
     ItemEntity,
     ItemStatus,
-    Section,
 )
-from bulletins.search import index_items
 
-from .site_data import make_entity
+from .site_data import make_entity, make_facts_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -32,31 +30,20 @@ DAY = dt.date(2026, 3, 17)
 
 def make(day=DAY, rows=(), *, status=BulletinStatus.PUBLISHED):
     """An issue of (event_kind, body, headline, facts) items, tracker rows indexed."""
-    publish_at = timezone.make_aware(dt.datetime.combine(day, dt.time(8)))
-    bulletin = Bulletin.objects.create(
-        issued_on=day,
+    return make_facts_issue(
+        day,
+        [
+            {
+                "event_kind": kind,
+                "financing_round": "B" if kind == "financing" else "",
+                "body": body,
+                "headline": headline,
+                "facts": facts,
+            }
+            for kind, body, headline, facts in rows
+        ],
         status=status,
-        publish_at=publish_at if status == BulletinStatus.PUBLISHED else None,
     )
-    section = Section.objects.get(slug="company-news")
-    items = Item.objects.bulk_create(
-        Item(
-            bulletin=bulletin,
-            section=section,
-            position=n + 1,
-            body=body,
-            headline=headline,
-            headline_rank=(n + 1) if headline else None,
-            status=ItemStatus.APPROVED,
-            event_kind=kind,
-            financing_round="B" if kind == "financing" else "",
-            facts=facts,
-        )
-        for n, (kind, body, headline, facts) in enumerate(rows)
-    )
-    trackers.index_items([i.pk for i in items])
-    index_items([i.pk for i in items])
-    return bulletin, items
 
 
 CNY = {"amount": 300_000_000, "currency": "CNY", "approximate": True, "text": "近3亿元人民币"}

@@ -14,14 +14,12 @@ from bulletins import fx, trackers
 from bulletins.models import (
     Bulletin,
     BulletinStatus,
-    Item,
     ItemEntity,
     ItemStatus,
-    Section,
     TrackerRow,
 )
 
-from .site_data import make_entity
+from .site_data import make_entity, make_facts_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -37,30 +35,13 @@ def amount(value, currency="CNY", text=None, approximate=False):
     }
 
 
-def issue(day, rows, *, status=BulletinStatus.PUBLISHED, item_status=ItemStatus.APPROVED):
+def issue(day, rows, **options):
     """An issue whose items are (event_kind, round, facts) tuples; tracker rows indexed."""
-    publish_at = (
-        timezone.make_aware(dt.datetime.combine(day, dt.time(8)))
-        if status == BulletinStatus.PUBLISHED
-        else None
+    return make_facts_issue(
+        day,
+        [{"event_kind": k, "financing_round": r, "facts": f} for k, r, f in rows],
+        **options,
     )
-    bulletin = Bulletin.objects.create(issued_on=day, status=status, publish_at=publish_at)
-    section = Section.objects.get(slug="company-news")
-    items = Item.objects.bulk_create(
-        Item(
-            bulletin=bulletin,
-            section=section,
-            position=n + 1,
-            body=f"{day:%m%d}第{n + 1}条:某公司宣布一项交易。",
-            status=item_status,
-            event_kind=kind,
-            financing_round=round_,
-            facts=facts,
-        )
-        for n, (kind, round_, facts) in enumerate(rows)
-    )
-    trackers.index_items([item.pk for item in items])
-    return bulletin, items
 
 
 def financing(value, round_="B", **extra):
