@@ -1,0 +1,195 @@
+"""Background tasks (django.tasks, run by ``manage.py db_worker``).
+
+Each task re-reads the database: the issue is sent only if it is public when the task runs
+(the same ``published()`` rule the site uses), so a schedule that was cancelled, or an issue
+retracted before its time, sends nothing.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import mailers
+from django.tasks import task
+from django.utils import timezone
+
+from bulletins.models import Bulletin, BulletinStatus, Correction
+
+from . import emails, outbox, services, webhooks
+from .models import Delivery, Subscriber, SubscriberStatus, WebhookDelivery
+from .models import WebhookEvent as Event
+
+logger = logging.getLogger(__name__)
+
+
+@task()
+def dispatch_issue(bulletin_id: int) -> int:
+    bulletin = Bulletin.objects.filter(pk=bulletin_id).first()
+    if bulletin is None:
+        return 0
+    if bulletin.status == BulletinStatus.SCHEDULED and not bulletin.is_public():
+        # Re-scheduled later than this task's time: wait for the new time.
+        dispatch_issue.using(run_after=bulletin.publish_at).enqueue(bulletin_id)
+        return 0
+    if not bulletin.is_public():
+        return 0
+    plan = services.plan_issue(bulletin)
+    services.plan_webhooks(
+        Event.ISSUE_PUBLISHED,
+        services.webhook_key(Event.ISSUE_PUBLISHED, bulletin),
+        {"event": Event.ISSUE_PUBLISHED, "bulletin": webhooks.issue_payload(bulletin)},
+    )
+    send_deliveries.enqueue()
+    deliver_webhooks.enqueue()
+    return plan.created
+
+
+@task()
+def dispatch_correction(correction_id: int) -> int:
+    correction = Correction.objects.select_related("bulletin").filter(pk=correction_id).first()
+    if correction is None or not correction.bulletin.is_public():
+        return 0
+    created = services.plan_correction(correction)
+    bulletin = correction.bulletin
+    services.plan_webhooks(
+        Event.ISSUE_CORRECTED,
+        services.webhook_key(Event.ISSUE_CORRECTED, bulletin, extra=str(correction.pk)),
+        {
+            "event": Event.ISSUE_CORRECTED,
+            "correction": {
+                "note": correction.note,
+                "item": correction.item_id,
+                "created_at": correction.created_at.isoformat(),
+            },
+            "bulletin": webhooks.issue_payload(bulletin),
+        },
+    )
+    send_deliveries.enqueue()
+    deliver_webhooks.enqueue()
+    return created
+
+
+@task()
+def dispatch_retraction(bulletin_id: int) -> int:
+    bulletin = Bulletin.objects.filter(pk=bulletin_id).first()
+    if bulletin is None or bulletin.status != BulletinStatus.RETRACTED:
+        return 0
+    created = services.plan_retraction(bulletin)
+    # Partners hear of it only if they were told of the issue (it was public at some point).
+    told = WebhookDelivery.objects.filter(
+        key=services.webhook_key(Event.ISSUE_PUBLISHED, bulletin), status="sent"
+    ).values_list("endpoint_id", flat=True)
+    if told.exists():
+        services.plan_webhooks(
+            Event.ISSUE_RETRACTED,
+            services.webhook_key(Event.ISSUE_RETRACTED, bulletin),
+            {"event": Event.ISSUE_RETRACTED, "bulletin": webhooks.retraction_payload(bulletin)},
+        )
+    send_deliveries.enqueue()
+    deliver_webhooks.enqueue()
+    return created
+
+
+def send_email_batch(ids: list[int], worker: str, *, renderer=None) -> None:
+    renderer = renderer or emails.Renderer()
+    deliveries = (
+        Delivery.objects.filter(pk__in=ids, claimed_by=worker)
+        .select_related("subscriber", "bulletin", "correction")
+        .order_by("pk")
+    )
+    mailer = mailers[settings.NEWSROOM_NEWSLETTER_MAILER]
+    with mailer:
+        for delivery in deliveries:
+            subscriber = delivery.subscriber
+            if subscriber.status != SubscriberStatus.ACTIVE:
+                outbox.settle_cancelled(Delivery, delivery.pk, worker=worker, reason="inactive")
+                continue
+            rendered = renderer.render(delivery)
+            if rendered is None:
+                outbox.settle_cancelled(
+                    Delivery, delivery.pk, worker=worker, reason="issue not public"
+                )
+                continue
+            try:
+                message = rendered.message(subscriber, message_id=emails.message_id(delivery))
+                mailer.send_messages([message])
+            except Exception as error:  # the transport's reason is what the admin shows
+                logger.warning("delivery %s failed: %s", delivery.pk, error)
+                outbox.settle_failed(
+                    Delivery, delivery, worker=worker, reason=f"{type(error).__name__}: {error}"
+                )
+                mailer.close()  # the connection may be broken: start a fresh one
+                try:
+                    mailer.open()
+                except Exception:  # the next send reports it on its own row
+                    logger.warning("reopening the mail connection failed", exc_info=True)
+            else:
+                outbox.settle_sent(Delivery, delivery.pk, worker=worker, sent_at=timezone.now())
+
+
+@task()
+def send_deliveries() -> int:
+    renderer = emails.Renderer()
+    return outbox.drain(
+        Delivery,
+        lambda ids, worker: send_email_batch(ids, worker, renderer=renderer),
+        guard=send_deliveries,
+    )
+
+
+def send_webhook_batch(ids: list[int], worker: str) -> None:
+    for delivery in WebhookDelivery.objects.filter(pk__in=ids, claimed_by=worker).select_related(
+        "endpoint"
+    ):
+        endpoint = delivery.endpoint
+        if not endpoint.is_active:
+            outbox.settle_cancelled(
+                WebhookDelivery, delivery.pk, worker=worker, reason="endpoint inactive"
+            )
+            continue
+        try:
+            status = webhooks.post(
+                endpoint.url,
+                secret=endpoint.secret,
+                event=delivery.event,
+                delivery_id=delivery.pk,
+                payload=delivery.payload,
+            )
+        except Exception as error:  # refused target, DNS, TLS, timeout: all retried
+            outbox.settle_failed(
+                WebhookDelivery, delivery, worker=worker, reason=f"{type(error).__name__}: {error}"
+            )
+            continue
+        if 200 <= status < 300:
+            outbox.settle_sent(
+                WebhookDelivery,
+                delivery.pk,
+                worker=worker,
+                delivered_at=timezone.now(),
+                response_status=status,
+            )
+        else:
+            outbox.settle_failed(
+                WebhookDelivery,
+                delivery,
+                worker=worker,
+                reason=f"HTTP {status}",
+                response_status=status,
+            )
+
+
+@task()
+def deliver_webhooks() -> int:
+    return outbox.drain(WebhookDelivery, send_webhook_batch, guard=deliver_webhooks)
+
+
+@task()
+def send_confirmation(subscriber_id: int, token: str, entity_ids: list[int]) -> bool:
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None:
+        return False
+    names = list(
+        services.followable_entities().filter(pk__in=entity_ids).values_list("name", flat=True)
+    )
+    message = emails.confirmation_message(subscriber, token, names)
+    mailers[settings.NEWSROOM_NEWSLETTER_MAILER].send_messages([message])
+    return True
