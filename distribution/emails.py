@@ -132,6 +132,10 @@ def render_retraction(delivery: Delivery) -> Rendered:
     return Rendered(subject, text + _footer_text(context), html)
 
 
+class Skip(Exception):
+    """This delivery must not go out (any more); the reason is recorded on its row."""
+
+
 class Renderer:
     """Renders each distinct content once; decides whether a delivery may still go out."""
 
@@ -144,8 +148,8 @@ class Renderer:
             self._public[bulletin.pk] = Bulletin.objects.published().filter(pk=bulletin.pk).exists()
         return self._public[bulletin.pk]
 
-    def render(self, delivery: Delivery) -> Rendered | None:
-        """The content of ``delivery``, or None when it must not be sent (any more)."""
+    def render(self, delivery: Delivery) -> Rendered:
+        """The content of ``delivery``; ``Skip`` when it must not be sent (any more)."""
         bulletin = delivery.bulletin
         if delivery.kind == DeliveryKind.RETRACTION:
             key = ("retraction", bulletin.pk)
@@ -153,7 +157,7 @@ class Renderer:
                 self._cache[key] = render_retraction(delivery)
             return self._cache[key]
         if not self._is_public(bulletin):
-            return None  # retracted (or never public): nothing of its text goes out
+            raise Skip("issue not public")  # retracted, or never public: none of its text goes
         if delivery.kind == DeliveryKind.CORRECTION:
             key = ("correction", delivery.correction_id)
             if key not in self._cache:
@@ -165,6 +169,8 @@ class Renderer:
             items = [published[pk] for pk in delivery.item_ids if pk in published]
             partial = len(items) != len(published)
             self._cache[key] = render_issue(bulletin, items, partial=partial) if items else None
+        if self._cache[key] is None:
+            raise Skip("none of its items is published")
         return self._cache[key]
 
     def _items(self, bulletin):

@@ -103,11 +103,10 @@ def send_email_batch(ids: list[int], worker: str, *, renderer=None) -> None:
             if subscriber.status != SubscriberStatus.ACTIVE:
                 outbox.settle_cancelled(Delivery, delivery.pk, worker=worker, reason="inactive")
                 continue
-            rendered = renderer.render(delivery)
-            if rendered is None:
-                outbox.settle_cancelled(
-                    Delivery, delivery.pk, worker=worker, reason="issue not public"
-                )
+            try:
+                rendered = renderer.render(delivery)
+            except emails.Skip as skip:
+                outbox.settle_cancelled(Delivery, delivery.pk, worker=worker, reason=str(skip))
                 continue
             try:
                 message = rendered.message(subscriber, message_id=emails.message_id(delivery))
