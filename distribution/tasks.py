@@ -6,6 +6,8 @@ retracted before its time, sends nothing.
 """
 
 import logging
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.core.mail import mailers
@@ -89,6 +91,66 @@ def dispatch_retraction(bulletin_id: int) -> int:
     return created
 
 
+class Senders:
+    """``connections`` open connections of the newsletter mailer, used at once.
+
+    With more than one, the worker renders the next message while the mail server takes the
+    previous ones (the two share the machine's cores); at most ``connections`` messages are
+    in flight, so at most that many can be accepted and not yet settled when a worker dies.
+    """
+
+    def __init__(self, connections: int):
+        self.connections = max(1, connections)
+        self._local = threading.local()
+        self._mailers = []
+        self._lock = threading.Lock()
+        self._pool = None
+
+    def _mailer(self):
+        mailer = getattr(self._local, "mailer", None)
+        if mailer is None:
+            mailer = self._local.mailer = mailers[settings.NEWSROOM_NEWSLETTER_MAILER]
+            mailer.open()
+            with self._lock:
+                self._mailers.append(mailer)
+        return mailer
+
+    def _send(self, message) -> None:
+        mailer = self._mailer()
+        try:
+            mailer.send_messages([message])
+        except Exception:
+            mailer.close()  # the connection may be broken: the next send opens a fresh one
+            try:
+                mailer.open()
+            except Exception:  # the next send reports it on its own row
+                logger.warning("reopening the mail connection failed", exc_info=True)
+            raise
+
+    def submit(self, message) -> Future:
+        if self._pool is None:
+            future = Future()
+            try:
+                self._send(message)
+            except Exception as error:
+                future.set_exception(error)
+            else:
+                future.set_result(None)
+            return future
+        return self._pool.submit(self._send, message)
+
+    def __enter__(self):
+        if self.connections > 1:
+            self._pool = ThreadPoolExecutor(self.connections, thread_name_prefix="mail")
+        return self
+
+    def __exit__(self, *exc):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        for mailer in self._mailers:
+            mailer.close()
+
+
 def send_email_batch(ids: list[int], worker: str, *, renderer=None) -> None:
     renderer = renderer or emails.Renderer()
     deliveries = (
@@ -96,8 +158,19 @@ def send_email_batch(ids: list[int], worker: str, *, renderer=None) -> None:
         .select_related("subscriber", "bulletin", "correction")
         .order_by("pk")
     )
-    mailer = mailers[settings.NEWSROOM_NEWSLETTER_MAILER]
-    with mailer:
+    in_flight = {}
+
+    def settle(future):
+        delivery = in_flight.pop(future)
+        error = future.exception()
+        if error is None:
+            outbox.settle_sent(Delivery, delivery.pk, worker=worker, sent_at=timezone.now())
+        else:  # the transport's reason is what the admin shows
+            logger.warning("delivery %s failed: %s", delivery.pk, error)
+            reason = f"{type(error).__name__}: {error}"
+            outbox.settle_failed(Delivery, delivery, worker=worker, reason=reason)
+
+    with Senders(settings.NEWSROOM_MAIL_CONNECTIONS) as senders:
         for delivery in deliveries:
             subscriber = delivery.subscriber
             if subscriber.status != SubscriberStatus.ACTIVE:
@@ -108,21 +181,17 @@ def send_email_batch(ids: list[int], worker: str, *, renderer=None) -> None:
             except emails.Skip as skip:
                 outbox.settle_cancelled(Delivery, delivery.pk, worker=worker, reason=str(skip))
                 continue
-            try:
-                message = rendered.message(subscriber, message_id=emails.message_id(delivery))
-                mailer.send_messages([message])
-            except Exception as error:  # the transport's reason is what the admin shows
-                logger.warning("delivery %s failed: %s", delivery.pk, error)
-                outbox.settle_failed(
-                    Delivery, delivery, worker=worker, reason=f"{type(error).__name__}: {error}"
-                )
-                mailer.close()  # the connection may be broken: start a fresh one
-                try:
-                    mailer.open()
-                except Exception:  # the next send reports it on its own row
-                    logger.warning("reopening the mail connection failed", exc_info=True)
-            else:
-                outbox.settle_sent(Delivery, delivery.pk, worker=worker, sent_at=timezone.now())
+            message = rendered.message(subscriber, message_id=emails.message_id(delivery))
+            in_flight[senders.submit(message)] = delivery
+            # Settle each message as soon as the server answers: the rows of this worker
+            # that a crash leaves unsettled are the in-flight ones only.
+            while len(in_flight) >= senders.connections:
+                done, _pending = wait(list(in_flight), return_when=FIRST_COMPLETED)
+                for future in done:
+                    settle(future)
+        for future in list(in_flight):
+            wait([future])
+            settle(future)
 
 
 @task()

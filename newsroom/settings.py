@@ -293,6 +293,8 @@ NEWSROOM_CONFIRM_LINK_DAYS = int(os.environ.get("CONFIRM_LINK_DAYS", "3"))
 # A worker holds the deliveries it claimed this long; a dead worker's claims are taken over after.
 NEWSROOM_DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
 NEWSROOM_DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "100"))
+# SMTP connections a worker sends on at once (one keeps the console output of `make run` tidy).
+NEWSROOM_MAIL_CONNECTIONS = int(os.environ.get("MAIL_CONNECTIONS", "1" if DEBUG else "4"))
 # Failed sends are retried after base·2^(attempt-1) seconds, then recorded as failed.
 NEWSROOM_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))
 NEWSROOM_DELIVERY_RETRY_SECONDS = int(os.environ.get("DELIVERY_RETRY_SECONDS", "60"))

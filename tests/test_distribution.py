@@ -333,6 +333,19 @@ def test_planning_twice_sends_once(approved_bulletin, chief, django_capture_on_c
     assert len(to("r@example.com")) == 1
 
 
+def test_several_connections_send_each_email_once(
+    approved_bulletin, chief, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSROOM_MAIL_CONNECTIONS = 3
+    settings.NEWSROOM_DELIVERY_BATCH = 4
+    for n in range(10):
+        active(f"r{n}@example.com")
+    publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
+    run_worker()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(f"r{n}@example.com" for n in range(10))
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
 # ----------------------------------------------------------------------------- notices
 
 
