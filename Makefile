@@ -44,7 +44,7 @@ run: $(VENV)/.installed-app
 	$(PY) manage.py load_demo
 	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
 	$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "task worker started (pid $$worker): emails are printed here by the console backend"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
