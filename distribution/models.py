@@ -26,42 +26,42 @@ class SubscriberStatus(models.TextChoices):
 
 class Subscriber(models.Model):
     email = models.EmailField(
-        _("email address"), unique=True, help_text=_("Stored lower-cased, e.g. reader@example.com")
+        _("邮箱地址"), unique=True, help_text=_("以小写保存,例如 reader@example.com")
     )
     status = models.CharField(
-        _("status"),
+        _("状态"),
         max_length=20,
         choices=SubscriberStatus,
         default=SubscriberStatus.PENDING,
-        help_text=_("Only 已订阅 addresses receive emails; 待确认 until the link is clicked."),
+        help_text=_("只有“已订阅”的地址会收到邮件;点击确认链接之前为“待确认”。"),
     )
     wants_issue = models.BooleanField(
-        _("whole 日报"),
+        _("完整日报"),
         default=True,
-        help_text=_("Receives the whole issue; otherwise only items about followed entities."),
+        help_text=_("接收每期完整日报;否则只接收与关注的公司和产品有关的条目。"),
     )
     key = models.CharField(
-        _("link key"),
+        _("链接密钥"),
         max_length=64,
         default=new_key,
         editable=False,
-        help_text=_("Part of every signed link; changing it invalidates old links."),
+        help_text=_("每个签名链接都含有它;更换后旧链接全部失效。"),
     )
-    created_at = models.DateTimeField(_("subscribed at"), default=timezone.now)
-    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
-    unsubscribed_at = models.DateTimeField(_("unsubscribed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("订阅时间"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(_("退订时间"), null=True, blank=True)
     entities = models.ManyToManyField(
         "bulletins.Entity",
         through="Follow",
         related_name="followers",
         blank=True,
-        verbose_name=_("followed entities"),
+        verbose_name=_("关注的公司与产品"),
     )
 
     class Meta:
         ordering = ["-created_at", "id"]
-        verbose_name = _("subscriber")
-        verbose_name_plural = _("subscribers")
+        verbose_name = _("订阅者")
+        verbose_name_plural = _("订阅者")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=SubscriberStatus.values), name="subscriber_status_valid"
@@ -75,16 +75,16 @@ class Subscriber(models.Model):
 
 class Follow(models.Model):
     subscriber = models.ForeignKey(
-        Subscriber, models.CASCADE, related_name="follows", verbose_name=_("subscriber")
+        Subscriber, models.CASCADE, related_name="follows", verbose_name=_("订阅者")
     )
     entity = models.ForeignKey(
-        "bulletins.Entity", models.CASCADE, related_name="follows", verbose_name=_("entity")
+        "bulletins.Entity", models.CASCADE, related_name="follows", verbose_name=_("公司/产品")
     )
-    created_at = models.DateTimeField(_("followed at"), default=timezone.now)
+    created_at = models.DateTimeField(_("关注时间"), default=timezone.now)
 
     class Meta:
-        verbose_name = _("follow")
-        verbose_name_plural = _("follows")
+        verbose_name = _("关注")
+        verbose_name_plural = _("关注")
         constraints = [
             models.UniqueConstraint(fields=["subscriber", "entity"], name="follow_unique")
         ]
@@ -105,14 +105,14 @@ class OutboxRow(models.Model):
     """What a claimable row has: status, attempts, the worker holding it and until when."""
 
     status = models.CharField(
-        _("status"), max_length=20, choices=DeliveryStatus, default=DeliveryStatus.PENDING
+        _("状态"), max_length=20, choices=DeliveryStatus, default=DeliveryStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    claimed_by = models.CharField(_("claimed by"), max_length=64, blank=True)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    claimed_by = models.CharField(_("处理进程"), max_length=64, blank=True)
+    claimed_until = models.DateTimeField(_("占用至"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
         abstract = True
@@ -126,37 +126,37 @@ class DeliveryKind(models.TextChoices):
 
 class Delivery(OutboxRow):
     subscriber = models.ForeignKey(
-        Subscriber, models.CASCADE, related_name="deliveries", verbose_name=_("subscriber")
+        Subscriber, models.CASCADE, related_name="deliveries", verbose_name=_("订阅者")
     )
     bulletin = models.ForeignKey(
         "bulletins.Bulletin",
         models.CASCADE,
         related_name="deliveries",
-        verbose_name=_("bulletin"),
+        verbose_name=_("日报"),
     )
-    kind = models.CharField(_("kind"), max_length=20, choices=DeliveryKind)
+    kind = models.CharField(_("类型"), max_length=20, choices=DeliveryKind)
     correction = models.ForeignKey(
         "bulletins.Correction",
         models.CASCADE,
         null=True,
         blank=True,
         related_name="deliveries",
-        verbose_name=_("correction"),
+        verbose_name=_("更正"),
     )
     key = models.CharField(
-        _("key"),
+        _("键"),
         max_length=40,
-        help_text=_("issue, retraction or correction:<id>: one message of each per subscriber."),
+        help_text=_("issue、retraction 或 correction:<编号>:每位订阅者每种各一封。"),
     )
     item_ids = models.JSONField(
-        _("items"), default=list, blank=True, help_text=_("The items this email carries.")
+        _("条目"), default=list, blank=True, help_text=_("这封邮件包含的条目。")
     )
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
-        verbose_name = _("email delivery")
-        verbose_name_plural = _("email deliveries")
+        verbose_name = _("邮件投递")
+        verbose_name_plural = _("邮件投递")
         constraints = [
             models.UniqueConstraint(
                 fields=["subscriber", "bulletin", "key"], name="delivery_unique_message"
@@ -186,32 +186,32 @@ def default_events() -> list[str]:
 
 class WebhookEndpoint(models.Model):
     url = models.URLField(
-        _("URL"),
+        _("地址"),
         max_length=500,
         help_text=_(
-            "https only; private, loopback and link-local addresses are refused, "
-            "e.g. https://partner.example.com/hooks/newsroom"
+            "只接受 https;内网、环回和链路本地地址会被拒绝,"
+            "例如 https://partner.example.com/hooks/newsroom"
         ),
     )
-    description = models.CharField(_("partner"), max_length=100, blank=True)
+    description = models.CharField(_("合作方"), max_length=100, blank=True)
     secret = models.CharField(
-        _("signing secret"),
+        _("签名密钥"),
         max_length=100,
         default=new_key,
-        help_text=_("Shared with the partner: they verify X-Newsroom-Signature with it."),
+        help_text=_("与合作方共享:对方用它校验 X-Newsroom-Signature。"),
     )
     events = models.JSONField(
-        _("events"),
+        _("事件"),
         default=default_events,
-        help_text=_("Any of issue.published, issue.corrected, issue.retracted."),
+        help_text=_("issue.published、issue.corrected、issue.retracted 中的一个或多个。"),
     )
-    is_active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
 
     class Meta:
         ordering = ["description", "id"]
-        verbose_name = _("webhook endpoint")
-        verbose_name_plural = _("webhook endpoints")
+        verbose_name = _("Webhook 端点")
+        verbose_name_plural = _("Webhook 端点")
 
     def __str__(self):
         return self.description or self.url
@@ -225,20 +225,20 @@ class WebhookEndpoint(models.Model):
 
 class WebhookDelivery(OutboxRow):
     endpoint = models.ForeignKey(
-        WebhookEndpoint, models.CASCADE, related_name="deliveries", verbose_name=_("endpoint")
+        WebhookEndpoint, models.CASCADE, related_name="deliveries", verbose_name=_("端点")
     )
-    event = models.CharField(_("event"), max_length=30, choices=WebhookEvent)
+    event = models.CharField(_("事件"), max_length=30, choices=WebhookEvent)
     key = models.CharField(
-        _("event key"), max_length=60, help_text=_("e.g. issue.published:2026-03-17")
+        _("事件键"), max_length=60, help_text=_("例如 issue.published:2026-03-17")
     )
-    payload = models.JSONField(_("payload"))
-    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
-    response_status = models.PositiveSmallIntegerField(_("HTTP status"), null=True, blank=True)
+    payload = models.JSONField(_("内容"))
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("HTTP 状态"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
-        verbose_name = _("webhook delivery")
-        verbose_name_plural = _("webhook deliveries")
+        verbose_name = _("Webhook 投递记录")
+        verbose_name_plural = _("Webhook 投递记录")
         constraints = [
             models.UniqueConstraint(fields=["endpoint", "key"], name="webhook_delivery_unique"),
             models.CheckConstraint(

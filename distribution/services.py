@@ -271,6 +271,11 @@ def plan_issue(bulletin: Bulletin) -> Plan:
         item_id__in=all_ids, is_confirmed=True
     ).values_list("entity_id", "item_id"):
         by_entity.setdefault(entity_id, set()).add(item_id)
+    # A follow of an entity merged into another follows the survivor (merges move the links).
+    for merged_id, survivor_id in Entity.objects.filter(
+        merged_into_id__in=list(by_entity)
+    ).values_list("pk", "merged_into_id"):
+        by_entity[merged_id] = by_entity[survivor_id]
 
     wanted: dict[int, list[int]] = {}
     active = Subscriber.objects.filter(status=SubscriberStatus.ACTIVE)

@@ -43,7 +43,10 @@ def subscribe(request):
         else:
             status = 400
     else:
-        form = SubscribeForm(initial={"entity": entity.slug if entity else ""})
+        # Following is the point of the 关注 button: the whole issue is an extra to tick.
+        form = SubscribeForm(
+            initial={"entity": entity.slug if entity else "", "wants_issue": entity is None}
+        )
     return render(
         request, "distribution/subscribe.html", {"form": form, "entity": entity}, status=status
     )

@@ -253,6 +253,17 @@ def test_following_an_entity_through_its_page(
     assert not subscriber.wants_issue
 
 
+def test_a_follow_of_a_merged_entity_follows_the_survivor(
+    approved_bulletin, entities, chief, django_capture_on_commit_callbacks
+):
+    old = EntityFactory(name="罗氏制药", slug="roche-old", merged_into=entities["roche"])
+    active("old@example.com", wants_issue=False, follows=[old])
+    publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
+    run_worker()
+    [message] = to("old@example.com")
+    assert ROCHE_BODY in message.body and HENGRUI_BODY not in message.body
+
+
 def test_an_unpublished_entity_cannot_be_followed(client, entities, db):
     response = client.get("/subscribe/?entity=roche")
     assert "关注罗氏" not in response.content.decode()
