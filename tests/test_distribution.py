@@ -24,17 +24,11 @@ from distribution.models import (
 )
 
 from .factories import EntityFactory
+from .worker import run_worker
 
 ROCHE_BODY = "罗氏宣布扩建AI工厂。"
 HENGRUI_BODY = "恒瑞医药新药获批。"
 NMPA_BODY = "国家药监局批准一款新药。"
-
-
-def run_worker():
-    """The real worker loop, until no task is due (guards due later are left waiting)."""
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
-    )
 
 
 @pytest.fixture

@@ -1,13 +1,13 @@
 """The distribution admin: subscribers, the per-issue report, resending failures."""
 
 from django.core import mail
-from django.core.management import call_command
 from django.utils import timezone
 
 from bulletins.models import Bulletin, BulletinStatus, Item, ItemStatus, Section
 from distribution.models import Delivery, DeliveryKind, DeliveryStatus, Subscriber
 
 from .factories import EntityFactory
+from .worker import run_worker
 
 
 def _delivery(subscriber, bulletin, status, error=""):
@@ -61,9 +61,7 @@ def test_delivery_report_and_resend_failures(client, chief, db, django_capture_o
     assert response.status_code == 302
     failed.refresh_from_db()
     assert failed.status == DeliveryStatus.PENDING and failed.attempts == 0
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
-    )
+    run_worker()
     failed.refresh_from_db()
     assert failed.status == DeliveryStatus.SENT
     assert [m.to for m in mail.outbox] == [["bad@example.com"]]

@@ -7,11 +7,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from bulletins import workflow
 from distribution import webhooks
 from distribution.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+from .worker import run_worker
 
 RECEIVER_PORT = 8041
 SECRET = "partner-shared-secret"
@@ -53,12 +54,6 @@ class Receiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
-
-
-def run_worker():
-    call_command(
-        "db_worker", batch=True, reload=False, startup_delay=False, interval=0, verbosity=0
-    )
 
 
 @pytest.fixture
