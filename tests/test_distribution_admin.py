@@ -50,6 +50,8 @@ def test_delivery_report_and_resend_failures(client, chief, db, django_capture_o
     _delivery(ok, bulletin, DeliveryStatus.SENT)
     failed = _delivery(bad, bulletin, DeliveryStatus.FAILED, "SMTPRecipientsRefused: 550")
     client.force_login(chief)
+    changelist = client.get("/admin/distribution/delivery/").content.decode()
+    assert "/admin/distribution/delivery/report/" in changelist
     report = client.get("/admin/distribution/delivery/report/")
     assert report.status_code == 200
     content = report.content.decode()
