@@ -142,7 +142,7 @@ def request_subscription(
     token = confirm_token(subscriber, wants_issue=wants_issue, entity_ids=entity_ids)
     from . import tasks
 
-    transaction.on_commit(lambda: tasks.send_confirmation.enqueue(subscriber.pk, token, entity_ids))
+    tasks.send_confirmation.enqueue(subscriber.pk, token, entity_ids)  # iff this commits
     return subscriber
 
 
@@ -381,8 +381,13 @@ def plan_webhooks(event: str, key: str, payload: dict) -> int:
 # ----------------------------------------------------------------------------- workflow hooks
 
 
+# The workflow calls these inside its transaction. The task backend stores tasks as rows in
+# the same database, so the task exists exactly when the publication (correction, retraction)
+# commits: no publication without its emails, no emails for a rolled-back one.
+
+
 def on_published(bulletin: Bulletin) -> None:
-    """Called by the workflow after publish/schedule commits: send once the issue is public."""
+    """Publish or schedule: the issue is sent when it is public (at ``publish_at``)."""
     from . import tasks
 
     run_after = bulletin.publish_at if bulletin.publish_at > timezone.now() else None

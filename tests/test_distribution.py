@@ -327,6 +327,19 @@ def test_pending_emails_of_a_retracted_issue_are_cancelled(
     assert Delivery.objects.get().status == DeliveryStatus.CANCELLED
 
 
+def test_the_send_task_commits_or_rolls_back_with_the_publication(approved_bulletin, chief):
+    from django.db import transaction
+    from django_tasks_db.models import DBTaskResult
+
+    dispatches = DBTaskResult.objects.filter(task_path="distribution.tasks.dispatch_issue")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        workflow.publish(approved_bulletin, by=chief)
+        raise RuntimeError("the request failed after publishing")
+    assert not dispatches.exists()
+    workflow.publish(approved_bulletin, by=chief)
+    assert dispatches.count() == 1
+
+
 def test_planning_twice_sends_once(approved_bulletin, chief, django_capture_on_commit_callbacks):
     active("r@example.com")
     publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
