@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from bulletins.exporters.wechat import wechat_article, wechat_warnings
 from bulletins.models import Bulletin
 
-from . import tasks
+from . import services, tasks
 from .models import (
     Delivery,
     DeliveryStatus,
@@ -40,10 +40,18 @@ class SubscriberAdmin(admin.ModelAdmin):
     list_display = ["email", "status", "wants_issue", "follow_count", "sent_count", "created_at"]
     list_filter = ["status", "wants_issue"]
     search_fields = ["email", "follows__entity__name"]
-    readonly_fields = ["email", "created_at", "confirmed_at", "unsubscribed_at"]
+    # Status changes only through the reader's links (double opt-in) or the action below.
+    readonly_fields = ["email", "status", "created_at", "confirmed_at", "unsubscribed_at"]
     fields = ["email", "status", "wants_issue", "created_at", "confirmed_at", "unsubscribed_at"]
     inlines = [FollowInline]
     date_hierarchy = "created_at"
+    actions = ["unsubscribe"]
+
+    @admin.action(description=_("退订所选地址(取消未发送的邮件)"), permissions=["change"])
+    def unsubscribe(self, request, queryset):
+        for subscriber in queryset:
+            services.unsubscribe(subscriber)
+        self.message_user(request, _("已退订 %(n)d 个地址。") % {"n": len(queryset)})
 
     def has_add_permission(self, request):
         return False  # only the reader subscribes (double opt-in)

@@ -72,3 +72,15 @@ def test_delivery_report_and_resend_failures(client, chief, db, django_capture_o
 def test_editor_cannot_open_subscribers(client, editor):
     client.force_login(editor)
     assert client.get("/admin/distribution/subscriber/").status_code == 403
+
+
+def test_admin_unsubscribes_through_the_service(client, chief, db):
+    subscriber = Subscriber.objects.create(email="x@example.com", status="active")
+    client.force_login(chief)
+    response = client.post(
+        "/admin/distribution/subscriber/",
+        {"action": "unsubscribe", "_selected_action": [subscriber.pk]},
+    )
+    assert response.status_code == 302
+    subscriber.refresh_from_db()
+    assert subscriber.status == "unsubscribed" and subscriber.unsubscribed_at is not None
