@@ -7,9 +7,10 @@ transport answers. A worker that dies holds its rows until the lease runs out; t
 worker takes them over. A row is therefore sent again only if the worker died between the
 server accepting its message and the row being settled — one message per crash at most.
 
-The task worker (django-tasks-db) never re-runs a task whose process died, so every drain
-first enqueues a *guard*: the same drain, due when the lease expires. A guard that finds
-nothing outstanding stops the chain.
+The task worker (django-tasks-db) never re-runs a task whose process died, so a drain that
+claims rows first enqueues a *guard*: the same drain, due when the lease expires. A drain
+that leaves rows waiting (a retry, another worker's claim) enqueues one for when they are
+due; a guard that finds nothing left stops the chain.
 """
 
 import datetime as dt
@@ -18,6 +19,7 @@ import uuid
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Min, Q
+from django.tasks.base import TaskResultStatus
 from django.utils import timezone
 
 from .models import DeliveryStatus
@@ -36,10 +38,6 @@ def claimable(model, *, now):
         Q(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         | Q(status=DeliveryStatus.SENDING, claimed_until__lt=now)
     )
-
-
-def outstanding(model):
-    return model.objects.filter(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING])
 
 
 def claim(model, *, worker: str, batch: int) -> list[int]:
@@ -87,23 +85,44 @@ def settle_failed(model, row, *, worker: str, reason: str, **fields) -> None:
     )
 
 
+def _next_due(model):
+    """When the next row becomes claimable: a retry's time or a held claim's end."""
+    return (
+        model.objects.filter(status=DeliveryStatus.PENDING).aggregate(at=Min("next_attempt_at"))[
+            "at"
+        ],
+        model.objects.filter(status=DeliveryStatus.SENDING).aggregate(at=Min("claimed_until"))[
+            "at"
+        ],
+    )
+
+
+def schedule(task, *, at) -> None:
+    """Enqueue ``task`` to run at ``at`` unless a waiting run of it comes no later."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=task.module_path, status=TaskResultStatus.READY
+    ).filter(Q(run_after__lte=at) | Q(run_after=get_date_max()))
+    if not waiting.exists():
+        task.using(run_after=at).enqueue()
+
+
 def drain(model, send_batch, *, guard) -> int:
     """Send every due row of ``model`` with ``send_batch(ids, worker)``; returns rows handled.
 
-    ``guard`` is the task to enqueue so that work left by a dead worker, or waiting for a
-    retry, is picked up again without anyone watching.
+    ``guard`` is the task that picks up, with nobody watching, what is left: the claims of a
+    worker that died (when their lease ends) and the retries (when they are due). At most
+    one guard waits for a given moment, so retries do not multiply tasks.
     """
-    if not outstanding(model).exists():
-        return 0
-    guard.using(run_after=timezone.now() + lease() + dt.timedelta(seconds=1)).enqueue()
     worker = new_worker_id()
     handled = 0
     while ids := claim(model, worker=worker, batch=settings.NEWSROOM_DELIVERY_BATCH):
+        if not handled:  # if this worker dies now, its claims are rescued after the lease
+            schedule(guard, at=timezone.now() + lease() + dt.timedelta(seconds=1))
         send_batch(ids, worker)
         handled += len(ids)
-    retry_at = (
-        model.objects.filter(status=DeliveryStatus.PENDING).aggregate(at=Min("next_attempt_at"))
-    )["at"]
-    if retry_at is not None:
-        guard.using(run_after=max(retry_at, timezone.now())).enqueue()
+    due = [at for at in _next_due(model) if at is not None]
+    if due:
+        schedule(guard, at=max(min(due), timezone.now()) + dt.timedelta(seconds=1))
     return handled

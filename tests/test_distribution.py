@@ -471,6 +471,29 @@ def test_a_failure_waits_for_its_backoff(
     assert delivery.status == DeliveryStatus.SENT and len(to("r@example.com")) == 1
 
 
+def test_retries_wait_in_one_guard_task_not_a_growing_chain(
+    approved_bulletin, chief, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.MAILERS = {**settings.MAILERS, "failing": {"BACKEND": f"{__name__}.FailingBackend"}}
+    settings.NEWSROOM_NEWSLETTER_MAILER = "failing"
+    for n in range(3):
+        active(f"r{n}@example.com")
+    publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
+    waiting = DBTaskResult.objects.filter(
+        task_path="distribution.tasks.send_deliveries", status="READY"
+    )
+    now = timezone.now()
+    for minutes in (0, 3, 6, 9, 12):  # the worker wakes up again and again while mail fails
+        with mock.patch(
+            "django.utils.timezone.now", return_value=now + dt.timedelta(minutes=minutes)
+        ):
+            run_worker()
+        assert waiting.count() <= 2
+    assert set(Delivery.objects.values_list("attempts", flat=True)) == {3}
+
+
 # ----------------------------------------------------------------------------- privacy
 
 
