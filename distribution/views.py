@@ -4,6 +4,7 @@ Every state change goes through ``distribution.services``. A bad or expired link
 400 with a page that says so and how to get a new one — never a 500.
 """
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,6 +14,12 @@ from django.views.decorators.http import require_http_methods
 from . import services
 from .forms import PreferencesForm, SubscribeForm
 from .models import SubscriberStatus
+
+
+def _client(request) -> str:
+    """The reader's address; behind a proxy, the header it sets (e.g. X-Real-IP)."""
+    header = settings.NEWSROOM_CLIENT_IP_HEADER
+    return (request.META.get(header) if header else None) or request.META.get("REMOTE_ADDR", "")
 
 
 def _entity(slug: str):
@@ -33,7 +40,7 @@ def subscribe(request):
                     form.cleaned_data["email"],
                     wants_issue=form.cleaned_data["wants_issue"] or entity is None,
                     entities=[entity] if entity else [],
-                    client=request.META.get("REMOTE_ADDR", ""),
+                    client=_client(request),
                 )
             except services.RateLimited:
                 form.add_error(None, _("请求过于频繁,请一小时后再试。"))

@@ -301,6 +301,9 @@ NEWSROOM_DELIVERY_RETRY_SECONDS = int(os.environ.get("DELIVERY_RETRY_SECONDS", "
 # Subscribe form: at most this many requests per address and per client an hour.
 NEWSROOM_SUBSCRIBE_PER_ADDRESS = int(os.environ.get("SUBSCRIBE_PER_ADDRESS", "3"))
 NEWSROOM_SUBSCRIBE_PER_CLIENT = int(os.environ.get("SUBSCRIBE_PER_CLIENT", "20"))
+# Behind a reverse proxy every request comes from the proxy: name the header it sets with the
+# client's address (as a META key, e.g. HTTP_X_REAL_IP); unset, REMOTE_ADDR is used.
+NEWSROOM_CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
 # Webhook targets on private, loopback or link-local addresses (SSRF) and plain http are
 # refused unless this is on (development and tests only).
 NEWSROOM_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)

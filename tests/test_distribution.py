@@ -156,6 +156,18 @@ def test_subscribe_form_is_rate_limited_per_client(client, settings, db):
     assert codes == [302, 302, 429]
 
 
+def test_client_limit_reads_the_proxy_header_when_configured(client, settings, db):
+    settings.NEWSROOM_SUBSCRIBE_PER_CLIENT = 1
+    settings.NEWSROOM_CLIENT_IP_HEADER = "HTTP_X_REAL_IP"
+    codes = [
+        client.post(
+            "/subscribe/", {"email": f"p{n}@example.com"}, HTTP_X_REAL_IP=f"203.0.113.{n}"
+        ).status_code
+        for n in range(3)
+    ]
+    assert codes == [302, 302, 302]  # three readers behind one proxy
+
+
 @pytest.mark.parametrize("token", ["garbage", "x" * 300, "a:b:c"])
 def test_bad_links_answer_400_not_500(client, db, token):
     for path in (f"/subscribe/confirm/{token}/", f"/subscription/{token}/"):
