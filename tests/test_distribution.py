@@ -259,6 +259,26 @@ def test_following_an_entity_through_its_page(
     assert not subscriber.wants_issue
 
 
+def test_nothing_unpublished_reaches_an_email(
+    draft_bulletin, entities, editor, reviewer, chief, django_capture_on_commit_callbacks
+):
+    """A spiked item and an unconfirmed entity link stay out of every email."""
+    active("daily@example.com")
+    active("nmpa@example.com", wants_issue=False, follows=[entities["hengrui"]])
+    spiked = draft_bulletin.items.get(body=NMPA_BODY)
+    workflow.spike_item(spiked, by=editor)
+    ItemEntity.objects.filter(entity=entities["hengrui"]).update(is_confirmed=False)
+    workflow.submit_bulletin(draft_bulletin, by=editor)
+    for item in draft_bulletin.items.exclude(pk=spiked.pk):
+        workflow.approve_item(item, by=reviewer)
+    draft_bulletin.refresh_from_db()
+    publish(draft_bulletin, chief, django_capture_on_commit_callbacks)
+    run_worker()
+    [message] = mail.outbox
+    assert message.to == ["daily@example.com"]
+    assert NMPA_BODY not in message.body and NMPA_BODY not in message.alternatives[0][0]
+
+
 def test_a_follow_of_a_merged_entity_follows_the_survivor(
     approved_bulletin, entities, chief, django_capture_on_commit_callbacks
 ):
