@@ -5,12 +5,14 @@ Each task re-reads the database: the issue is sent only if it is public when the
 retracted before its time, sends nothing.
 """
 
+import datetime as dt
 import logging
 import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.core.mail import mailers
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -21,6 +23,17 @@ from .models import Delivery, Subscriber, SubscriberStatus, WebhookDelivery
 from .models import WebhookEvent as Event
 
 logger = logging.getLogger(__name__)
+
+
+def _guard(task_, *args) -> None:
+    """The same task again after the lease, in case this worker dies before it finishes."""
+    at = timezone.now() + outbox.lease() + dt.timedelta(seconds=1)
+    task_.using(run_after=at).enqueue(*args)
+
+
+def _send() -> None:
+    send_deliveries.enqueue()
+    deliver_webhooks.enqueue()
 
 
 @task()
@@ -34,14 +47,21 @@ def dispatch_issue(bulletin_id: int) -> int:
         return 0
     if not bulletin.is_public():
         return 0
-    plan = services.plan_issue(bulletin)
-    services.plan_webhooks(
-        Event.ISSUE_PUBLISHED,
-        services.webhook_key(Event.ISSUE_PUBLISHED, bulletin),
-        {"event": Event.ISSUE_PUBLISHED, "bulletin": webhooks.issue_payload(bulletin)},
-    )
-    send_deliveries.enqueue()
-    deliver_webhooks.enqueue()
+    key = services.webhook_key(Event.ISSUE_PUBLISHED, bulletin)
+    if bulletin.deliveries.exists() or WebhookDelivery.objects.filter(key=key).exists():
+        _send()  # planned already: make sure the sending runs (cheap when nothing is left)
+        return 0
+    # If this worker dies while planning, the plan (one transaction) is not there and this
+    # guard plans it again after the lease.
+    _guard(dispatch_issue, bulletin_id)
+    with transaction.atomic():
+        plan = services.plan_issue(bulletin)
+        services.plan_webhooks(
+            Event.ISSUE_PUBLISHED,
+            key,
+            {"event": Event.ISSUE_PUBLISHED, "bulletin": webhooks.issue_payload(bulletin)},
+        )
+    _send()
     return plan.created
 
 
@@ -50,23 +70,28 @@ def dispatch_correction(correction_id: int) -> int:
     correction = Correction.objects.select_related("bulletin").filter(pk=correction_id).first()
     if correction is None or not correction.bulletin.is_public():
         return 0
-    created = services.plan_correction(correction)
     bulletin = correction.bulletin
-    services.plan_webhooks(
-        Event.ISSUE_CORRECTED,
-        services.webhook_key(Event.ISSUE_CORRECTED, bulletin, extra=str(correction.pk)),
-        {
-            "event": Event.ISSUE_CORRECTED,
-            "correction": {
-                "note": correction.note,
-                "item": correction.item_id,
-                "created_at": correction.created_at.isoformat(),
+    key = services.webhook_key(Event.ISSUE_CORRECTED, bulletin, extra=str(correction.pk))
+    if correction.deliveries.exists() or WebhookDelivery.objects.filter(key=key).exists():
+        _send()
+        return 0
+    _guard(dispatch_correction, correction_id)
+    with transaction.atomic():
+        created = services.plan_correction(correction)
+        services.plan_webhooks(
+            Event.ISSUE_CORRECTED,
+            key,
+            {
+                "event": Event.ISSUE_CORRECTED,
+                "correction": {
+                    "note": correction.note,
+                    "item": correction.item_id,
+                    "created_at": correction.created_at.isoformat(),
+                },
+                "bulletin": webhooks.issue_payload(bulletin),
             },
-            "bulletin": webhooks.issue_payload(bulletin),
-        },
-    )
-    send_deliveries.enqueue()
-    deliver_webhooks.enqueue()
+        )
+    _send()
     return created
 
 
@@ -75,19 +100,20 @@ def dispatch_retraction(bulletin_id: int) -> int:
     bulletin = Bulletin.objects.filter(pk=bulletin_id).first()
     if bulletin is None or bulletin.status != BulletinStatus.RETRACTED:
         return 0
-    created = services.plan_retraction(bulletin)
-    # Partners hear of it only if they were told of the issue (it was public at some point).
-    told = WebhookDelivery.objects.filter(
-        key=services.webhook_key(Event.ISSUE_PUBLISHED, bulletin), status="sent"
-    ).values_list("endpoint_id", flat=True)
-    if told.exists():
-        services.plan_webhooks(
-            Event.ISSUE_RETRACTED,
-            services.webhook_key(Event.ISSUE_RETRACTED, bulletin),
-            {"event": Event.ISSUE_RETRACTED, "bulletin": webhooks.retraction_payload(bulletin)},
+    _guard(dispatch_retraction, bulletin_id)  # planning a retraction twice changes nothing
+    with transaction.atomic():
+        created = services.plan_retraction(bulletin)
+        # Partners hear of it only if they were told of the issue.
+        told = WebhookDelivery.objects.filter(
+            key=services.webhook_key(Event.ISSUE_PUBLISHED, bulletin), status="sent"
         )
-    send_deliveries.enqueue()
-    deliver_webhooks.enqueue()
+        if told.exists():
+            services.plan_webhooks(
+                Event.ISSUE_RETRACTED,
+                services.webhook_key(Event.ISSUE_RETRACTED, bulletin),
+                {"event": Event.ISSUE_RETRACTED, "bulletin": webhooks.retraction_payload(bulletin)},
+            )
+    _send()
     return created
 
 

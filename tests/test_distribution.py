@@ -372,6 +372,20 @@ def test_the_send_task_commits_or_rolls_back_with_the_publication(approved_bulle
     assert dispatches.count() == 1
 
 
+def test_planning_that_dies_midway_is_done_again_after_the_lease(
+    approved_bulletin, chief, django_capture_on_commit_callbacks
+):
+    active("r@example.com")
+    publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
+    with mock.patch.object(services, "plan_webhooks", side_effect=OSError("worker died")):
+        run_worker()
+    assert not Delivery.objects.exists()  # the plan was one transaction: nothing half-done
+    later = timezone.now() + dt.timedelta(minutes=10)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        run_worker()
+    assert len(to("r@example.com")) == 1
+
+
 def test_planning_twice_sends_once(approved_bulletin, chief, django_capture_on_commit_callbacks):
     active("r@example.com")
     publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
