@@ -115,9 +115,7 @@ def check_rate(*, email: str, client: str) -> None:
 
 def followable_entities():
     """Entities a reader may follow: those the public site shows (never an unpublished name)."""
-    from bulletins.views import public_entities
-
-    return public_entities()
+    return Entity.objects.public()
 
 
 @transaction.atomic

@@ -49,6 +49,29 @@ def test_long_title_and_body_warn_without_blocking(draft_bulletin, editor, compa
     assert len(article.digest) <= 128
 
 
+def test_limits_are_a_prepublish_warning_not_a_block(draft_bulletin, editor, company_news):
+    from bulletins.checks import prepublish_checks
+
+    workflow.add_item(
+        draft_bulletin,
+        by=editor,
+        section=company_news,
+        body="某公司宣布一项合作。",
+        headline="一个远远超过公众号标题限制的非常非常长的标题用来测试提醒是否出现",
+        headline_rank=2,
+    )
+    report = prepublish_checks(draft_bulletin)
+    [check] = [c for c in report.checks if c.code == "wechat_limit"]
+    assert not check.is_blocking and "32" in check.message
+
+
+def test_export_format_is_registered_with_the_one_exporter(draft_bulletin):
+    from bulletins import exporters
+
+    exported = exporters.export(draft_bulletin, format="wechat")
+    assert exported.content_type == "text/html; charset=utf-8" and "阅读原文" in exported.content
+
+
 def test_admin_page_offers_the_export_and_shows_warnings(client, chief, draft_bulletin):
     client.force_login(chief)
     page = client.get(f"/admin/bulletins/bulletin/{draft_bulletin.pk}/change/")
