@@ -259,7 +259,8 @@ def plan_issue(bulletin: Bulletin) -> Plan:
     日报 subscribers get every item; entity followers get the items about what they follow,
     in one email, or none when nothing matches. Idempotent (the unique constraint).
     """
-    if not Bulletin.objects.published().filter(pk=bulletin.pk).exists():
+    bulletin = Bulletin.objects.published().filter(pk=bulletin.pk).first()  # as it is now
+    if bulletin is None:
         return Plan(0, 0)
     items = issue_items(bulletin)
     order = {item.pk: n for n, item in enumerate(items)}
@@ -276,13 +277,17 @@ def plan_issue(bulletin: Bulletin) -> Plan:
         by_entity[merged_id] = by_entity[survivor_id]
 
     wanted: dict[int, list[int]] = {}
-    active = Subscriber.objects.filter(status=SubscriberStatus.ACTIVE)
+    # Those subscribed when the issue became public: a reader who confirms later does not get
+    # older issues, and a backdated publication (the demo's past issues) goes to nobody.
+    active = Subscriber.objects.filter(
+        status=SubscriberStatus.ACTIVE, confirmed_at__lte=bulletin.publish_at
+    )
     for pk in active.filter(wants_issue=True).values_list("pk", flat=True).iterator():
         wanted[pk] = all_ids
     followed: dict[int, set[int]] = {}
     for subscriber_id, entity_id in (
         Follow.objects.filter(
-            subscriber__status=SubscriberStatus.ACTIVE,
+            subscriber__in=active,
             subscriber__wants_issue=False,
             entity_id__in=list(by_entity),
         )

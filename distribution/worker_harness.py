@@ -257,7 +257,7 @@ def populate(*, subscribers: int, followers_share: float = 0.0, items: int = 20,
                 email=f"reader{n:05d}@example.com",
                 status=SubscriberStatus.ACTIVE,
                 wants_issue=n >= followers,
-                confirmed_at=now,
+                confirmed_at=now - dt.timedelta(days=1),
             )
             for n in range(subscribers)
         ),

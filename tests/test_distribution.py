@@ -386,6 +386,21 @@ def test_planning_that_dies_midway_is_done_again_after_the_lease(
     assert len(to("r@example.com")) == 1
 
 
+def test_a_reader_who_subscribes_after_an_issue_went_out_does_not_get_it(
+    approved_bulletin, chief, django_capture_on_commit_callbacks
+):
+    active("early@example.com")
+    publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
+    later = Subscriber.objects.create(
+        email="late@example.com",
+        status=SubscriberStatus.ACTIVE,
+        confirmed_at=timezone.now() + dt.timedelta(seconds=1),
+    )
+    run_worker()  # the worker was busy: the issue is dispatched after the late confirmation
+    assert [m.to for m in mail.outbox] == [["early@example.com"]]
+    assert not later.deliveries.exists()
+
+
 def test_planning_twice_sends_once(approved_bulletin, chief, django_capture_on_commit_callbacks):
     active("r@example.com")
     publish(approved_bulletin, chief, django_capture_on_commit_callbacks)
