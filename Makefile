@@ -20,7 +20,7 @@ export FIND_PYTHON
 .PHONY: help run test test-postgres lint format bench check clean
 
 help:
-	@echo "make run    install, migrate, load the demo, serve http://$(HOST):$(PORT)/"
+	@echo "make run    install, migrate, load the demo, serve http://$(HOST):$(PORT)/ with the task worker"
 	@echo "make test   install test dependencies and run the whole suite on SQLite"
 	@echo "make bench  run the benchmarks (figures for the issue notes)"
 
@@ -37,9 +37,15 @@ $(VENV)/.installed-test: pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e ".[test]"
 	@touch $@ $(VENV)/.installed-app
 
+# The task worker (db_worker) sends the emails and webhooks; it runs beside the server and
+# stops with it (Ctrl-C reaches both; the trap covers the server ending any other way).
 run: $(VENV)/.installed-app
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
+	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
+	$(PY) manage.py db_worker --no-reload --interval 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "task worker started (pid $$worker): emails are printed here by the console backend"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-test

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 
 from .dateline import dateline_date
+from .exporters.wechat import wechat_article, wechat_warnings
 from .models import Bulletin, Item, ItemStatus
 
 
@@ -158,4 +159,7 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                     )
                 )
                 break
+    # The 公众号 limits (exporters/wechat.py): pasting would be refused or cut; never blocking.
+    article = wechat_article(bulletin, items=items)
+    report.checks += [Check("wechat_limit", warning, False) for warning in wechat_warnings(article)]
     return report

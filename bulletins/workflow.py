@@ -32,6 +32,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
+from distribution import services as distribution
+
 from .checks import Check, CheckReport, prepublish_checks
 from .models import (
     LOCKED_BULLETIN_STATUSES,
@@ -286,7 +288,7 @@ def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> B
     target = BulletinStatus.SCHEDULED if at > now else BulletinStatus.PUBLISHED
     current.publish_at = at
     current.updated_by = by
-    return _transition(
+    current = _transition(
         current,
         target,
         action="schedule" if target == BulletinStatus.SCHEDULED else "publish",
@@ -294,6 +296,8 @@ def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> B
         comment=timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
         fields=("publish_at", "updated_by"),
     )
+    distribution.on_published(current)  # a task row in this transaction: sent iff committed
+    return current
 
 
 def schedule(bulletin: Bulletin, *, by: User, at: dt.datetime) -> Bulletin:
@@ -353,6 +357,7 @@ def correct(
     _transition(
         current, BulletinStatus.CORRECTED, action="correct", by=by, comment=note.strip(), item=item
     )
+    distribution.on_corrected(correction)
     return correction
 
 
@@ -369,7 +374,7 @@ def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
     current.retracted_at = now
     if current.publish_at is None or current.publish_at > now:
         current.publish_at = now  # a retracted schedule never showed text; its notice may show
-    return _transition(
+    current = _transition(
         current,
         BulletinStatus.RETRACTED,
         action="retract",
@@ -377,6 +382,8 @@ def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
         comment=comment.strip(),
         fields=("retraction_note", "retracted_at", "publish_at"),
     )
+    distribution.on_retracted(current)
+    return current
 
 
 # ----------------------------------------------------------------------------- items

@@ -91,7 +91,9 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
     "bulletins",
+    "distribution",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +213,15 @@ MAILERS = {
     }
 }
 
+# Background work (the daily email, notices, webhooks) runs in `manage.py db_worker`, which
+# `make run` starts beside the server; the tasks are rows in the database (django-tasks-db).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
 LOGIN_URL = "admin:login"
 
 REST_FRAMEWORK = {
@@ -275,6 +286,30 @@ NEWSROOM_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
 # Largest image upload (item image, entity logo) accepted, in bytes; see bulletins/images.py.
 NEWSROOM_MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
+
+# Distribution (distribution/): subscriptions, the daily email, webhooks.
+# The mailer (a MAILERS alias) the newsletter and notices go through.
+NEWSROOM_NEWSLETTER_MAILER = os.environ.get("NEWSLETTER_MAILER", "default")
+# A confirmation link is valid this long; an unconfirmed address gets nothing.
+NEWSROOM_CONFIRM_LINK_DAYS = int(os.environ.get("CONFIRM_LINK_DAYS", "3"))
+# A worker holds the deliveries it claimed this long; a dead worker's claims are taken over after.
+NEWSROOM_DELIVERY_LEASE_SECONDS = int(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+NEWSROOM_DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "100"))
+# SMTP connections a worker sends on at once (one keeps the console output of `make run` tidy).
+NEWSROOM_MAIL_CONNECTIONS = int(os.environ.get("MAIL_CONNECTIONS", "1" if DEBUG else "4"))
+# Failed sends are retried after base·2^(attempt-1) seconds, then recorded as failed.
+NEWSROOM_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))
+NEWSROOM_DELIVERY_RETRY_SECONDS = int(os.environ.get("DELIVERY_RETRY_SECONDS", "60"))
+# Subscribe form: at most this many requests per address and per client an hour.
+NEWSROOM_SUBSCRIBE_PER_ADDRESS = int(os.environ.get("SUBSCRIBE_PER_ADDRESS", "3"))
+NEWSROOM_SUBSCRIBE_PER_CLIENT = int(os.environ.get("SUBSCRIBE_PER_CLIENT", "20"))
+# Behind a reverse proxy every request comes from the proxy: name the header it sets with the
+# client's address (as a META key, e.g. HTTP_X_REAL_IP); unset, REMOTE_ADDR is used.
+NEWSROOM_CLIENT_IP_HEADER = os.environ.get("CLIENT_IP_HEADER", "")
+# Webhook targets on private, loopback or link-local addresses (SSRF) and plain http are
+# refused unless this is on (development and tests only).
+NEWSROOM_WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", DEBUG)
+NEWSROOM_WEBHOOK_TIMEOUT = float(os.environ.get("WEBHOOK_TIMEOUT", "10"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("bulletins.api.urls")),
     path("preview/<str:token>/", preview.shared_preview, name="bulletin_share_preview"),
+    path("", include("distribution.urls")),
     path("", include("bulletins.urls")),
 ]
 

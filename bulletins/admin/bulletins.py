@@ -359,7 +359,7 @@ class BulletinAdmin(KeepTextOnRefusal, admin.ModelAdmin):
             raise Http404(format)
         exported = exporters.export(bulletin, format=format)
         response = HttpResponse(exported.content, content_type=exported.content_type)
-        if format != "html":  # the fragment is shown; the text formats are files to keep
+        if format not in ("html", "wechat"):  # fragments are shown; text formats are files
             response["Content-Disposition"] = (
                 f'attachment; filename="{bulletin.issued_on:%Y-%m-%d}.{exported.suffix}"'
             )

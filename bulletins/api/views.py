@@ -226,14 +226,17 @@ class BulletinViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
         return self._detail_response(result.bulletin, status_code=status.HTTP_201_CREATED)
 
     @extend_schema(
-        summary="The issue as text, Markdown or HTML",
+        summary="The issue as text, Markdown, HTML or a WeChat 公众号 article",
         parameters=[
             DATE_PARAM,
             OpenApiParameter(
                 "format",
                 OpenApiTypes.STR,
-                enum=["text", "markdown", "html"],
-                description="text (default): the canonical 日报 text.",
+                enum=["text", "markdown", "html", "wechat"],
+                description=(
+                    "text (default): the canonical 日报 text; wechat: inline-styled HTML for "
+                    "the 公众号 editor, with a 阅读原文 link."
+                ),
             ),
         ],
         responses={
@@ -246,7 +249,7 @@ class BulletinViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
     def export(self, request, date=None):
         fmt = request.query_params.get("format", "text")
         if fmt not in exporters.FORMATS:
-            raise ValidationError({"format": [_("应为 text、markdown 或 html。")]})
+            raise ValidationError({"format": [_("应为 text、markdown、html 或 wechat。")]})
         bulletin = self.get_object()
         self.last_modified = bulletin.updated_at
         items = issue_items(bulletin, include_unapproved=self.visibility.is_editorial)

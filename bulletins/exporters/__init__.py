@@ -7,9 +7,14 @@ three give the same bytes (title with `` | 日报``, escaping in Markdown and HT
 
 from dataclasses import dataclass
 
-FORMATS = ("text", "markdown", "html")
-CONTENT_TYPES = {"text": "text/plain", "markdown": "text/markdown", "html": "text/html"}
-SUFFIXES = {"text": "txt", "markdown": "md", "html": "html"}
+FORMATS = ("text", "markdown", "html", "wechat")
+CONTENT_TYPES = {
+    "text": "text/plain",
+    "markdown": "text/markdown",
+    "html": "text/html",
+    "wechat": "text/html",  # 复制到公众号: inline-styled, with a 阅读原文 link (wechat.py)
+}
+SUFFIXES = {"text": "txt", "markdown": "md", "html": "html", "wechat": "html"}
 
 
 @dataclass(frozen=True)
@@ -28,8 +33,14 @@ def export(bulletin, *, format: str = "text", items=None) -> Export:
     from .html import export_html
     from .markdown import export_markdown
     from .text import export_text
+    from .wechat import export_wechat
 
-    exporters = {"text": export_text, "markdown": export_markdown, "html": export_html}
+    exporters = {
+        "text": export_text,
+        "markdown": export_markdown,
+        "html": export_html,
+        "wechat": export_wechat,
+    }
     if format not in exporters:
         raise ValueError(f"unknown export format {format!r}; choose one of {', '.join(FORMATS)}")
     return Export(

@@ -22,7 +22,8 @@ AXE = Path(__file__).resolve().parents[2] / "var/tools/node_modules/axe-core/axe
 CONTROLS = (
     ".site-nav a, .brand, .tool:not([hidden]), .filter, .permalink, .pagination a, .issue-nav a, "
     ".side a, .downloads a, .actions a, .feeds a, .tracker-form input, .tracker-form select, "
-    "button:not([hidden]), .calendar td a, .months a, .letters a, .tabs a, .share a, .site-footer a"
+    "button:not([hidden]), .calendar td a, .months a, .letters a, .tabs a, .share a, .site-footer a, "
+    ".follow-button"
 )
 TAP_SIZES = """(selector) => [...document.querySelectorAll(selector)]
   .filter((el) => el.offsetParent !== null)
