@@ -18,9 +18,12 @@ currency: ``近亿元`` → 100000000, approximate.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from .linking import Gazetteer
 from .models import EventKind
@@ -53,7 +56,7 @@ UNITS = {
     "万": Decimal(10) ** 4,
     "千": Decimal(10) ** 3,
 }
-_PREFIX = "约为|大约|接近|将近|超过|不低于|不少于|高达|最高达|最高|近|约|超|逾|达|数"
+_PREFIX = "不超过|不高于|不多于|最多|约为|大约|接近|将近|超过|不低于|不少于|高达|最高达|最高|近|约|超|逾|达|数"
 _APPROXIMATE = re.compile("^(?:约为|大约|接近|将近|超过|不低于|不少于|近|约|超|逾|数)")
 _CURRENCY_BEFORE = "人民币|美元|港元|港币|欧元|日元|英镑"
 _CURRENCY_AFTER = "元人民币|人民币|美元|美金|港元|港币|欧元|日元|英镑|瑞士法郎|瑞郎|元"
@@ -172,7 +175,7 @@ _ROUND = re.compile(
     re.IGNORECASE,
 )
 _CLAUSES = re.compile(r"[,\uff0c;\uff1b。!\uff01?\uff1f\n]")
-_LEAD = re.compile(r"(?:由)?(?P<names>.+?)(?:共同|联合)?(?:领投|领衔)")
+_LEAD = re.compile(r"(?:由)?(?P<names>.+?)(?:共同|联合)?(?:领投|领衔|独家投资|全额认购|独家认购)")
 _FOLLOW = re.compile(
     r"(?P<names>.+?)(?:等)?(?:多家|其他|知名)?(?:机构|投资方|投资人|投资机构)?"
     r"(?:跟投|参投|共同投资|联合投资|持续加码|追加投资|继续加码|持续跟投|超额认购|参与投资)"
@@ -185,6 +188,7 @@ _LEADING_NOISE = re.compile(
 _TRAILING_NOISE = re.compile(
     r"(?:等多家|等知名|等)?(?:机构|投资机构|投资方|投资人|旗下基金)?(?:共同|联合|均)?$"
 )
+_BRACKET_TAIL = re.compile(r"[(\uff08][^()\uff08\uff09]*[)\uff09]$")
 _NAME_SEPARATORS = re.compile(r"、|以及|/|[,\uff0c]")
 _JOINERS = re.compile(r"(?<=.{2})(?:和|及|与)(?=.{2})")
 
@@ -197,16 +201,25 @@ def normalize_round(raw: str) -> str:
     return raw.upper() if raw.isascii() else raw
 
 
-def extract_round(text: str) -> str:
-    m = _ROUND.search(text)
-    if not m:
-        return ""
+def _round_of(m) -> str:
     if m["strategic"]:
         return "战略融资"
     if m["placement"]:
         return "定增"
     raw = m["round"]
     return "战略融资" if raw == "战略" else normalize_round(raw)
+
+
+def extract_round(text: str) -> str:
+    """The round, normalised; none when the text names two at once (种子轮及A轮)."""
+    found = list(_ROUND.finditer(text))
+    if not found:
+        return ""
+    m = found[0]
+    for other in found[1:]:
+        if other.start() - m.end() <= 3 and _round_of(other) != _round_of(m):
+            return ""
+    return _round_of(m)
 
 
 def _split_names(part: str, offset: int) -> list[tuple[str, int]]:
@@ -234,6 +247,7 @@ def _clean(name: str, start: int) -> tuple[str, int]:
     stripped = name.lstrip()
     start += len(name) - len(stripped)
     name = _TRAILING_NOISE.sub("", stripped).strip()
+    name = _BRACKET_TAIL.sub("", name).strip()  # 淡马锡(Temasek): the name as written first
     return name, start
 
 
@@ -258,7 +272,7 @@ def _investors(text: str):
     for clause in _CLAUSES.split(text):
         start = pos
         pos += len(clause) + 1
-        if "领投" in clause or "领衔" in clause:
+        if re.search("领投|领衔|独家投资|全额认购|独家认购", clause):
             m = _LEAD.search(clause)
             if m:
                 names = _names_at(m["names"], start + m.start("names"))
@@ -297,7 +311,7 @@ def extract_old_investors(text: str) -> list[str]:
     return _unique(_investors(text)[2])
 
 
-_FINANCING_AMOUNT_CONTEXT = re.compile(r"融资|募资|募集|轮|投资")
+_FINANCING_AMOUNT_CONTEXT = re.compile(r"融资|募资|募集|轮|投资|金额|规模|定增|发行")
 _NOT_THIS_ROUND = re.compile(r"累计|估值|投后|投前|此前|上一轮|总计融资|市值|营收|收入")
 
 
@@ -320,65 +334,53 @@ def financing_amount(text: str, amounts: list[Amount]) -> Amount | None:
 
 # ----------------------------------------------------------------------------- regulator
 
-# Canonical names as in the gazetteer, so a fact can be matched to an entity page.
-REGULATORS = {
-    "国家药品监督管理局": ["国家药监局", "中国国家药品监督管理局", "NMPA", "中国药监局"],
-    "国家药品监督管理局药品审评中心": [
-        "药品审评中心",
-        "药审中心",
-        "CDE",
-        "中国国家药品监督管理局药品审评中心",
-        "国家药监局药品审评中心",
-        "国家药监局药审中心",
-    ],
-    "美国食品药品监督管理局": ["美国食品药品管理局", "FDA", "美国FDA", "US FDA"],
-    "欧洲药品管理局": ["EMA", "欧洲药管局"],
-    "欧盟委员会": ["European Commission", "欧委会"],
-    "意大利药品管理局": ["AIFA"],
-    "国家医疗保障局": ["国家医保局", "NHSA"],
-    "国家卫生健康委员会": ["国家卫健委"],
-    "日本药品医疗器械综合机构": ["PMDA", "日本医药品医疗器械综合机构"],
-    "日本厚生劳动省": ["厚生劳动省", "MHLW"],
-    "英国药品和保健品管理局": ["MHRA", "英国药品与保健品管理局"],
-    "加拿大卫生部": ["Health Canada"],
-    "澳大利亚治疗用品管理局": ["TGA"],
-    "新加坡卫生科学局": ["HSA"],
-    "韩国食品药品安全部": ["MFDS", "韩国食药部"],
-    "中国香港卫生署": ["香港卫生署"],
-    "瑞士药品监督管理局": ["Swissmedic"],
-}
-_REGULATOR_NAMES = sorted(REGULATORS)
-_regulators = Gazetteer(
-    (name, i)
-    for i, canonical in enumerate(_REGULATOR_NAMES)
-    for name in (canonical, *REGULATORS[canonical])
-)
-# The agency that decides: CDE reviews, but 国家药监局 approves (NMPA wins over CDE when an
-# approval names both; CDE wins for acceptance / priority review / breakthrough / IND).
+# The regulators are read from the shipped gazetteer files (type "regulator"): the fact holds
+# the canonical gazetteer name, so it matches an entity page. Read once, lazily (pure: files
+# shipped with the code, no database).
+DATA_DIR = Path(__file__).resolve().parent / "data"
 _CDE = "国家药品监督管理局药品审评中心"
 _NMPA = "国家药品监督管理局"
 
 
+@functools.cache
+def _regulator_table() -> tuple[Gazetteer, tuple[str, ...]]:
+    rows = []
+    for path in [DATA_DIR / "gazetteer.json", *sorted((DATA_DIR / "gazetteer").glob("*.json"))]:
+        rows += json.loads(path.read_text(encoding="utf-8"))
+    canonical: list[str] = []
+    names: list[tuple[str, int, bool]] = []
+    for row in rows:
+        if row.get("type") != "regulator":
+            continue
+        aliases = row.get("aliases") or {}
+        flat = [a for v in aliases.values() for a in v] if isinstance(aliases, dict) else aliases
+        flat = [a if isinstance(a, str) else a.get("alias", "") for a in flat]
+        ambiguous = set(row.get("ambiguous") or ())
+        n = len(canonical)
+        canonical.append(row["name"])
+        for name in (row["name"], row.get("name_en") or "", *flat):
+            if name:
+                names.append((name, n, name in ambiguous))
+    return Gazetteer(names), tuple(canonical)
+
+
 def extract_regulator(text: str, decision: str = "") -> str:
+    """The canonical name of the regulator the item is about (the decision's maker)."""
+    gazetteer, canonical = _regulator_table()
     names = []
-    for mention in _regulators.find(text):
-        name = _REGULATOR_NAMES[mention.entity_ids[0]]
+    for mention in gazetteer.find(text):
+        if len(mention.entity_ids) != 1 or mention.weak_ids:
+            continue
+        name = canonical[mention.entity_ids[0]]
         if name not in names:
             names.append(name)
     if not names:
         return ""
+    # CDE reviews, 国家药监局 approves: an approval naming both is NMPA's, an acceptance,
+    # priority review, breakthrough or IND naming both is CDE's.
     if _CDE in names and _NMPA in names:
         return _NMPA if decision in ("approval", "conditional_approval", "") else _CDE
     return names[0]
-
-
-def regulator_names() -> dict[str, str]:
-    """{name or alias: canonical name} of the regulators the facts know."""
-    return {
-        alias: canonical
-        for canonical in REGULATORS
-        for alias in (canonical, *REGULATORS[canonical])
-    }
 
 
 # ----------------------------------------------------------------------------- approvals
@@ -388,7 +390,7 @@ DECISIONS = [
     ("clinical_hold", r"临床(?:试验)?(?:被)?暂停|暂停(?:\S{0,6})?临床|clinical hold"),
     ("rejection", r"完整回复函|CRL|不予批准|拒绝批准|未获批准|否决"),
     ("conditional_approval", r"附条件批准|有条件批准|附条件上市|有条件上市"),
-    ("breakthrough", r"突破性疗法"),
+    ("breakthrough", r"突破性疗法|突破性治疗"),
     ("priority_review", r"优先审评|优先审查|Priority Review"),
     ("orphan", r"孤儿药"),
     ("fast_track", r"快速通道|Fast Track"),
@@ -404,10 +406,17 @@ DECISIONS = [
 _DECISIONS = [(kind, re.compile(pattern, re.IGNORECASE)) for kind, pattern in DECISIONS]
 
 
+_BACKGROUND = re.compile(r"^(?:此前|此外|此前已|该药此前|去年|早在|曾)")
+
+
 def extract_decision(text: str) -> str:
-    for kind, pattern in _DECISIONS:
-        if pattern.search(text):
-            return kind
+    """The decision that is the news: the lead sentence's, else the first one not background."""
+    sentences = [lead_sentence(text)]
+    sentences += [s for s in _CLAUSES.split(text) if s.strip() and not _BACKGROUND.match(s.strip())]
+    for scope in sentences:
+        for kind, pattern in _DECISIONS:
+            if pattern.search(scope):
+                return kind
     return ""
 
 
@@ -533,10 +542,19 @@ EVENT_RULES = [
 _EVENT_RULES = [(kind, re.compile(pattern)) for kind, pattern in EVENT_RULES]
 
 
+_SENTENCE_END = re.compile(r"[。!\uff01?\uff1f;\uff1b\n]")
+
+
+def lead_sentence(text: str) -> str:
+    """The first sentence: a 日报 item says what happened there, background follows."""
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+
+
 def extract_event_kind(text: str) -> str:
-    for kind, pattern in _EVENT_RULES:
-        if pattern.search(text):
-            return kind
+    for scope in (lead_sentence(text), text):
+        for kind, pattern in _EVENT_RULES:
+            if pattern.search(scope):
+                return kind
     return ""
 
 

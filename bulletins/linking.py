@@ -59,6 +59,16 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() and ord(char) < 0x2E80
 
 
+def _joined(text: str, i: int, step: int) -> bool:
+    """Whether the character at ``i`` continues a Latin word: a letter/digit, or a hyphen
+    followed by one (HEC is not in HEC-88473)."""
+    char = text[i]
+    if _is_word_char(char):
+        return True
+    j = i + step
+    return char == "-" and 0 <= j < len(text) and _is_word_char(text[j])
+
+
 @dataclass(frozen=True)
 class Suggestion:
     entity: Entity | None
@@ -118,9 +128,9 @@ class Gazetteer:
         candidates = []
         for end, (length, ids, bound_start, bound_end, weak) in self._automaton.iter(folded):
             start = end - length + 1
-            if bound_start and start > 0 and _is_word_char(folded[start - 1]):
+            if bound_start and start > 0 and _joined(folded, start - 1, -1):
                 continue
-            if bound_end and end < last and _is_word_char(folded[end + 1]):
+            if bound_end and end < last and _joined(folded, end + 1, 1):
                 continue
             candidates.append((start, end + 1, ids, weak))
         if len(candidates) > 1:
