@@ -156,6 +156,8 @@ def score_item(part: PartScore, gold: dict, body: str, analysis, found, entity_n
 
     kind = gold.get("event_kind", "")
     part.event_kind.add(found.event_kind == kind)
+    if found.event_kind != kind:
+        part.misses.append(f"  event kind: got {found.event_kind or '-'}, gold {kind}")
     if kind not in ("financing", "approval"):
         return
     want = gold.get("facts", {})

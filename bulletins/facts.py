@@ -517,27 +517,43 @@ def extract_ma(text: str, amounts: list[Amount]) -> dict:
 # First rule that matches wins: the order settles items that read as two kinds
 # (a partnership whose product "已获准上市" is a partnership; a financing names investors).
 EVENT_RULES = [
-    (EventKind.FINANCING, r"融资|领投|跟投|天使轮|种子轮|募资|定增|定向增发"),
     (
         EventKind.IPO,
-        r"递交(?:了)?(?:\S{0,4})?上市申请|招股|IPO|赴港上市|公开上市|首次公开发行|挂牌上市|"
-        r"登陆(?:港交所|科创板|创业板|纳斯达克|北交所)|聆讯|上市首日|正式上市|发行价",
+        r"递交(?:了)?(?:\S{0,4})?上市申请|招股|(?<!Pre-)(?<!Pre)IPO|赴港上市|公开上市|首次公开发行|"
+        r"首次公开募股|挂牌上市|(?:港交所|上交所|深交所|北交所|纳斯达克|纽交所|科创板|创业板|主板)"
+        r"\S{0,6}上市|登陆(?:港交所|科创板|创业板|纳斯达克|北交所)|聆讯|上市首日|发行价|股票代码",
+    ),
+    (
+        EventKind.FINANCING,
+        r"融资|领投|跟投|天使轮|种子轮|募资|定增|定向增发|向特定对象发行|非公开发行",
     ),
     (EventKind.MA, r"收购|并购|出售[^。]{0,30}股权|股权转让|转让[^。]{0,30}股权|控股权|要约"),
-    (EventKind.PERSONNEL, r"任命|辞去|辞职|离职|卸任|接任|出任|聘任|履新|退休"),
+    (
+        EventKind.PERSONNEL,
+        r"任命|辞去|辞职|离职|卸任|接任|出任|聘任|履新|退休|接替|转任|加入\S{0,6}担任",
+    ),
     (
         EventKind.PARTNERSHIP,
         r"合作|携手|联手|授权引进|许可协议|备忘录|签署[^。]{0,20}协议|首付款|里程碑|独家许可|"
         r"授权[^。]{0,10}权益|对外授权|license",
     ),
     (
+        EventKind.POLICY,
+        r"印发|(?:发布|出台|公布)(?:了)?《|《[^》]{0,40}(?:办法|规定|通知|意见|指南|指导原则|方案|规划|"
+        r"计划|条例|目录|规范|细则|措施)》|等[一二三四五六七八九十\d]{1,2}部门|试点|征求意见稿|集采|"
+        r"医保目录",
+    ),
+    (
         EventKind.APPROVAL,
-        r"批准|获批|获准|上市许可|受理|优先审评|突破性疗法|孤儿药资格|认定|注册证|默示许可|"
-        r"快速通道|完整回复函|临床暂停",
+        r"批准|获批|获准|上市许可|受理|优先审评|突破性疗法|突破性治疗|孤儿药资格|认定|注册证|"
+        r"默示许可|快速通道|完整回复函|临床暂停",
     ),
     (EventKind.EARNINGS, r"业绩|营业收入|营收|净利润|财报|年报|季报|中报|销售额|归母"),
-    (EventKind.POLICY, r"指导原则|征求意见稿|政策|医保目录|药品目录|指南|管理办法|规定|通知|集采"),
-    (EventKind.CLINICAL, r"临床|I{1,3}期|[123]期|主要终点|入组|首例|头对头|试验"),
+    (EventKind.POLICY, r"指导原则|政策|药品目录|指南|管理办法|规定|通知"),
+    (
+        EventKind.CLINICAL,
+        r"临床|I{1,3}期|[123]期|主要终点|入组|首例|头对头|试验|研究(?:中的)?(?:结果|数据)|结果显示",
+    ),
 ]
 _EVENT_RULES = [(kind, re.compile(pattern)) for kind, pattern in EVENT_RULES]
 
