@@ -115,13 +115,24 @@ REGULATOR_SUFFIXES = (
     "审评中心|卫生部|卫生与公众服务部|卫生健康委员会|卫健委|医疗保障局|医保局|监督管理局|"
     "监管局|管理局"
 )
+INSTITUTION_SUFFIXES = (
+    "医学院|药学院|附属医院|医院|大学|学院|研究院|研究所|研究中心|防治中心|疾控中心|实验室|"
+    "协会|学会|交易所|基金会|先行区|办公室|证券|银行"
+)
+_INSTITUTION_MORE = re.compile(
+    "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
+    "中心|实验室)"
+)
 LEGAL_TAIL = r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?(?:有限)?(?:责任)?公司|集团|控股"
 _ORG = re.compile(
-    rf"(?P<suffix>{REGULATOR_SUFFIXES}|{INVESTOR_SUFFIXES}|{COMPANY_SUFFIXES})"
+    rf"(?P<suffix>{REGULATOR_SUFFIXES}|{INSTITUTION_SUFFIXES}|{INVESTOR_SUFFIXES}|"
+    rf"{COMPANY_SUFFIXES})"
     rf"(?P<legal>{LEGAL_TAIL})?"
 )
 _SUFFIX_TYPE = [
     (re.compile(f"^(?:{REGULATOR_SUFFIXES})$"), "regulator"),
+    (re.compile("^(?:证券|银行)$"), "company"),
+    (re.compile(f"^(?:{INSTITUTION_SUFFIXES})$"), "institution"),
     (re.compile(f"^(?:{INVESTOR_SUFFIXES})$"), "investor"),
     (re.compile(f"^(?:{COMPANY_SUFFIXES})$"), "company"),
 ]
@@ -137,7 +148,7 @@ STOP_WORDS = sorted(
         "合资|成立|设立|注资|入股|控股|认购|增资|分拆|拆分|剥离|出售|转让|买下|拿下|牵手|联手|"
         "披露|透露|表明|指出|强调|同意|决定|批准|受理|认定|授予|通过|接受|提交|递交|申请|拟|"
         "计划|有望|预计|正式|首次|再次|继续|持续|此次|本次|该轮|本轮|这轮|多家|一家|两家|三家|"
-        "旗下的|下属|附属|关联|全资|控股子"
+        "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任"
     ).split("|"),
     key=len,
     reverse=True,
@@ -150,12 +161,14 @@ _BAD_CORE = re.compile(
 _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
 
 
-def _core_start(text: str, suffix_start: int) -> int | None:
+def _core_start(
+    text: str, suffix_start: int, *, limit: int = MAX_CORE, stop: re.Pattern = _STOP
+) -> int | None:
     """Where the name ending at ``suffix_start`` begins, or None when unsure."""
     run_start = suffix_start
     while (
         run_start > 0
-        and suffix_start - run_start < MAX_CORE
+        and suffix_start - run_start < limit
         and "\u4e00" <= text[run_start - 1] <= "\u9fff"
     ):
         run_start -= 1
@@ -163,7 +176,7 @@ def _core_start(text: str, suffix_start: int) -> int | None:
     if not run:
         return None
     best = 0
-    for m in _STOP.finditer(run):
+    for m in stop.finditer(run):
         # a stop word inside the run: the name starts after the rightmost one leaving ≥ 2
         if len(run) - m.end() >= 2:
             best = max(best, m.end())
@@ -215,22 +228,130 @@ def find_organisations(text: str) -> list[Candidate]:
     for m in _ORG.finditer(text):
         if m.start() < taken:
             continue
-        start = _core_start(text, m.start())
+        type_ = _org_type(m["suffix"])
+        limit = 10 if type_ == "institution" else MAX_CORE
+        start = _core_start(text, m.start(), limit=limit)
         if start is None or start < taken:
             continue
-        name = text[start : m.end()]
+        end = m.end()
+        if type_ == "institution":  # 浙江大学 + 医学院 + 附属第二医院: one name
+            while more := _INSTITUTION_MORE.match(text, end):
+                if _STOP.search(more.group(0)[:-2]):
+                    break
+                end = more.end()
+        name = text[start:end]
         core = text[start : m.start()]
         if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core):
             continue
-        if _PLACE_PREFIX.fullmatch(core):  # 中国医药, 上海科技: a place and a word
+        if _PLACE_PREFIX.fullmatch(core) and type_ != "institution":  # 中国医药: place + word
             continue
-        type_ = _org_type(m["suffix"])
         aliases = []
         short = _short_form(name) if type_ != "regulator" else name
         if short != name and len(short) >= 3:
             aliases.append(short)
-        found.append(Candidate(name, type_, start, m.end(), name, tuple(aliases), rule=type_))
+        found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=type_))
+        taken = end
+    return found
+
+
+# ----------------------------------------------------------------------------- drugs, diseases
+
+DRUG_SUFFIXES = (
+    "单抗|替尼|尼布|格鲁肽|鲁肽|泊肽|奥仑赛|仑赛|司他|帕利|西利|沙坦|普利|地平|霉素|西林|沙星|"
+    "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|肽"
+)
+_DRUG_STOP = re.compile(
+    "|".join(
+        map(
+            re.escape,
+            sorted(
+                (
+                    "注射用|抑制剂|激动剂|拮抗剂|单抗|双抗|创新药|新药|药物|产品|疗法|联合|治疗|口服|"
+                    "皮下|静脉|剂型|片剂|候选|靶向|选择性|小分子|长效|周制剂|重组|人源化|全人源|"
+                    "降糖药|减重药|一款|首款|该药|其|的|款|和|与|及|用|、|类|即|为|是|在|将|由|对|"
+                    "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药"
+                ).split("|"),
+                key=len,
+                reverse=True,
+            ),
+        )
+    )
+)
+_CN_DRUG = re.compile(f"(?:{DRUG_SUFFIXES})")
+_BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效)$")
+DISEASE_SUFFIXES = (
+    "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
+    "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
+    "肌无力|病|症|炎"
+)
+_DISEASE_STOP = re.compile(
+    "|".join(
+        map(
+            re.escape,
+            sorted(
+                (
+                    "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
+                    "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
+                    "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
+                    "罕见病|疾病"
+                ).split("|"),
+                key=len,
+                reverse=True,
+            ),
+        )
+    )
+)
+_CN_DISEASE = re.compile(f"(?:{DISEASE_SUFFIXES})(?![毒人例房区理灶史程种情学科])")
+_BAD_DISEASE_CORE = re.compile(r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应)$")
+
+
+def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
+    found = []
+    taken = 0
+    for m in pattern.finditer(text):
+        if m.start() < taken:
+            continue
+        start = _core_start(text, m.start(), limit=limit, stop=stop)
+        if start is None or start < taken:
+            continue
+        core = text[start : m.start()]
+        if bad.match(core) or _BAD_NAME_CHARS.search(core):
+            continue
+        name = text[start : m.end()]
+        found.append(Candidate(name, type_, start, m.end(), name, rule=type_))
         taken = m.end()
+    return found
+
+
+_LATIN_INN = re.compile(
+    r"(?<![A-Za-z\-])[a-z][a-z]{3,}(?:mab|nib|tide|cel|stat|vir|cept|tecan|siran|rsen|gliflozin|"
+    r"gliptin|glipron|parib|lisib|ciclib|sartan|pril|dipine|mycin|limus|platin|taxel|padon|"
+    r"dotin|lutamide|kinra|ertib|tinib|pant|fenib|zomib|dustat|parin|vimab|cogene|gene|vec)"
+    r"(?![A-Za-z])"
+)
+_ADC_NICKNAME = re.compile(
+    r"(?<![A-Za-z0-9\-])[A-Za-z]{1,6}-(?:DXd|dxd|TMT|tmt|bren|cel|vec|DM1|MMAE|ADC)(?![A-Za-z0-9])"
+)
+_DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|平台|夹|消融"
+_LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][a-z]+ [A-Z][a-z]+"
+_DEVICE = re.compile(
+    rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
+    rf"|(?<![A-Za-z0-9\-])(?P<b>{_LATIN_PRODUCT})(?=[\u4e00-\u9fff]{{0,10}}?(?:{_DEVICE_WORDS}))"
+)
+
+
+def find_drugs_and_diseases(text: str) -> list[Candidate]:
+    found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
+    found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=10)
+    for pattern in (_LATIN_INN, _ADC_NICKNAME):
+        for m in pattern.finditer(text):
+            found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule="drug"))
+    for m in _DEVICE.finditer(text):
+        group = "a" if m["a"] else "b"
+        name = m[group]
+        if _is_code(name):
+            continue  # a code (letters + digits) is a drug code more often than a device
+        found.append(Candidate(name, "device", m.start(group), m.end(group), name, rule="device"))
     return found
 
 
@@ -421,6 +542,7 @@ def find(text: str) -> list[Candidate]:
         + find_latin_organisations(text)
         + find_people(text)
         + find_codes(text)
+        + find_drugs_and_diseases(text)
     )
     found.sort(key=lambda c: (c.start - c.end, c.start))  # longest first
     taken = bytearray(len(text))
