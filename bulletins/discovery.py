@@ -113,7 +113,7 @@ REGULATOR_SUFFIXES = (
     "药品监督管理局|药品监督管理总局|药品管理局|药监局|食品药品安全部|食品药品管理局|"
     "医疗产品管理局|卫生监督局|药品和医疗器械管理局|药品与医疗器械管理局|药品审评中心|"
     "审评中心|卫生部|卫生与公众服务部|卫生健康委员会|卫健委|医疗保障局|医保局|监督管理局|"
-    "监管局|管理局"
+    "监管局|管理局|人民政府"
 )
 INSTITUTION_SUFFIXES = (
     "医学院|药学院|附属医院|医院|大学|学院|研究院|研究所|研究中心|防治中心|疾控中心|实验室|"
@@ -162,7 +162,12 @@ _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日
 
 
 def _core_start(
-    text: str, suffix_start: int, *, limit: int = MAX_CORE, stop: re.Pattern = _STOP
+    text: str,
+    suffix_start: int,
+    *,
+    limit: int = MAX_CORE,
+    stop: re.Pattern = _STOP,
+    min_core: int = 2,
 ) -> int | None:
     """Where the name ending at ``suffix_start`` begins, or None when unsure."""
     run_start = suffix_start
@@ -174,16 +179,13 @@ def _core_start(
         run_start -= 1
     run = text[run_start:suffix_start]
     if not run:
-        return None
+        return suffix_start if min_core == 0 else None
     best = 0
     for m in stop.finditer(run):
-        # a stop word inside the run: the name starts after the rightmost one leaving ≥ 2
-        if len(run) - m.end() >= 2:
+        # a stop word inside the run: the name starts after the rightmost one leaving enough
+        if len(run) - m.end() >= max(min_core, 1) or (min_core == 0 and m.end() == len(run)):
             best = max(best, m.end())
-    core = run[best:]
-    if len(core) < 2 and best == 0:
-        return None
-    if len(core) < 2:
+    if len(run) - best < min_core:
         return None
     return run_start + best
 
@@ -293,7 +295,7 @@ _DISEASE_STOP = re.compile(
                     "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
                     "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
                     "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
-                    "罕见病|疾病"
+                    "罕见病|疾病|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -311,13 +313,17 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
     for m in pattern.finditer(text):
         if m.start() < taken:
             continue
-        start = _core_start(text, m.start(), limit=limit, stop=stop)
+        # a suffix of two or more characters may be the whole name (肥胖症, 高血压)
+        min_core = 0 if len(m.group(0)) >= 3 else 1
+        start = _core_start(text, m.start(), limit=limit, stop=stop, min_core=min_core)
         if start is None or start < taken:
             continue
         core = text[start : m.start()]
-        if bad.match(core) or _BAD_NAME_CHARS.search(core):
+        if core and (bad.match(core) or _BAD_NAME_CHARS.search(core)):
             continue
         name = text[start : m.end()]
+        if len(name) < 2:
+            continue
         found.append(Candidate(name, type_, start, m.end(), name, rule=type_))
         taken = m.end()
     return found
@@ -394,7 +400,8 @@ ROLES = (
     "联合创始人|创始人|董事会主席|董事长|副董事长|首席执行官|首席财务官|首席科学官|首席医学官|"
     "首席技术官|首席运营官|首席商务官|首席战略官|首席开发官|首席投资官|首席信息官|全球研发总裁|"
     "研发总裁|高级副总裁|执行副总裁|副总裁|总裁|总经理|执行董事|合伙人|创始合伙人|管理合伙人|"
-    "主任|院长|局长|部长|CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
+    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|"
+    "CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
 )
 SURNAMES = set(
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
@@ -407,7 +414,7 @@ SURNAMES = set(
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
 _AFTER_NAME = (
     r"(?=博士|先生|女士|教授|院士|表示|称|指出|认为|介绍|说|将|已|于|在|为|担任|出任|接任|"
-    r"加入|宣布|领导|带领|负责|兼|和|与|、|[,\uff0c。;\uff1b:\uff1a)\uff09]|\s|$)"
+    r"加入|宣布|领导|带领|负责|创立|创办|创建|牵头|领衔|团队|兼|和|与|、|[,\uff0c。;\uff1b:\uff1a)\uff09]|\s|$)"
 )
 _CN_NAME = r"(?P<name>[\u4e00-\u9fff]{2,4}?)"
 _LATIN_NAME = (
@@ -419,11 +426,42 @@ _PERSON_PATTERNS = [
         rf"(?:{ROLES})(?:[(\uff08][A-Z]{{2,4}}[)\uff09])?(?:兼(?:{ROLES}))?\s?(?:{_CN_NAME}{_AFTER_NAME}|{_LATIN_NAME})"
     ),
     # 任命张三为… / 张三博士将出任…
-    re.compile(rf"(?:任命|聘任|聘请|提名|选举){_CN_NAME}(?:博士|先生|女士)?(?=为|担任|出任)"),
+    re.compile(
+        rf"(?:任命|聘任|聘请|提名|选举)(?:{_CN_NAME}|{_LATIN_NAME})(?:博士|先生|女士)?(?=为|担任|出任)"
+    ),
     re.compile(
         rf"(?<![\u4e00-\u9fff]){_CN_NAME}(?:博士|先生|女士)?(?:将|已)?(?=出任|担任|接任|获任命)"
     ),
 ]
+
+
+_TITLED = re.compile(
+    r"(?=(?:博士|教授|院士|研究员|先生|女士)(?![\u4e00-\u9fff]{0,1}(?:学位|后|生|学)))"
+)
+_LATIN_TITLED = re.compile(
+    rf"{_LATIN_NAME}(?=博士|教授|先生|女士|将|担任|出任|接任|加入|表示|称|指出)"
+)
+
+
+def _titled_people(text: str) -> list[Candidate]:
+    """李振东教授 / 陈立群博士: the two or three characters before a title, by surname."""
+    found = []
+    for m in _TITLED.finditer(text):
+        end = m.start()
+        for size in (3, 2):
+            start = end - size
+            name = text[start:end] if start >= 0 else ""
+            if len(name) == size and re.fullmatch("[\u4e00-\u9fff]+", name):
+                if _plausible_person(name) and (size == 2 or name[0] in SURNAMES):
+                    found.append(Candidate(name, "person", start, end, name, rule="person"))
+                    break
+    for m in _LATIN_TITLED.finditer(text):
+        found.append(
+            Candidate(
+                m["latin"], "person", m.start("latin"), m.end("latin"), m["latin"], rule="person"
+            )
+        )
+    return found
 
 
 def _plausible_person(name: str) -> bool:
@@ -433,7 +471,7 @@ def _plausible_person(name: str) -> bool:
 
 
 def find_people(text: str) -> list[Candidate]:
-    found = []
+    found = _titled_people(text)
     for pattern in _PERSON_PATTERNS:
         for m in pattern.finditer(text):
             latin = m.groupdict().get("latin")

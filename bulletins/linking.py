@@ -255,6 +255,20 @@ def _same_company(span: discovery.Candidate, mention_text: str) -> bool:
     )
 
 
+_ORGANISATIONS = {"company", "investor", "regulator", "institution"}
+
+
+def _extra_in_front(span: discovery.Candidate, mention: Mention, linker: _Linker) -> bool:
+    """A known name at the end of a longer span, with words only in front: the span's start
+    is the doubtful part for an organisation (进入国家药监局) and for one stray character
+    (继特应性皮炎); a longer front of a drug or disease makes another name (舒瑞基奥仑赛,
+    季节性过敏性鼻炎)."""
+    if mention.end != span.end:
+        return False
+    types = {linker.entities[pk].type for pk in mention.entity_ids}
+    return bool(types & _ORGANISATIONS) or mention.start - span.start < 2
+
+
 def _analyse(linker: _Linker, text: str) -> Analysis:
     gazetteer = linker.gazetteer
     spans = discovery.find(text)
@@ -274,6 +288,7 @@ def _analyse(linker: _Linker, text: str) -> Analysis:
                 and span.end - span.start > mention.end - mention.start
                 and not any(gazetteer.knows(n) for n in (span.text, *span.names))
                 and not _same_company(span, piece)
+                and not _extra_in_front(span, mention, linker)
             ),
             None,
         )
@@ -335,7 +350,10 @@ def _analyse(linker: _Linker, text: str) -> Analysis:
         c
         for c in spans
         if not any(gazetteer.knows(n) for n in (c.text, *c.names))
-        and not any(start <= c.start and c.end <= end for start, end in linked)
+        and not any(
+            (start <= c.start and c.end <= end) or (c.start <= start and end <= c.end)
+            for start, end in linked
+        )
     ]
     return Analysis(suggestions, candidates)
 
