@@ -340,6 +340,97 @@ def create_entity_from_name(item: Item, *, by, name: str, type: str) -> tuple[En
     return entity, created
 
 
+# ----------------------------------------------------------------------------- candidates
+#
+# Discovery (``bulletins.discovery`` through ``linking.analyse``) proposes names the gazetteer
+# does not know. Candidates are computed from the item's text whenever an issue is previewed
+# or an item page is shown — nothing to keep in step with edits; only an editor's "not an
+# entity" is stored (``DismissedCandidate``). They are admin-only: no public view, feed or
+# API read calls these functions.
+#
+# Permissions: creating an entity from a candidate is what ``create_entity_from_name``
+# already allows an editor on an item they may edit — the entity is created at once (not a
+# pending proposal) and the chief editor curates it later (rename, merge; each creation is in
+# the admin log). A proposal state would need a status on Entity and a filter in the linker,
+# public() and the API for a name that is public only once a reviewed item is published
+# anyway. Dismissing is a decision about a string for everybody: editors and chief editors.
+
+
+def _dismissed(names) -> set[str]:
+    from .models import DismissedCandidate
+
+    return set(
+        DismissedCandidate.objects.filter(name__in=list(names)).values_list("name", flat=True)
+    )
+
+
+def without_dismissed(found: dict) -> dict:
+    """{key: [Candidate…]} with the names editors dismissed left out (one query)."""
+    dismissed = _dismissed({n for cands in found.values() for c in cands for n in c.names})
+    return {
+        key: [c for c in cands if not dismissed.intersection(c.names)]
+        for key, cands in found.items()
+    }
+
+
+def candidates_for_texts(texts: dict) -> dict:
+    """{key: [Candidate…]} for many texts: linker and discovery, dismissed names removed."""
+    return without_dismissed({k: a.candidates for k, a in linking.analyse_texts(texts).items()})
+
+
+def item_candidates(item: Item) -> list:
+    """The names in this item the gazetteer does not know, with a proposed type."""
+    return candidates_for_texts({item.pk: linking.item_text(item)})[item.pk]
+
+
+@transaction.atomic
+def dismiss_candidate(name: str, *, by) -> bool:
+    """Remember that ``name`` is not an entity: it is never proposed again."""
+    from .models import DismissedCandidate
+
+    _require(by, "edit")
+    name = (name or "").strip()
+    if not name or len(name) > 150:
+        raise TransitionNotAllowed(_("要忽略的名称为空或过长。"), code="invalid")
+    _row, created = DismissedCandidate.objects.get_or_create(
+        name=name, defaults={"by": by if by is not None and by.pk else None}
+    )
+    return created
+
+
+@transaction.atomic
+def create_from_candidate(
+    item: Item, *, by, name: str, type: str, aliases=(), name_en: str = ""
+) -> tuple[Entity, bool, list[int]]:
+    """One click on a candidate: the entity (or the live one of that name), linked — confirmed
+    — to every item of the same issue that names it. Returns ``(entity, created, item ids)``.
+    """
+    _require_link_permission(item, by)
+    name = (name or "").strip()
+    aliases = [a.strip() for a in aliases if a and a.strip() and a.strip() != name]
+    text = linking.item_text(item)
+    if not name or not any(n in text for n in (name, *aliases)):
+        raise TransitionNotAllowed(
+            _("“%(name)s”不在这条条目的正文中。") % {"name": name}, code="invalid"
+        )
+    entity = find_by_name(name, type=type) or next(
+        (e for e in (find_by_name(a, type=type) for a in aliases) if e is not None), None
+    )
+    created = entity is None
+    if created:
+        entity = _create(name=name, type=type, name_en=name_en, aliases=aliases)
+        if by is not None:
+            _log(by, entity, _("从条目 #%(item)s 的候选名称创建") % {"item": item.pk})
+    names = linking.Gazetteer((n, 0) for n in (name, name_en, *aliases) if n)
+    linked = []
+    others = item.bulletin.items.exclude(pk=item.pk).select_related("bulletin")
+    for other in [item, *others]:
+        if other.pk == item.pk or names.find(linking.item_text(other)):
+            link(other, entity, by=by, source=LinkSource.EDITOR, is_confirmed=True)
+            linked.append(other.pk)
+    return entity, created, linked
+
+
 # ----------------------------------------------------------------------------- merge
 
 

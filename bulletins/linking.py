@@ -386,6 +386,12 @@ def suggest_for_items(items: Iterable) -> dict[int, list[Suggestion]]:
     return {item.pk: _suggestions(linker, item_text(item)) for item in items}
 
 
+def analyse_texts(texts: dict) -> dict:
+    """``analyse`` for {key: text} with one version check: {key: Analysis}."""
+    linker = get_linker()
+    return {key: _analyse(linker, text or "") for key, text in texts.items()}
+
+
 def analyse_items(items: Iterable) -> dict[int, Analysis]:
     """``analyse`` for many items with one version check: {item.pk: Analysis}."""
     linker = get_linker()

@@ -405,6 +405,45 @@ class EntityAdmin(admin.ModelAdmin):
             messages.success(request, message % {"name": entity.name})
         return _back(request, item)
 
+    def create_candidate_view(self, request):
+        """POST item + name + type (+ aliases): a candidate becomes an entity, linked in the issue."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
+        aliases = [a for a in request.POST.get("aliases", "").split("|") if a.strip()]
+        try:
+            entity, created, linked = entities.create_from_candidate(
+                item,
+                by=request.user,
+                name=request.POST.get("name", ""),
+                type=request.POST.get("type", ""),
+                aliases=aliases,
+            )
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            message = (
+                _("已新建实体“%(name)s”,并关联到本期 %(n)s 条条目。")
+                if created
+                else _("已有实体“%(name)s”,已关联到本期 %(n)s 条条目。")
+            )
+            messages.success(request, message % {"name": entity.name, "n": len(linked)})
+        return _back(request, item)
+
+    def dismiss_candidate_view(self, request):
+        """POST name: not an entity; never proposed again."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = Item.objects.filter(pk=_int(request, "item")).first()
+        name = request.POST.get("name", "")
+        try:
+            entities.dismiss_candidate(name, by=request.user)
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("“%(name)s”不会再作为候选名称提示。") % {"name": name})
+        return _back(request, item)
+
     def apply_facts_view(self, request):
         """POST item: fill its empty event kind, round and facts from its text."""
         from ..facts import apply_suggestions
@@ -436,6 +475,16 @@ class EntityAdmin(admin.ModelAdmin):
                 "suggestions/create/",
                 wrap(self.create_from_name_view),
                 name="bulletins_entity_create_from_name",
+            ),
+            path(
+                "suggestions/candidate/",
+                wrap(self.create_candidate_view),
+                name="bulletins_entity_create_candidate",
+            ),
+            path(
+                "suggestions/dismiss/",
+                wrap(self.dismiss_candidate_view),
+                name="bulletins_entity_dismiss_candidate",
             ),
             path(
                 "suggestions/facts/",

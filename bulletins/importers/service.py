@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 
 from django.db import transaction
 from django.db.models import Max
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .. import facts, linking, search, workflow
+from .. import entities, facts, linking, search, workflow
 from ..models import (
     Bulletin,
     BulletinStatus,
@@ -47,6 +46,7 @@ class PlannedItem:
     headline: str = ""
     headline_rank: int | None = None
     suggestions: list = field(default_factory=list)  # linking.Suggestion
+    candidates: list = field(default_factory=list)  # discovery.Candidate: names not yet known
 
     @property
     def label(self) -> str:
@@ -121,9 +121,16 @@ def plan_import(
     items = [item for section in sections for item in section.items]
 
     if link:
-        found = _suggest_all([item.body for item in items] + parsed.headlines)
+        texts = [item.body for item in items] + parsed.headlines
+        analyses = linking.analyse_texts(dict(enumerate(texts)))
+        found = [analyses[n].suggestions for n in range(len(texts))]
         for item, suggestions in zip(items, found, strict=False):
             item.suggestions = suggestions
+        candidates = entities.without_dismissed(
+            {n: analyses[n].candidates for n in range(len(items))}
+        )
+        for n, item in enumerate(items):
+            item.candidates = candidates[n]
         headline_entities = [_entity_ids(s) for s in found[len(items) :]]
         item_entities = [_entity_ids(item.suggestions) for item in items]
     else:
@@ -290,15 +297,6 @@ def import_issue(
         search.index_items([link.item_id for link in links if link.is_confirmed])
         bulletin.refresh_from_db()
     return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
-
-
-def _suggest_all(texts: list[str]) -> list[list]:
-    """Linker suggestions for many texts; one gazetteer check when the linker offers it."""
-    if hasattr(linking, "suggest_for_items"):
-        carriers = [SimpleNamespace(pk=n, headline="", body=text) for n, text in enumerate(texts)]
-        found = linking.suggest_for_items(carriers)
-        return [found[n] for n in range(len(texts))]
-    return [linking.suggest(text) for text in texts]
 
 
 def _entity_ids(suggestions) -> set[int]:
