@@ -580,6 +580,9 @@ def export_entities(queryset=None) -> list[dict]:
         }
         if entity.external_ids:
             row["external_ids"] = entity.external_ids
+        ambiguous = sorted(a.alias for a in entity.aliases.all() if a.is_ambiguous)
+        if ambiguous:
+            row["ambiguous"] = ambiguous
         rows.append(row)
     return rows
 
@@ -796,7 +799,8 @@ def import_entities(rows: list[dict], *, by) -> ImportReport:
             reparented.append(entity)
     if reparented:
         Entity.objects.bulk_update(reparented, ["parent", "updated_at"], batch_size=500)
-        report.updated += [e.slug for e in reparented if e.slug not in set(report.updated)]
+        fresh = set(report.created) | set(report.updated)
+        report.updated += [e.slug for e in reparented if e.slug not in fresh]
     if report.updated or flag:
         entity_renamed(*changed, *reparented, *{a.entity for a in flag})
     elif new or add:
