@@ -171,7 +171,7 @@ def extract_amounts(text: str) -> list[Amount]:
 
 _ROUND = re.compile(
     r"(?<![A-Za-z])(?P<round>天使\+?|种子|Pre-?IPO|Pre-?[A-F]\+{0,2}|[A-F]\d?\+{0,2}|战略)\s*轮"
-    r"|(?P<strategic>战略融资|战略投资)|(?P<placement>定增|定向增发)",
+    r"|(?P<strategic>战略融资|战略投资)|(?P<placement>定增|定向增发|向特定对象发行|非公开发行)",
     re.IGNORECASE,
 )
 _CLAUSES = re.compile(r"[,\uff0c;\uff1b。!\uff01?\uff1f\n]")
@@ -410,8 +410,12 @@ _BACKGROUND = re.compile(r"^(?:此前|此外|此前已|该药此前|去年|早�
 
 
 def extract_decision(text: str) -> str:
-    """The decision that is the news: the lead sentence's, else the first one not background."""
-    sentences = [lead_sentence(text)]
+    """The decision that is the news: the lead sentence's (its background clauses — 此前已获… —
+    left out), else the first clause elsewhere that is not background."""
+    lead = "".join(
+        c for c in _CLAUSES.split(lead_sentence(text)) if not _BACKGROUND.match(c.strip())
+    )
+    sentences = [lead]
     sentences += [s for s in _CLAUSES.split(text) if s.strip() and not _BACKGROUND.match(s.strip())]
     for scope in sentences:
         for kind, pattern in _DECISIONS:
@@ -460,12 +464,22 @@ _MILESTONE = re.compile(r"里程碑")
 _TOTAL = re.compile(r"总额|总金额|总交易额|总价值|总计|合计|潜在总|交易总")
 
 
+_TERMS = re.compile(
+    r"首付款|预付款|upfront|里程碑|总额|总金额|总交易额|总价值|总计|合计|潜在总|交易总"
+)
+
+
 def _amount_after(text: str, amounts: list[Amount], pattern: re.Pattern, window: int = 16):
+    """The amount a term names: right before it (1亿美元首付款) or after it, with no other
+    term in between (首付款1亿美元, 里程碑付款最高9亿美元)."""
     for m in pattern.finditer(text):
+        for amount in amounts:
+            if amount.end <= m.start() and text[amount.end : m.start()] in ("", "的"):
+                return amount
         for amount in amounts:
             if m.end() <= amount.start <= m.end() + window:
                 between = text[m.end() : amount.start]
-                if not re.search(r"[。;\uff1b]", between):
+                if not re.search(r"[。;\uff1b]", between) and not _TERMS.search(between):
                     return amount
     return None
 
