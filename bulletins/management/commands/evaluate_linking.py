@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from bulletins import evaluation
-from bulletins.entities import load_gazetteer
+from bulletins.entities import EntityImportError, load_gazetteer
 
 
 class _Rollback(Exception):
@@ -59,5 +59,10 @@ class Command(BaseCommand):
             pass
         except evaluation.GoldError as exc:
             raise CommandError(str(exc)) from None
+        except EntityImportError as exc:
+            raise CommandError(
+                f"the shipped gazetteer does not load into this database ({exc}); "
+                "score against the database's own entities with --no-gazetteer"
+            ) from None
         for line in lines:
             self.stdout.write(line)
