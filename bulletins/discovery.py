@@ -26,7 +26,55 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import ahocorasick
+
 CJK = "\u4e00-\u9fff"
+
+
+class _Hit:
+    """What ``_Literals.finditer`` yields: the parts of ``re.Match`` the finders use."""
+
+    __slots__ = ("_end", "_start", "_text", "suffix")
+
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+        self.suffix = text[start:end]
+
+    def start(self, _group=0) -> int:
+        return self._start
+
+    def end(self, _group=0) -> int:
+        return self._end
+
+    def group(self, _n=0) -> str:
+        return self.suffix
+
+
+class _Literals:
+    """Many literal words found in one pass (Aho–Corasick, in C), leftmost then longest, not
+    overlapping — what a regex alternation of the words gives, without trying every word at
+    every position."""
+
+    def __init__(self, words: str, *, not_before: str = ""):
+        self._automaton = ahocorasick.Automaton()
+        for word in words.split("|"):
+            self._automaton.add_word(word, len(word))
+        self._automaton.make_automaton()
+        self._not_before = set(not_before)
+
+    def finditer(self, text: str):
+        hits = sorted(
+            ((end - length + 1, -length) for end, length in self._automaton.iter(text)),
+        )
+        taken = 0
+        for start, negative in hits:
+            end = start - negative
+            if start < taken or (end < len(text) and text[end] in self._not_before):
+                continue
+            taken = end
+            yield _Hit(text, start, end)
+
+
 _CJK_RUN = re.compile(f"[{CJK}]+")
 
 # ----------------------------------------------------------------------------- data
@@ -124,11 +172,10 @@ _INSTITUTION_MORE = re.compile(
     "中心|实验室)"
 )
 LEGAL_TAIL = r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?(?:有限)?(?:责任)?公司|集团|控股"
-_ORG = re.compile(
-    rf"(?P<suffix>{REGULATOR_SUFFIXES}|{INSTITUTION_SUFFIXES}|{INVESTOR_SUFFIXES}|"
-    rf"{COMPANY_SUFFIXES})"
-    rf"(?P<legal>{LEGAL_TAIL})?"
+_ORG = _Literals(
+    f"{REGULATOR_SUFFIXES}|{INSTITUTION_SUFFIXES}|{INVESTOR_SUFFIXES}|{COMPANY_SUFFIXES}"
 )
+_LEGAL = re.compile(LEGAL_TAIL)
 _SUFFIX_TYPE = [
     (re.compile(f"^(?:{REGULATOR_SUFFIXES})$"), "regulator"),
     (re.compile("^(?:证券|银行)$"), "company"),
@@ -230,12 +277,13 @@ def find_organisations(text: str) -> list[Candidate]:
     for m in _ORG.finditer(text):
         if m.start() < taken:
             continue
-        type_ = _org_type(m["suffix"])
+        type_ = _org_type(m.suffix)
         limit = 10 if type_ == "institution" else MAX_CORE
         start = _core_start(text, m.start(), limit=limit)
         if start is None or start < taken:
             continue
-        end = m.end()
+        legal = _LEGAL.match(text, m.end())
+        end = legal.end() if legal else m.end()
         if type_ == "institution":  # 浙江大学 + 医学院 + 附属第二医院: one name
             while more := _INSTITUTION_MORE.match(text, end):
                 if _STOP.search(more.group(0)[:-2]):
@@ -279,7 +327,7 @@ _DRUG_STOP = re.compile(
         )
     )
 )
-_CN_DRUG = re.compile(f"(?:{DRUG_SUFFIXES})")
+_CN_DRUG = _Literals(DRUG_SUFFIXES)
 _BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效)$")
 DISEASE_SUFFIXES = (
     "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
@@ -303,7 +351,7 @@ _DISEASE_STOP = re.compile(
         )
     )
 )
-_CN_DISEASE = re.compile(f"(?:{DISEASE_SUFFIXES})(?![毒人例房区理灶史程种情学科])")
+_CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科")
 _BAD_DISEASE_CORE = re.compile(r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应)$")
 
 
@@ -567,21 +615,23 @@ def _merge_forms(found: list[Candidate], text: str) -> list[Candidate]:
     return [c for i, c in enumerate(out) if i not in absorbed]
 
 
-def find(text: str) -> list[Candidate]:
+def find(text: str, *, complete: bool = True) -> list[Candidate]:
     """Every candidate in ``text`` (known names not removed), one per name, in text order.
 
     Spans may not overlap: an investor named by its role wins over the same span read by its
-    ending; a longer span wins over one inside it.
+    ending; a longer span wins over one inside it. ``complete=False`` gives only the names
+    that may hold a known name (organisations, drugs, diseases) without aliases: what the
+    linker's precision rule needs, at half the cost.
     """
     text = text or ""
     found = (
         find_investors(text)
         + find_organisations(text)
         + find_latin_organisations(text)
-        + find_people(text)
-        + find_codes(text)
         + find_drugs_and_diseases(text)
     )
+    if complete:
+        found += find_people(text) + find_codes(text)
     found.sort(key=lambda c: (c.start - c.end, c.start))  # longest first
     taken = bytearray(len(text))
     kept: list[Candidate] = []
@@ -591,5 +641,7 @@ def find(text: str) -> list[Candidate]:
         taken[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
         kept.append(candidate)
     kept.sort(key=lambda c: c.start)
+    if not complete:
+        return kept
     kept = [_with_bracketed_alias(text, c) for c in kept]
     return _merge_forms(kept, text)

@@ -180,6 +180,9 @@ _FOLLOW = re.compile(
     r"(?P<names>.+?)(?:等)?(?:多家|其他|知名)?(?:机构|投资方|投资人|投资机构)?"
     r"(?:跟投|参投|共同投资|联合投资|持续加码|追加投资|继续加码|持续跟投|超额认购|参与投资)"
 )
+_FOLLOW_WORDS = re.compile(
+    r"跟投|参投|共同投资|联合投资|持续加码|追加投资|继续加码|持续跟投|超额认购|参与投资"
+)
 _OLD = re.compile(r"老股东|现有股东|原有股东|原股东|持续加码|继续加码|追加投资|持续跟投")
 _LEADING_NOISE = re.compile(
     r"^(?:本轮融资|本轮|此轮融资|此次融资|本次融资|该轮融资|其中|同时|此外|并|另外)?"
@@ -280,7 +283,7 @@ def _investors(text: str):
                 if _OLD.search(clause[: m.start("names") + 6]):
                     old.extend(names)
             continue
-        m = _FOLLOW.search(clause)
+        m = _FOLLOW.search(clause) if _FOLLOW_WORDS.search(clause) else None
         if m:
             names = _names_at(m["names"], start + m.start("names"))
             if _OLD.search(clause):

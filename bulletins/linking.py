@@ -269,9 +269,9 @@ def _extra_in_front(span: discovery.Candidate, mention: Mention, linker: _Linker
     return bool(types & _ORGANISATIONS) or mention.start - span.start < 2
 
 
-def _analyse(linker: _Linker, text: str) -> Analysis:
+def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis:
     gazetteer = linker.gazetteer
-    spans = discovery.find(text)
+    spans = discovery.find(text, complete=candidates)
     mentions = gazetteer.find(text)
     # Precision: a known short name inside a longer unknown name is not linked (罗氏 inside
     # 罗氏诊断): the longer name is proposed instead — unless it is the known company's legal
@@ -283,7 +283,8 @@ def _analyse(linker: _Linker, text: str) -> Analysis:
             (
                 span
                 for span in spans
-                if span.start <= mention.start
+                if span.rule not in ("person", "code")  # as in find(complete=False)
+                and span.start <= mention.start
                 and mention.end <= span.end
                 and span.end - span.start > mention.end - mention.start
                 and not any(gazetteer.knows(n) for n in (span.text, *span.names))
@@ -345,8 +346,10 @@ def _analyse(linker: _Linker, text: str) -> Analysis:
     suggestions = [
         s for s in suggestions if not s.is_ambiguous or not all(c.pk in seen for c in s.candidates)
     ]
+    if not candidates:
+        return Analysis(suggestions, [])
     linked = [(m.start, m.end) for m in kept]
-    candidates = [
+    found = [
         c
         for c in spans
         if not any(gazetteer.knows(n) for n in (c.text, *c.names))
@@ -355,11 +358,11 @@ def _analyse(linker: _Linker, text: str) -> Analysis:
             for start, end in linked
         )
     ]
-    return Analysis(suggestions, candidates)
+    return Analysis(suggestions, found)
 
 
 def _suggestions(linker: _Linker, text: str) -> list[Suggestion]:
-    return _analyse(linker, text).suggestions
+    return _analyse(linker, text, candidates=False).suggestions
 
 
 def suggest(text: str) -> list[Suggestion]:
