@@ -203,9 +203,26 @@ STOP_WORDS = sorted(
 _STOP = re.compile("|".join(map(re.escape, STOP_WORDS)))
 MAX_CORE = 8  # characters in front of the suffix (place included)
 _BAD_CORE = re.compile(
-    r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生)$"
+    r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
+    r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能)$"
 )
 _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
+
+
+_STOP_AUTOMATA: dict[int, ahocorasick.Automaton] = {}
+
+
+def _stop_ends(stop: re.Pattern, run: str) -> list[int]:
+    """Where stop words end in ``run`` — overlapping ones too (药企业: 药企 and 企业)."""
+    automaton = _STOP_AUTOMATA.get(id(stop))
+    if automaton is None:
+        automaton = ahocorasick.Automaton()
+        for word in stop.pattern.split("|"):
+            word = re.sub(r"\\(.)", r"\1", word)  # re.escape undone
+            automaton.add_word(word, len(word))
+        automaton.make_automaton()
+        _STOP_AUTOMATA[id(stop)] = automaton
+    return [end + 1 for end, _length in automaton.iter(run)]
 
 
 def _core_start(
@@ -228,10 +245,10 @@ def _core_start(
     if not run:
         return suffix_start if min_core == 0 else None
     best = 0
-    for m in stop.finditer(run):
+    for end in _stop_ends(stop, run):
         # a stop word inside the run: the name starts after the rightmost one leaving enough
-        if len(run) - m.end() >= max(min_core, 1) or (min_core == 0 and m.end() == len(run)):
-            best = max(best, m.end())
+        if len(run) - end >= max(min_core, 1) or (min_core == 0 and end == len(run)):
+            best = max(best, end)
     if len(run) - best < min_core:
         return None
     return run_start + best
@@ -343,7 +360,7 @@ _DISEASE_STOP = re.compile(
                     "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
                     "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
                     "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
-                    "罕见病|疾病|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴"
+                    "罕见病|疾病|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -370,7 +387,7 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
         if core and (bad.match(core) or _BAD_NAME_CHARS.search(core)):
             continue
         name = text[start : m.end()]
-        if len(name) < 2:
+        if len(name) < 2 or name.endswith("肿瘤"):  # 肿瘤 alone is a field, not a disease
             continue
         found.append(Candidate(name, type_, start, m.end(), name, rule=type_))
         taken = m.end()

@@ -266,7 +266,16 @@ def _extra_in_front(span: discovery.Candidate, mention: Mention, linker: _Linker
     if mention.end != span.end:
         return False
     types = {linker.entities[pk].type for pk in mention.entity_ids}
-    return bool(types & _ORGANISATIONS) or mention.start - span.start < 2
+    return bool(types & _ORGANISATIONS) or ("disease" in types and mention.start - span.start < 2)
+
+
+def _same_kind(span: discovery.Candidate, mention: Mention, linker: _Linker) -> bool:
+    """A drug or disease span only overrides a drug or disease name, an organisation span an
+    organisation (诺华 is not part of a disease read from 诺华担任中国肿瘤)."""
+    types = {linker.entities[pk].type for pk in mention.entity_ids}
+    if span.type in ("drug", "disease", "device"):
+        return bool(types & {"drug", "disease", "device"})
+    return bool(types & (_ORGANISATIONS | {"person"}))
 
 
 def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis:
@@ -287,9 +296,12 @@ def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis
                 and span.start <= mention.start
                 and mention.end <= span.end
                 and span.end - span.start > mention.end - mention.start
-                and not any(gazetteer.knows(n) for n in (span.text, *span.names))
+                # (by its printed text only: 舒瑞基奥仑赛(satri-cel) is a known drug by its
+                # bracketed alias, and still not 瑞基奥仑赛)
+                and not gazetteer.knows(span.text)
                 and not _same_company(span, piece)
                 and not _extra_in_front(span, mention, linker)
+                and _same_kind(span, mention, linker)
             ),
             None,
         )
