@@ -102,7 +102,7 @@ _CODE_SHAPE = re.compile(r"^(?:[A-Z]{1,6}-?[A-Z]{0,2}\d[A-Z0-9]*|\d[A-Z]{1,4}-?\
 _CODE_SHAPE_HYPHEN = re.compile(r"^[A-Z]{1,6}-[A-Z]{0,2}\d[A-Z0-9]*(?:-[A-Z0-9]+)?$")
 # Genes, targets, viruses, standards: letters + digits that are not a company's code.
 _NOT_CODE = re.compile(
-    r"^(?:CD|IL|CCR|CXCR|CCL|CXCL|TLR|CDK|FGFR|FGF|HER|JAK|PD|GLP|GIP|COVID|SARS|CYP|HLA|IGF|"
+    r"^(?:CDH|CD|IL|CCR|CXCR|CCL|CXCL|TLR|CDK|FGFR|FGF|HER|JAK|PD|GLP|GIP|COVID|SARS|CYP|HLA|IGF|"
     r"VEGFR|VEGF|EGFR|TNF|TGF|BCL|PARP|KRAS|NRAS|BRAF|ALK|ROS|MET|RET|NTRK|FLT|ERBB|IDH|BTK|PI3K|"
     r"AKT|MEK|SHP|SOS|STAT|TYK|IRAK|CLDN|TROP|DLL|GPRC|ISO|GMP|GB|YY|WS|FY|Q|H\d+N|ASCO|ESMO|"
     r"ASH|AACR|WCLC|SABCS|EHA|ADA|EASL|AASLD|DDW|ATS|ERS|ACR|EULAR|APOC|APOE|PCSK|LPA|MASP|C5|"
@@ -145,13 +145,14 @@ PLACES = (
     "绍兴|台州|烟台|威海|淄博|东莞|佛山|中山|江苏|浙江|广东|山东|四川|湖北|湖南|河南|河北|安徽|"
     "福建|江西|辽宁|吉林|黑龙江|云南|贵州|广西|海南|山西|陕西|甘肃|内蒙古|新疆|香港|澳门|台湾|"
     "中国|美国|日本|韩国|德国|英国|法国|瑞士|瑞典|丹麦|荷兰|比利时|爱尔兰|以色列|新加坡|澳大利亚|"
-    "加拿大|意大利|西班牙|印度|巴西"
+    "加拿大|意大利|西班牙|印度|巴西|旧金山|波士顿|纽约|伦敦|东京|巴黎|剑桥|圣地亚哥|西雅图|费城|"
+    "新泽西|加州|硅谷|欧洲|亚洲|海外|本土|国内"
 )
 _PLACE_PREFIX = re.compile(f"^(?:{PLACES})")
 COMPANY_SUFFIXES = (
     "生物医药科技|生物医药|生物科技|生物技术|生物制药|生物工程|医药科技|医药技术|医疗科技|"
     "医疗器械|医疗技术|生命科学|基因科技|药物研究院|制药|药业|医药|生物|科技|医疗|诊断|生技|"
-    "药品|基因|Pharma"
+    "基因|Pharma"
 )
 INVESTOR_SUFFIXES = (
     "产业投资基金|股权投资基金|投资基金|创业投资|股权投资|资产管理|投资管理|私募基金|医疗基金|"
@@ -171,7 +172,9 @@ _INSTITUTION_MORE = re.compile(
     "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
     "中心|实验室)"
 )
-LEGAL_TAIL = r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?(?:有限)?(?:责任)?公司|集团|控股"
+LEGAL_TAIL = (
+    r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?有限(?:责任)?公司|集团|控股"
+)
 _ORG = _Literals(
     f"{REGULATOR_SUFFIXES}|{INSTITUTION_SUFFIXES}|{INVESTOR_SUFFIXES}|{COMPANY_SUFFIXES}"
 )
@@ -195,7 +198,9 @@ STOP_WORDS = sorted(
         "合资|成立|设立|注资|入股|控股|认购|增资|分拆|拆分|剥离|出售|转让|买下|拿下|牵手|联手|"
         "披露|透露|表明|指出|强调|同意|决定|批准|受理|认定|授予|通过|接受|提交|递交|申请|拟|"
         "计划|有望|预计|正式|首次|再次|继续|持续|此次|本次|该轮|本轮|这轮|多家|一家|两家|三家|"
-        "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任"
+        "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任|年|月|日|项|"
+        "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
+        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关"
     ).split("|"),
     key=len,
     reverse=True,
@@ -360,7 +365,7 @@ _DISEASE_STOP = re.compile(
                     "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
                     "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
                     "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
-                    "罕见病|疾病|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球"
+                    "罕见病|疾病|开发|靶向|原创|小分子|按|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -378,16 +383,21 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
     for m in pattern.finditer(text):
         if m.start() < taken:
             continue
-        # a suffix of two or more characters may be the whole name (肥胖症, 高血压)
-        min_core = 0 if len(m.group(0)) >= 3 else 1
+        # a suffix of three characters may be the whole name (肥胖症, 高血压); one of one
+        # character needs two in front (重症, 按病 are no diseases)
+        min_core = {1: 2, 2: 1}.get(len(m.group(0)), 0)
         start = _core_start(text, m.start(), limit=limit, stop=stop, min_core=min_core)
         if start is None or start < taken:
             continue
         core = text[start : m.start()]
+        while (lead := stop.match(core)) and lead.end():  # 晚期胃癌: 晚期 is no part of it
+            core, start = core[lead.end() :], start + lead.end()
+        if len(core) < min_core:
+            continue
         if core and (bad.match(core) or _BAD_NAME_CHARS.search(core)):
             continue
         name = text[start : m.end()]
-        if len(name) < 2 or name.endswith("肿瘤"):  # 肿瘤 alone is a field, not a disease
+        if len(name) < 2 or name.endswith(("肿瘤", "疾病", "适应症")):  # fields, not diseases
             continue
         found.append(Candidate(name, type_, start, m.end(), name, rule=type_))
         taken = m.end()
