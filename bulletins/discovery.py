@@ -469,6 +469,34 @@ def find_investors(text: str) -> list[Candidate]:
     ]
 
 
+# ----------------------------------------------------------------------------- advisers by role
+
+_ADVISER_ROLE = r"(?:独家|联席|联合)?(?:保荐人|保荐机构|承销商|主承销商|账簿管理人|全球协调人|财务顾问|法律顾问)"
+_ADVISERS_BEFORE = re.compile(
+    rf"(?P<names>[^,\uff0c。;\uff1b]{{2,60}}?)(?:担任|为|作为){_ADVISER_ROLE}"
+)
+_ADVISERS_AFTER = re.compile(rf"{_ADVISER_ROLE}(?:为|是)(?P<names>[^,\uff0c。;\uff1b]{{2,60}})")
+_ADVISER_NOISE = re.compile(r"^(?:本轮|本次|此次|公司|并由|由|并|其中)+")
+
+
+def find_advisers(text: str) -> list[Candidate]:
+    """Banks and firms by their role in a deal: X与Y担任联席保荐人, 保荐机构为Z (companies)."""
+    from .facts import _names_at
+
+    found = []
+    for pattern in (_ADVISERS_BEFORE, _ADVISERS_AFTER):
+        for m in pattern.finditer(text):
+            part = m["names"]
+            lead = _ADVISER_NOISE.match(part)
+            offset = m.start("names") + (lead.end() if lead else 0)
+            for name, start in _names_at(part[lead.end() if lead else 0 :], offset):
+                if 2 <= len(name) <= 20:
+                    found.append(
+                        Candidate(name, "company", start, start + len(name), name, rule="company")
+                    )
+    return found
+
+
 # ----------------------------------------------------------------------------- people
 
 ROLES = (
@@ -658,7 +686,7 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
         + find_drugs_and_diseases(text)
     )
     if complete:
-        found += find_people(text) + find_codes(text)
+        found += find_people(text) + find_codes(text) + find_advisers(text)
     found.sort(key=lambda c: (c.start - c.end, c.start))  # longest first
     taken = bytearray(len(text))
     kept: list[Candidate] = []
