@@ -214,10 +214,11 @@ _BAD_CORE = re.compile(
 _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
 
 
+_JOINED = re.compile("与|及|、|或|以及|并")
 _STOP_AUTOMATA: dict[int, ahocorasick.Automaton] = {}
 
 
-def _stop_ends(stop: re.Pattern, run: str) -> list[int]:
+def _stop_ends(stop: re.Pattern, run: str) -> list[tuple[int, int]]:
     """Where stop words end in ``run`` — overlapping ones too (药企业: 药企 and 企业)."""
     automaton = _STOP_AUTOMATA.get(id(stop))
     if automaton is None:
@@ -227,7 +228,7 @@ def _stop_ends(stop: re.Pattern, run: str) -> list[int]:
             automaton.add_word(word, len(word))
         automaton.make_automaton()
         _STOP_AUTOMATA[id(stop)] = automaton
-    return [end + 1 for end, _length in automaton.iter(run)]
+    return [(end + 1, length) for end, length in automaton.iter(run)]
 
 
 def _core_start(
@@ -250,11 +251,16 @@ def _core_start(
     if not run:
         return suffix_start if min_core == 0 else None
     best = 0
-    for end in _stop_ends(stop, run):
+    stops = _stop_ends(stop, run)
+    for end, _length in stops:
         # a stop word inside the run: the name starts after the rightmost one leaving enough
         if len(run) - end >= max(min_core, 1) or (min_core == 0 and end == len(run)):
             best = max(best, end)
+    if not best and any(end - length > 0 for end, length in stops):
+        return None  # 保荐机构为丁证券: what follows the last stop word is too short to be sure
     if len(run) - best < min_core:
+        return None
+    if _JOINED.search(run, best + 1):  # 乙证券与丙: two names, not one
         return None
     return run_start + best
 

@@ -244,3 +244,9 @@ def test_candidates_never_reach_public_surfaces(db, client):
     for url in ("/api/v1/entities/?q=甲乙", "/entities/"):
         assert "甲乙资本" not in client.get(url).content.decode()
     assert not Entity.objects.filter(name__in=["甲乙资本", "某某生物"]).exists()
+
+
+def test_banks_are_found_by_their_deal_role():
+    names = found("甲公司递交招股书,乙证券与丙资本国际担任联席保荐人。")
+    assert {("乙证券", "company"), ("丙资本国际", "company")} <= names
+    assert ("丁证券", "company") in found("拟募资10亿元,保荐机构为丁证券。")
