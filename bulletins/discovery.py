@@ -115,7 +115,12 @@ _MUTATION = re.compile(r"^[A-Z]\d{2,4}[A-Z]$")
 _YEARISH = re.compile(r"(?:19|20)\d\d$")
 
 
+_SHORT_CODE = re.compile(r"^[A-Z]{3,5}-\d$")  # LMR-7 (GLP-1, TLR-7 are targets: _NOT_CODE)
+
+
 def _is_code(token: str) -> bool:
+    if _SHORT_CODE.match(token) and not _NOT_CODE.match(token):
+        return True
     if not (4 <= len(token) <= 16) or token != token.upper() or "--" in token:
         return False
     if sum(c.isdigit() for c in token) < 2 or not any(c.isalpha() for c in token):
@@ -347,7 +352,8 @@ _DRUG_STOP = re.compile(
                     "注射用|抑制剂|激动剂|拮抗剂|单抗|双抗|创新药|新药|药物|产品|疗法|联合|治疗|口服|"
                     "皮下|静脉|剂型|片剂|候选|靶向|选择性|小分子|长效|周制剂|重组|人源化|全人源|"
                     "降糖药|减重药|一款|首款|该药|其|的|款|和|与|及|用|、|类|即|为|是|在|将|由|对|"
-                    "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药"
+                    "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药|激素|受体|蛋白|"
+                    "疫苗"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -447,7 +453,8 @@ _LATIN_ORG = re.compile(
     r"(?P<suffix>Therapeutics|Pharmaceuticals?|Pharma|Biosciences?|Biotherapeutics|Biotech|"
     r"Biotechnology|Bio|BioPharma|Biopharma|Biopharmaceuticals?|Biologics|Medicines|Oncology|"
     r"Genomics|Genetics|Sciences|Medical|Healthcare|Diagnostics|Labs|Laboratories|Holdings|"
-    r"Capital|Ventures|Partners|Investments?|Biomedical|Therapies)"
+    r"Capital|Ventures|Partners|Investments?|Biomedical|Therapies|Immunology|Services|"
+    r"Biosystems|Bioworks|Neuroscience|Neurosciences|Medtech|MedTech|Robotics|Vaccines)"
     r"(?:,?\s+(?:Inc|Ltd|Co|Corp|LLC|AG|SA|plc|GmbH|N\.V|Limited)\.?)?)(?![A-Za-z])"
 )
 _LATIN_INVESTOR = {"Capital", "Ventures", "Partners", "Investment", "Investments"}
@@ -465,13 +472,22 @@ def find_latin_organisations(text: str) -> list[Candidate]:
 # ----------------------------------------------------------------------------- investors by role
 
 
-def find_investors(text: str) -> list[Candidate]:
-    """Names in 由X领投 / Y、Z跟投 / 老股东W持续加码 clauses, as the facts read them."""
-    from .facts import investor_spans
+_CORNERSTONE = re.compile(
+    r"(?:基石投资者|基石投资人|战略投资者)(?:包括|为|有)(?P<names>[^。;\uff1b]{2,80}?)(?:等|。|;|\uff1b|$)"
+)
 
+
+def find_investors(text: str) -> list[Candidate]:
+    """Names in 由X领投 / Y、Z跟投 / 老股东W持续加码 clauses, as the facts read them, and the
+    cornerstone investors of a listing (基石投资者包括X、Y)."""
+    from .facts import _names_at, investor_spans
+
+    spans = list(investor_spans(text))
+    for m in _CORNERSTONE.finditer(text):
+        spans += _names_at(m["names"], m.start("names"))
     return [
         Candidate(name, "investor", start, start + len(name), name, rule="investor")
-        for name, start in investor_spans(text)
+        for name, start in spans
     ]
 
 
