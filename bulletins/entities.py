@@ -1,7 +1,7 @@
 """Entity services: create, link, merge, import and export the gazetteer.
 
 The admin, the API and the management commands call these functions, so they behave alike.
-Permissions (``bulletins.workflow.can``): curating the gazetteer — merging, importing,
+Permissions (``bulletins.roles.can``): curating the gazetteer — merging, importing,
 editing entities — needs ``manage_entities`` (主编). An editor may link and unlink entities
 on items they may edit and may turn a name selected in an item into a new entity (a
 suggestion the chief editor curates later). Links on items of a published issue change
@@ -10,6 +10,12 @@ public pages, so they need ``manage_entities`` too. ``by=None`` means a trusted 
 
 Every change bumps the linker's version (``bulletins.linking.bump_version``) after commit so
 every worker rebuilds its automaton, and asks search to re-index the items whose links moved.
+``link_new_items`` (the importer's links for items it just wrote) indexes inside the caller's
+transaction instead, so an import indexes each item once.
+
+The writing half of fact extraction lives here too: ``apply_fact_suggestions`` fills an
+item's empty event kind, round and facts through ``workflow.edit_item`` and gives its
+investor/regulator links their roles; ``facts.py`` itself only reads text.
 """
 
 from __future__ import annotations
@@ -28,8 +34,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import linking
+from . import facts, linking, pinyin
 from .models import (
+    LOCKED_BULLETIN_STATUSES,
     AliasKind,
     Entity,
     EntityAlias,
@@ -38,7 +45,7 @@ from .models import (
     ItemEntity,
     LinkSource,
 )
-from .workflow import LOCKED_BULLETIN_STATUSES, TransitionNotAllowed, can
+from .roles import TransitionNotAllowed, User, require
 
 logger = logging.getLogger(__name__)
 
@@ -61,18 +68,17 @@ MAX_NAME_LENGTH = Entity._meta.get_field("name").max_length
 # ----------------------------------------------------------------------------- helpers
 
 
-def _require(by, action: str) -> None:
+def _require(by: User | None, action: str) -> None:
     if by is None:  # a management command: the operator is trusted
         return
-    if not can(by, action):
-        if action == "manage_entities":
-            message = _("只有主编可以维护实体库。")
-        else:
-            message = _("您没有权限修改条目的实体关联。")
-        raise TransitionNotAllowed(message, code="forbidden")
+    if action == "manage_entities":
+        message = _("只有主编可以维护实体库。")
+    else:
+        message = _("您没有权限修改条目的实体关联。")
+    require(by, action, message=message)
 
 
-def _require_link_permission(item: Item, by) -> None:
+def _require_link_permission(item: Item, by: User | None) -> None:
     if by is None:
         return
     if item.bulletin.status in LOCKED_BULLETIN_STATUSES:
@@ -106,13 +112,11 @@ def reindex_items(item_ids) -> None:
 def entity_renamed(*entities: Entity) -> None:
     """After a name or alias change: the linker rebuilds and linked items are re-indexed."""
     _changed(
-        ItemEntity.objects.filter(entity__in=entities, is_confirmed=True).values_list(
-            "item_id", flat=True
-        )
+        ItemEntity.objects.confirmed().filter(entity__in=entities).values_list("item_id", flat=True)
     )
 
 
-def _log(by, entity: Entity, message: str) -> None:
+def _log(by: User, entity: Entity, message: str) -> None:
     if by is None or by.pk is None:
         return
     LogEntry.objects.log_actions(
@@ -122,15 +126,8 @@ def _log(by, entity: Entity, message: str) -> None:
 
 def unique_slug(name: str, *, exclude_pk=None) -> str:
     """A readable ASCII slug from a Chinese or English name (pinyin), made unique."""
-    from pypinyin import lazy_pinyin
-
-    base = slugify("-".join(lazy_pinyin(name)))[:100] or "entity"
-    slug, n = base, 1
     taken = Entity.objects.exclude(pk=exclude_pk) if exclude_pk else Entity.objects.all()
-    while taken.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return pinyin.unique_slug(name, taken, max_length=100, fallback="entity")
 
 
 def alias_kind_for(alias: str) -> str:
@@ -142,7 +139,7 @@ def alias_kind_for(alias: str) -> str:
 def find_by_name(name: str, *, type: str | None = None) -> Entity | None:
     """The live entity called ``name`` (canonical, English or alias), if exactly one."""
     name = name.strip()
-    live = Entity.objects.filter(merged_into__isnull=True)
+    live = Entity.objects.live()
     if type:
         live = live.filter(type=type)
     matches = list(
@@ -161,7 +158,7 @@ def link(
     item: Item,
     entity: Entity,
     *,
-    by,
+    by: User,
     role: str = "",
     source: str = LinkSource.EDITOR,
     is_confirmed: bool = True,
@@ -194,7 +191,7 @@ def save_link(
     item: Item,
     entity: Entity,
     *,
-    by,
+    by: User,
     role: str = "",
     is_confirmed: bool = True,
     source: str = LinkSource.EDITOR,
@@ -218,7 +215,7 @@ def save_link(
 
 
 @transaction.atomic
-def unlink(item: Item, entity: Entity, *, by) -> bool:
+def unlink(item: Item, entity: Entity, *, by: User) -> bool:
     _require_link_permission(item, by)
     deleted, _rows = ItemEntity.objects.filter(item=item, entity=entity).delete()
     if deleted:
@@ -227,7 +224,7 @@ def unlink(item: Item, entity: Entity, *, by) -> bool:
 
 
 @transaction.atomic
-def auto_link(item: Item, *, by, is_confirmed: bool = False) -> list[ItemEntity]:
+def auto_link(item: Item, *, by: User, is_confirmed: bool = False) -> list[ItemEntity]:
     """Store the linker's unambiguous suggestions as links (source: linker).
 
     Unconfirmed by default: they wait for an editor and stay off public pages. Existing
@@ -251,9 +248,107 @@ def auto_link(item: Item, *, by, is_confirmed: bool = False) -> list[ItemEntity]
     return rows
 
 
+def suggested_pairs(suggestions):
+    """(entity, is_confirmed) pairs for a new item's linker suggestions.
+
+    A name that denotes exactly one live entity is linked as confirmed: the linker matches
+    whole names and aliases, and an imported issue is reviewed item by item before it is
+    published, so asking editors to confirm 50 obvious links per issue would only train
+    them to click through. A name shared by several entities (``is_ambiguous``) is not
+    guessed: each candidate becomes an unconfirmed suggestion for the editor to settle.
+    """
+    seen = set()
+    for suggestion in suggestions:
+        if suggestion.entity is not None and not suggestion.is_ambiguous:
+            pairs = [(suggestion.entity, True)]
+        else:
+            pairs = [(entity, False) for entity in suggestion.candidates]
+        for entity, is_confirmed in pairs:
+            if entity.pk not in seen:
+                seen.add(entity.pk)
+                yield entity, is_confirmed
+
+
+@transaction.atomic
+def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
+    """Store the linker's suggestions for items just written (an import), in one insert.
+
+    ``suggested``: ``(item, suggestions, roles)`` triples, ``roles`` mapping a name as the
+    facts print it (``facts.roles_by_name``) to the link's role. The items with confirmed
+    links are indexed now, inside the caller's transaction — under
+    ``search.deferred_indexing()`` that is the one indexing of each item.
+    """
+    from . import search
+
+    rows = []
+    for item, suggestions, roles in suggested:
+        _require_link_permission(item, by)
+        # The facts name investors and regulators as printed: the linked span's text.
+        printed = {s.entity.pk: s.text for s in suggestions if s.entity is not None}
+        rows += [
+            ItemEntity(
+                item=item,
+                entity=entity,
+                source=LinkSource.LINKER,
+                is_confirmed=is_confirmed,
+                role=roles.get(printed.get(entity.pk), roles.get(entity.name, "")),
+            )
+            for entity, is_confirmed in suggested_pairs(suggestions)
+        ]
+    ItemEntity.objects.bulk_create(rows)
+    search.index_items({row.item_id for row in rows if row.is_confirmed})
+    return rows
+
+
+# ----------------------------------------------------------------------------- facts
+
+
+def apply_fact_suggestions(item: Item, *, by: User) -> Item:
+    """Fill the item's empty event kind, round and facts from its text; returns the item.
+
+    Only empty fields are filled (an editor's correction stays); goes through
+    ``workflow.edit_item`` with the item's current version, so a concurrent edit is refused.
+    """
+    from . import workflow  # the workflow writes items; it never imports this module
+
+    found = facts.extract(f"{item.headline}\n{item.body}" if item.headline else item.body)
+    changes = {}
+    if not item.event_kind and found.event_kind:
+        changes["event_kind"] = found.event_kind
+    if not item.financing_round and found.financing_round:
+        changes["financing_round"] = found.financing_round
+    current = dict(item.facts or {})
+    merged = dict(current)
+    for key, value in found.as_json().items():
+        if not merged.get(key):
+            merged[key] = value
+    if merged != current:
+        changes["facts"] = merged
+    if changes:
+        item = workflow.edit_item(item, by=by, expected_version=item.version, **changes)
+    _set_link_roles(item, merged, by=by)
+    return item
+
+
+def _set_link_roles(item: Item, found: dict, *, by: User) -> None:
+    """Give the item's linked investors and regulator their role, where none is set."""
+    wanted = facts.roles_by_name(found)
+    if not wanted:
+        return
+    links = item.entity_links.filter(role="").select_related("entity")
+    for row in links.prefetch_related("entity__aliases"):
+        entity = row.entity
+        names = [entity.name, entity.name_en, *(a.alias for a in entity.aliases.all())]
+        role = next((wanted[n] for n in names if n in wanted), "")
+        if role:
+            save_link(
+                item, entity, by=by, role=role, is_confirmed=row.is_confirmed, source=row.source
+            )
+
+
 def pending_suggestions(item: Item) -> list[linking.Suggestion]:
     """Linker suggestions an editor has not confirmed yet (unlinked or unconfirmed)."""
-    confirmed = set(item.entity_links.filter(is_confirmed=True).values_list("entity_id", flat=True))
+    confirmed = set(item.entity_links.confirmed().values_list("entity_id", flat=True))
     return [
         s for s in linking.suggest_for_item(item) if s.is_ambiguous or s.entity.pk not in confirmed
     ]
@@ -262,7 +357,7 @@ def pending_suggestions(item: Item) -> list[linking.Suggestion]:
 @transaction.atomic
 def create_entity(
     *,
-    by,
+    by: User,
     name: str,
     type: str,
     name_en: str = "",
@@ -296,7 +391,7 @@ def _create(*, name, type, name_en="", aliases=(), slug="", **fields) -> Entity:
         )
     if type not in EntityType.values:
         raise TransitionNotAllowed(_("未知的实体类型:%(type)s") % {"type": type}, code="invalid")
-    if Entity.objects.filter(type=type, name=name, merged_into__isnull=True).exists():
+    if Entity.objects.live().filter(type=type, name=name).exists():
         raise TransitionNotAllowed(
             _("已有同名同类型的实体“%(name)s”。") % {"name": name}, code="conflict"
         )
@@ -318,7 +413,7 @@ def _create(*, name, type, name_en="", aliases=(), slug="", **fields) -> Entity:
 
 
 @transaction.atomic
-def create_entity_from_name(item: Item, *, by, name: str, type: str) -> tuple[Entity, bool]:
+def create_entity_from_name(item: Item, *, by: User, name: str, type: str) -> tuple[Entity, bool]:
     """Turn a name selected in an item's text into an entity and link it (confirmed).
 
     An existing live entity of that name is reused rather than duplicated.
@@ -435,7 +530,7 @@ def create_from_candidate(
 
 
 @transaction.atomic
-def merge(source: Entity, target: Entity, *, by) -> Entity:
+def merge(source: Entity, target: Entity, *, by: User) -> Entity:
     """Fold ``source`` into ``target``: links, aliases, children and redirects move.
 
     The source's names become aliases of the target; the source row stays (with
@@ -558,7 +653,7 @@ def export_entities(queryset=None) -> list[dict]:
     queryset = queryset if queryset is not None else Entity.objects.all()
     rows = []
     entities = (
-        queryset.filter(merged_into__isnull=True)
+        queryset.live()
         .select_related("parent")
         .prefetch_related("aliases")
         .order_by("type", "slug")
@@ -644,9 +739,7 @@ def _validate(rows) -> list[tuple[int, str]]:
             slugs.add(slug)
     live = {
         (type_, name): slug
-        for type_, name, slug in Entity.objects.filter(merged_into__isnull=True).values_list(
-            "type", "name", "slug"
-        )
+        for type_, name, slug in Entity.objects.live().values_list("type", "name", "slug")
     }
     names = set()
     for n, row in enumerate(rows, start=1):
@@ -680,7 +773,7 @@ def _ambiguous_names(row) -> set[str]:
 
 
 @transaction.atomic
-def import_entities(rows: list[dict], *, by) -> ImportReport:
+def import_entities(rows: list[dict], *, by: User) -> ImportReport:
     """Create or update entities by slug (or by type + name); aliases are added, never removed.
 
     All or nothing: any invalid row refuses the whole file (``EntityImportError``). Written in
@@ -700,7 +793,7 @@ def import_entities(rows: list[dict], *, by) -> ImportReport:
     by_name = {}
     if unslugged:
         names = [str(r["name"]).strip() for r in unslugged]
-        for entity in _in_chunks(Entity.objects.filter(merged_into__isnull=True), "name", names):
+        for entity in _in_chunks(Entity.objects.live(), "name", names):
             by_name[(entity.type, entity.name)] = entity
 
     # 1. entities: new ones in one bulk insert, changed ones in one bulk update
@@ -846,7 +939,7 @@ def gazetteer_rows(path: Path | str | None = None) -> list[dict]:
     return rows
 
 
-def load_gazetteer(path: Path | str | None = None, *, by=None) -> ImportReport:
+def load_gazetteer(path: Path | str | None = None, *, by: User | None = None) -> ImportReport:
     """Load the starter gazetteer (``gazetteer.json`` plus ``gazetteer/*.json``); idempotent."""
     return import_entities(gazetteer_rows(path), by=by)
 

@@ -1,12 +1,12 @@
 """Facts read from an item's text: event kind, amounts, financing round, investors, regulator,
 approval decision, licensing terms, M&A — the contract in ``/work/notes/FACTS_SCHEMA.md``.
 
-``extract(text)`` is pure (no database): rules written for how the 日报 phrases things —
-``完成近亿元人民币B轮融资,由天士力资本领投,勤智资本跟投``; ``约959.5百万美元``;
-``首付款1亿美元,里程碑付款最高达9亿美元,总额最高10亿美元``. A field the rules are unsure
-about is left out, never guessed. ``apply_suggestions(item, by=…)`` stores what was found into
-the item's *empty* fields through ``workflow.edit_item`` — an editor's value is never
-overwritten and no status is touched.
+Pure extraction, no database and no writes: ``extract(text)`` applies rules written for how
+the 日报 phrases things — ``完成近亿元人民币B轮融资,由天士力资本领投,勤智资本跟投``;
+``约959.5百万美元``; ``首付款1亿美元,里程碑付款最高达9亿美元,总额最高10亿美元``. A field
+the rules are unsure about is left out, never guessed. Storing what was found is
+``entities.apply_fact_suggestions(item, by=…)`` (the item's *empty* fields, through
+``workflow.edit_item``, and the roles of its investor/regulator links).
 
 ``Item.facts`` keys (each optional): ``amounts`` (every amount, in order), ``amount`` (the
 headline amount), ``lead_investors``, ``investors``, ``old_investors``, ``regulator``
@@ -654,33 +654,6 @@ def extract(text: str) -> Facts:
     return facts
 
 
-def apply_suggestions(item, *, by):
-    """Fill the item's empty event kind, round and facts from its text; returns the item.
-
-    Only empty fields are filled (an editor's correction stays); goes through
-    ``workflow.edit_item`` with the item's current version, so a concurrent edit is refused.
-    """
-    from . import workflow
-
-    found = extract(f"{item.headline}\n{item.body}" if item.headline else item.body)
-    changes = {}
-    if not item.event_kind and found.event_kind:
-        changes["event_kind"] = found.event_kind
-    if not item.financing_round and found.financing_round:
-        changes["financing_round"] = found.financing_round
-    current = dict(item.facts or {})
-    merged = dict(current)
-    for key, value in found.as_json().items():
-        if not merged.get(key):
-            merged[key] = value
-    if merged != current:
-        changes["facts"] = merged
-    if changes:
-        item = workflow.edit_item(item, by=by, expected_version=item.version, **changes)
-    _set_link_roles(item, merged, by=by)
-    return item
-
-
 def roles_by_name(found: Facts | dict) -> dict[str, str]:
     """``{entity name: link role}`` for the regulator and investors the facts name."""
     facts = found.as_json() if isinstance(found, Facts) else found
@@ -692,21 +665,3 @@ def roles_by_name(found: Facts | dict) -> dict[str, str]:
     ):
         wanted.update({name: role for name in names if name})
     return wanted
-
-
-def _set_link_roles(item, facts: dict, *, by) -> None:
-    """Give the item's linked investors and regulator their role, where none is set."""
-    from . import entities
-
-    wanted = roles_by_name(facts)
-    if not wanted:
-        return
-    links = item.entity_links.filter(role="").select_related("entity")
-    for row in links.prefetch_related("entity__aliases"):
-        entity = row.entity
-        names = [entity.name, entity.name_en, *(a.alias for a in entity.aliases.all())]
-        role = next((wanted[n] for n in names if n in wanted), "")
-        if role:
-            entities.save_link(
-                item, entity, by=by, role=role, is_confirmed=row.is_confirmed, source=row.source
-            )

@@ -3,14 +3,15 @@
 import copy
 
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from .models import Bulletin, Entity, PublicationSettings, Section
-from .views import IssueOrderedItems, entity_items, public_entities, public_items
+from .models import Bulletin, Entity, Item, PublicationSettings, Section
+from .pager import IssueOrderedItems
 
 FEED_SIZE = 50
 RECENT_ISSUES = 60
@@ -46,7 +47,7 @@ class ItemFeed(Feed):
         # The newest items lie in the newest issues: looking only there spares sorting the
         # whole archive (an issue holds about 25 items, a feed shows 50).
         recent = Bulletin.objects.published().order_by("-issued_on").values("pk")[:RECENT_ISSUES]
-        return public_items(with_links=True).filter(bulletin__in=recent)
+        return Item.objects.published().for_reading().filter(bulletin__in=recent)
 
     def items(self, obj=None):
         return self.queryset(obj).order_by(
@@ -118,14 +119,16 @@ class EntityFeed(ItemFeed):
     """Items about one entity; a merged entity's feed redirects to the survivor's."""
 
     def __call__(self, request, *args, **kwargs):
-        entity = get_object_or_404(Entity, slug=kwargs["slug"])
-        if entity.merged_into_id:
+        entity = Entity.objects.resolve(kwargs["slug"])
+        if entity is None:
+            raise Http404
+        if entity.slug != kwargs["slug"]:  # merged away: the survivor's feed
             name = "bulletins:entity_atom" if self.kind == "atom" else "bulletins:entity_rss"
-            return redirect(reverse(name, kwargs={"slug": entity.merged_into.slug}), permanent=True)
+            return redirect(reverse(name, kwargs={"slug": entity.slug}), permanent=True)
         return super().__call__(request, *args, **kwargs)
 
     def get_object(self, request, slug):
-        return get_object_or_404(public_entities(), slug=slug)
+        return get_object_or_404(Entity.objects.public(), slug=slug)
 
     def title(self, obj=None):
         return f"{obj.name} | {self.publication().name}"
@@ -140,7 +143,7 @@ class EntityFeed(ItemFeed):
         return obj.get_absolute_url()
 
     def queryset(self, obj):
-        return entity_items(obj)
+        return Item.objects.published().for_reading().mentioning(obj)
 
     def items(self, obj=None):
         # An entity may be in thousands of items: walk the newest issues, don't sort them all.

@@ -185,10 +185,7 @@ def _stamp():
 
 def _build(stamp) -> _Linker:
     entities = {
-        e.pk: e
-        for e in Entity.objects.filter(merged_into__isnull=True).only(
-            "pk", "type", "name", "name_en", "slug"
-        )
+        e.pk: e for e in Entity.objects.live().only("pk", "type", "name", "name_en", "slug")
     }
     names: list[tuple[str, int]] = []
     for entity in entities.values():
@@ -411,6 +408,12 @@ def analyse_items(items: Iterable) -> dict[int, Analysis]:
     """``analyse`` for many items with one version check: {item.pk: Analysis}."""
     linker = get_linker()
     return {item.pk: _analyse(linker, item_text(item)) for item in items}
+
+
+def suggest_for_texts(texts: Iterable[str]) -> list[list[Suggestion]]:
+    """Suggestions for many texts with one version check, in the texts' order."""
+    linker = get_linker()
+    return [_suggestions(linker, text or "") for text in texts]
 
 
 # ----------------------------------------------------------------------------- rendering

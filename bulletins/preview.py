@@ -8,7 +8,6 @@ A retracted issue is never shown through a link: its text has left every public 
 """
 
 import datetime as dt
-import inspect
 
 from django.conf import settings
 from django.core import signing
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from .models import Bulletin, BulletinStatus, ItemStatus
+from .views import issue_context
 
 SHARE_SALT = "bulletins.preview.share"
 # How long a share link works; e.g. NEWSROOM_PREVIEW_LINK_DAYS = 3 in settings.
@@ -51,18 +51,10 @@ def bulletin_from_token(token: str) -> Bulletin:
         raise Http404("no such bulletin") from exc
 
 
-def _issue_context(bulletin: Bulletin) -> dict:
-    # The public view's own context builder keeps the preview identical to the public page.
-    # When it offers a preview mode, unapproved (but not spiked) items are laid out too.
-    from .views import issue_context
-
-    if "preview" in inspect.signature(issue_context).parameters:
-        return issue_context(bulletin, preview=True)
-    return issue_context(bulletin)
-
-
 def render_preview(request, bulletin: Bulletin, *, shared: bool) -> HttpResponse:
-    context = _issue_context(bulletin)
+    # The public view's own context builder keeps the preview identical to the public page;
+    # preview=True lays out the unapproved (but not spiked) items too.
+    context = issue_context(bulletin, preview=True)
     context.update(
         {
             "is_preview": True,

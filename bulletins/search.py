@@ -48,9 +48,11 @@ migrations ``0003``/``0004`` in raw SQL, each statement a no-op on the other dat
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import batched
 
@@ -350,8 +352,10 @@ def document_texts(item_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     rows = Item.objects.filter(pk__in=item_ids).values_list("pk", "headline", "body")
     names: dict[int, list[str]] = defaultdict(list)
     entities: dict[int, list[int]] = defaultdict(list)
-    links = ItemEntity.objects.filter(item_id__in=item_ids, is_confirmed=True).values_list(
-        "item_id", "entity_id", "entity__name", "entity__name_en"
+    links = (
+        ItemEntity.objects.confirmed()
+        .filter(item_id__in=item_ids)
+        .values_list("item_id", "entity_id", "entity__name", "entity__name_en")
     )
     for item_id, entity_id, name, name_en in links.order_by("item_id", "entity_id"):
         names[item_id] += [name, name_en]
@@ -369,6 +373,26 @@ def document_texts(item_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     }
 
 
+_deferred = threading.local()
+
+
+@contextmanager
+def deferred_indexing():
+    """Index each item once for a whole batch of writes (an import adds an item, then its
+    links; both would index it): inside, ``index_items`` only notes the ids; on leaving, the
+    noted items are indexed in one pass. Nested uses index at the outermost one."""
+    if getattr(_deferred, "ids", None) is not None:
+        yield
+        return
+    _deferred.ids = set()
+    try:
+        yield
+        ids = _deferred.ids
+    finally:
+        _deferred.ids = None
+    index_items(ids)
+
+
 def index_items(item_ids, *, progress: Callable[[int], object] | None = None) -> None:
     """(Re)index these items' search documents, whatever their status; bulk-capable.
 
@@ -376,6 +400,10 @@ def index_items(item_ids, *, progress: Callable[[int], object] | None = None) ->
     batch with the number of ids done.
     """
     ids = sorted({int(pk) for pk in item_ids})
+    pending = getattr(_deferred, "ids", None)
+    if pending is not None:  # inside deferred_indexing(): indexed once, on leaving it
+        pending.update(ids)
+        return
     for chunk in batched(ids, BATCH_SIZE):
         texts = document_texts(chunk)
         days = dict(Item.objects.filter(pk__in=chunk).values_list("pk", "bulletin__issued_on"))

@@ -8,8 +8,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Bulletin, Section
-from .views import public_entities, public_items
+from .models import Bulletin, Entity, Item, Section
 
 NEWS_WINDOW = dt.timedelta(days=2)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs per sitemap
@@ -48,7 +47,8 @@ class ItemSitemap(Sitemap):
 
     def items(self):
         return (
-            public_items()
+            Item.objects.published()
+            .select_related("section", "bulletin")
             .only("pk", "updated_at", "bulletin__publish_at", "section__slug")
             .order_by("-bulletin__issued_on", "pk")
         )
@@ -74,7 +74,7 @@ class EntitySitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return public_entities().only("slug", "updated_at").order_by("pk")
+        return Entity.objects.public().only("slug", "updated_at").order_by("pk")
 
     def lastmod(self, entity):
         return entity.updated_at
@@ -96,7 +96,8 @@ def news_sitemap(request):
     """Items of issues published in the last two days, in the Google News sitemap format."""
     since = timezone.now() - NEWS_WINDOW
     items = (
-        public_items()
+        Item.objects.published()
+        .select_related("section", "bulletin")
         .filter(bulletin__publish_at__gte=since)
         .order_by("-bulletin__publish_at", "section__position", "position")[:NEWS_LIMIT]
     )

@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_page
 from django.views.decorators.csp import csp_override
 
 from . import feeds, sitemaps, views
+from .pagecache import cache_public_page
 
 
 class FourDigitYear:
@@ -46,7 +47,7 @@ PUBLIC_CSP = {
 
 
 def public(view):
-    return csp_override(PUBLIC_CSP)(views.cache_public_page(view))
+    return csp_override(PUBLIC_CSP)(cache_public_page(view))
 
 
 # A full item sitemap page lists 10,000 URLs; crawlers read it rarely, so it may be 10 min old.
@@ -68,27 +69,25 @@ urlpatterns = [
     path("sections/<slug:slug>/", public(views.SectionDetailView.as_view()), name="section_detail"),
     path(
         "sections/<slug:slug>/rss/",
-        views.cache_public_page(feeds.SectionFeed()),
+        cache_public_page(feeds.SectionFeed()),
         name="section_rss",
     ),
     path(
         "sections/<slug:slug>/atom/",
-        views.cache_public_page(feeds.SectionAtomFeed()),
+        cache_public_page(feeds.SectionAtomFeed()),
         name="section_atom",
     ),
     path("entities/", public(views.EntityIndexView.as_view()), name="entity_index"),
     path("entities/<str:slug>/", public(views.EntityDetailView.as_view()), name="entity_detail"),
-    path(
-        "entities/<str:slug>/rss/", views.cache_public_page(feeds.EntityFeed()), name="entity_rss"
-    ),
+    path("entities/<str:slug>/rss/", cache_public_page(feeds.EntityFeed()), name="entity_rss"),
     path(
         "entities/<str:slug>/atom/",
-        views.cache_public_page(feeds.EntityAtomFeed()),
+        cache_public_page(feeds.EntityAtomFeed()),
         name="entity_atom",
     ),
     path("search/", public(views.SearchView.as_view()), name="search"),
-    path("feeds/rss/", views.cache_public_page(feeds.LatestItemsFeed()), name="rss"),
-    path("feeds/atom/", views.cache_public_page(feeds.LatestItemsAtomFeed()), name="atom"),
+    path("feeds/rss/", cache_public_page(feeds.LatestItemsFeed()), name="rss"),
+    path("feeds/atom/", cache_public_page(feeds.LatestItemsAtomFeed()), name="atom"),
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",

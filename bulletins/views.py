@@ -1,36 +1,32 @@
-"""The public site. Every view starts from ``published()``: nothing unpublished is reachable.
+"""The public site's views. Every view starts from the models' read rules —
+``Bulletin/Item.objects.published()``, ``Entity.objects.public()``, ``resolve()``,
+``co_mentioned_with()`` — so nothing unpublished is reachable and feeds, sitemaps and the
+API answer the same way without importing this module.
 
 Each page costs a fixed number of SQL queries whatever the number of items on it: querysets
-are shaped here (``select_related``/``Prefetch``) and templates never reach back to the DB.
-Only confirmed entity links (``ItemEntity.is_confirmed``) are shown; an entity is public once
-one of its confirmed links is on a published item, so a name that so far appears only in a
-draft never leaks through the entity index, its page, its feed or the sitemap.
+are shaped with ``Item.objects.for_reading()`` and templates never reach back to the DB.
+The page cache is ``pagecache.py``, long lists page through ``pager.py``, the mention chart
+is ``charts.py`` and the A–Z grouping ``pinyin.py``.
 """
 
 import calendar
 import datetime as dt
-import hashlib
-import time
 from collections import Counter
-from functools import lru_cache, wraps
 
-from django.conf import settings
-from django.core.cache import cache
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
-from .exporters.text import export_text, title_headlines
+from . import exporters
+from .charts import mention_chart
+from .exporters.text import issue_items, title_headlines
 from .models import (
-    PUBLIC_BULLETIN_STATUSES,
     Bulletin,
     BulletinStatus,
     Entity,
@@ -40,54 +36,15 @@ from .models import (
     ItemStatus,
     Section,
 )
+from .pagecache import cached
+from .pager import PAGE_SIZE, IssueOrderedItems
+from .pinyin import index_letter, index_letter_key
 from .search import highlight, search_ids
 
 ISSUE_NAV_SIZE = 7
-PAGE_SIZE = 30
 SEARCH_COUNT_CAP = 1000
 CO_MENTIONS = 10
-STATS_CACHE_SECONDS = 60 * 60
 ENTITY_INDEX_ONE_PAGE = 300
-
-# ----------------------------------------------------------------------------- selectors
-
-
-def confirmed_links():
-    """Confirmed entity links with their entity and its aliases (for mention linking)."""
-    return (
-        ItemEntity.objects.filter(is_confirmed=True)
-        .select_related("entity")
-        .prefetch_related("entity__aliases")
-        .order_by("entity__name")
-    )
-
-
-def public_items(*, with_links: bool = False):
-    items = Item.objects.published().select_related("section", "bulletin")
-    if with_links:
-        items = items.prefetch_related(
-            Prefetch("entity_links", queryset=confirmed_links(), to_attr="public_links")
-        )
-    return items
-
-
-def on_published_item():
-    """For an ItemEntity queryset: its item is published (a primary-key probe per link)."""
-    return Exists(Item.objects.published().filter(pk=OuterRef("item_id")))
-
-
-def public_entities():
-    """Entities with at least one confirmed link on a published item, not merged away."""
-    mentioned = ItemEntity.objects.filter(entity=OuterRef("pk"), is_confirmed=True).filter(
-        on_published_item()
-    )
-    return Entity.objects.filter(Exists(mentioned), merged_into__isnull=True)
-
-
-def entity_items(entity: Entity):
-    return public_items(with_links=True).filter(
-        entity_links__entity=entity, entity_links__is_confirmed=True
-    )
 
 
 def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
@@ -99,13 +56,7 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     items = bulletin.items.exclude(status=ItemStatus.SPIKED)
     if not preview:
         items = items.filter(status=ItemStatus.APPROVED)
-    items = list(
-        items.select_related("section")
-        .prefetch_related(
-            Prefetch("entity_links", queryset=confirmed_links(), to_attr="public_links")
-        )
-        .in_issue_order()
-    )
+    items = list(items.for_reading().in_issue_order())
     sections = []
     for item in items:
         item.bulletin = bulletin  # templates read item.bulletin: no query per item
@@ -143,67 +94,6 @@ def issue_day(kwargs) -> dt.date:
         return dt.date(kwargs["year"], kwargs["month"], kwargs["day"])
     except ValueError as exc:
         raise Http404(_("没有这一天。")) from exc
-
-
-# ----------------------------------------------------------------------------- page cache
-
-
-def content_version(*, at=None) -> str:
-    """Changes whenever what readers may see changes: any bulletin saved (publish, correct,
-    retract) or a scheduled issue reaching its time. One aggregate over the bulletins,
-    written as SQL because it runs on every cached hit."""
-    at = at or timezone.now()
-    table = connection.ops.quote_name(Bulletin._meta.db_table)
-    statuses = ", ".join(["%s"] * len(PUBLIC_BULLETIN_STATUSES))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT MAX(updated_at), SUM(CASE WHEN status IN ({statuses}) AND publish_at <= %s "
-            f"THEN 1 ELSE 0 END) FROM {table}",
-            [*PUBLIC_BULLETIN_STATUSES, at],
-        )
-        updated, public = cursor.fetchone()
-    return hashlib.sha256(f"{updated}|{public or 0}".encode()).hexdigest()[:16]
-
-
-_VERSION_MEMO = {"until": 0.0, "value": ""}
-
-
-def memo_content_version() -> str:
-    """``content_version()``, reused for ``NEWSROOM_PAGE_CACHE_VERSION_SECONDS`` (1 s) in
-    this process: a retraction reaches every cached page within that second."""
-    ttl = getattr(settings, "NEWSROOM_PAGE_CACHE_VERSION_SECONDS", 1.0)
-    now = time.monotonic()
-    if ttl <= 0 or now >= _VERSION_MEMO["until"]:
-        _VERSION_MEMO.update(value=content_version(), until=now + ttl)
-    return _VERSION_MEMO["value"]
-
-
-def cache_public_page(view):
-    """Serve a public page from the cache for ``NEWSROOM_PAGE_CACHE_SECONDS`` (0: off).
-
-    The key holds ``content_version()``, so publishing, a correction, a retraction or a
-    scheduled issue going live shows within a second (see ``memo_content_version``); other
-    changes (an entity's description, a confirmed link) show within the timeout.
-    """
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        seconds = getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 0)
-        if not seconds or request.method not in ("GET", "HEAD"):
-            return view(request, *args, **kwargs)
-        identity = f"{memo_content_version()}|{getattr(request, 'LANGUAGE_CODE', '')}|"
-        identity += request.get_full_path()
-        key = "site-page:" + hashlib.sha256(identity.encode()).hexdigest()
-        response = cache.get(key)
-        if response is None:
-            response = view(request, *args, **kwargs)
-            if response.status_code == 200 and not response.streaming:
-                if hasattr(response, "render") and not response.is_rendered:
-                    response.render()
-                cache.set(key, response, seconds)
-        return response
-
-    return wrapped
 
 
 # ----------------------------------------------------------------------------- issues
@@ -247,12 +137,9 @@ class BulletinDetailView(TemplateView):
 def bulletin_text(request, **kwargs):
     """The issue in the canonical 日报 text format, as it is sent out."""
     bulletin = get_object_or_404(Bulletin.objects.published(), issued_on=issue_day(kwargs))
-    items = list(
-        bulletin.items.filter(status=ItemStatus.APPROVED).select_related("section").in_issue_order()
-    )
-    return HttpResponse(
-        export_text(bulletin, items=items), content_type="text/plain; charset=utf-8"
-    )
+    items = issue_items(bulletin, include_unapproved=False)
+    exported = exporters.export(bulletin, format="text", items=items)
+    return HttpResponse(exported.content, content_type=exported.content_type)
 
 
 class ItemDetailView(DetailView):
@@ -260,8 +147,10 @@ class ItemDetailView(DetailView):
     context_object_name = "item"
 
     def get_queryset(self):
-        return public_items(with_links=True).prefetch_related(
-            Prefetch("corrections", to_attr="public_corrections")
+        return (
+            Item.objects.published()
+            .for_reading()
+            .prefetch_related(Prefetch("corrections", to_attr="public_corrections"))
         )
 
     def get_context_data(self, **kwargs):
@@ -393,77 +282,6 @@ class ArchiveMonthView(TemplateView):
 # ----------------------------------------------------------------------------- lists
 
 
-class IssueOrderedItems:
-    """Items of a filtered queryset, newest issue first, sliceable like a queryset.
-
-    Sorting a whole section (55,000 items in ten years) by issue date for every page is
-    what makes a list slow. Below ``SORT_LIMIT`` items the database sorts; above it, a page
-    walks the published issues newest first, in chunks that double (64, 128, …), counting
-    this list's items per issue through the item→bulletin index, and fetches the items of
-    the few issues the page spans. The first pages cost a fixed five queries; a deep page
-    a few more (one pair per chunk).
-    """
-
-    SORT_LIMIT = 2000
-    FIRST_CHUNK = 64
-
-    def __init__(self, items, *, order=("section__position", "position", "pk"), key=None):
-        self.items = items
-        self.order = ("-bulletin__issued_on", *order)
-        self.key = key  # names the list for caching its length until the content changes
-        self._count = None
-
-    def count(self) -> int:
-        if self._count is None:
-            if self.key is None:
-                self._count = self.items.count()
-            else:
-                cache_key = f"site-list-count:{self.key}:{memo_content_version()}"
-                self._count = cache.get(cache_key)
-                if self._count is None:
-                    self._count = self.items.count()
-                    cache.set(cache_key, self._count, STATS_CACHE_SECONDS)
-        return self._count
-
-    def __len__(self):
-        return self.count()
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        start = index.start or 0
-        stop = index.stop if index.stop is not None else self.count()
-        if self.count() <= self.SORT_LIMIT:
-            return list(self.items.order_by(*self.order)[start:stop])
-        issues = Bulletin.objects.published().order_by("-issued_on").values_list("pk", flat=True)
-        wanted, seen, skip, offset, size = [], 0, 0, 0, self.FIRST_CHUNK
-        while seen < stop:
-            chunk = list(issues[offset : offset + size])
-            if not chunk:
-                break
-            counts = dict(
-                self.items.filter(bulletin_id__in=chunk)
-                .order_by()
-                .values("bulletin_id")
-                .annotate(n=Count("pk"))
-                .values_list("bulletin_id", "n")
-            )
-            for pk in chunk:
-                n = counts.get(pk, 0)
-                if n and seen + n > start and seen < stop:
-                    if not wanted:
-                        skip = start - seen
-                    wanted.append(pk)
-                seen += n
-                if seen >= stop:
-                    break
-            offset, size = offset + size, size * 2
-        if not wanted:
-            return []
-        rows = list(self.items.filter(bulletin_id__in=wanted).order_by(*self.order))
-        return rows[skip : skip + (stop - start)]
-
-
 class PaginatedItemsMixin:
     paginate_by = PAGE_SIZE
     context_object_name = "items"
@@ -475,7 +293,7 @@ class SectionDetailView(PaginatedItemsMixin, ListView):
     def get_queryset(self):
         self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
         return IssueOrderedItems(
-            public_items(with_links=True).filter(section=self.section),
+            Item.objects.published().for_reading().filter(section=self.section),
             order=("position", "pk"),
             key=f"section-{self.section.pk}",
         )
@@ -488,116 +306,38 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
     template_name = "bulletins/entity_detail.html"
 
     def get(self, request, *args, **kwargs):
-        entity = get_object_or_404(Entity, slug=kwargs["slug"])
-        if entity.merged_into_id:
-            return redirect(entity.merged_into, permanent=True)
+        entity = Entity.objects.resolve(kwargs["slug"])
+        if entity is None:
+            raise Http404
+        if entity.slug != kwargs["slug"]:  # merged away: the survivor's page
+            return redirect(entity, permanent=True)
         self.entity = get_object_or_404(
-            public_entities().select_related("parent").prefetch_related("aliases"),
+            Entity.objects.public().select_related("parent").prefetch_related("aliases"),
             pk=entity.pk,
         )
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return IssueOrderedItems(entity_items(self.entity), key=f"entity-{self.entity.pk}")
+        return IssueOrderedItems(
+            Item.objects.published().for_reading().mentioning(self.entity),
+            key=f"entity-{self.entity.pk}",
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(entity=self.entity, **kwargs)
-        key = f"site-entity-stats:{self.entity.pk}:{memo_content_version()}"
-        stats = cache.get(key)
-        if stats is None:  # aggregates over the entity's whole history: worth keeping
-            stats = {"chart": mention_chart(self.entity), "co_mentioned": co_mentioned(self.entity)}
-            cache.set(key, stats, STATS_CACHE_SECONDS)
-        context.update(stats)
+        # Aggregates over the entity's history: worth keeping until the content changes.
+        context.update(
+            cached(
+                f"site-entity-stats:{self.entity.pk}",
+                lambda: {
+                    "chart": mention_chart(self.entity),
+                    "co_mentioned": Entity.objects.co_mentioned_with(
+                        self.entity, limit=CO_MENTIONS
+                    ),
+                },
+            )
+        )
         return context
-
-
-def mention_chart(entity: Entity) -> dict | None:
-    """Mentions per month, from the first month mentioned to the last, as SVG bar geometry."""
-    # Grouped by issue date (an index column), rolled up to months here: a date function
-    # in SQL would run once per mention.
-    rows = (
-        ItemEntity.objects.filter(entity=entity, is_confirmed=True)
-        .filter(on_published_item())
-        .values("item__bulletin__issued_on")
-        .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("item__bulletin__issued_on", "n")
-    )
-    counts = Counter()
-    for day, n in rows:
-        counts[day.replace(day=1)] += n
-    if not counts:
-        return None
-    months = []
-    last = max(counts)
-    # At least a year of bars, so that one busy month does not fill the whole chart.
-    year_before = (
-        dt.date(last.year, 1, 1) if last.month == 12 else dt.date(last.year - 1, last.month + 1, 1)
-    )
-    month = min(min(counts), year_before)
-    while month <= last:
-        months.append(month)
-        month = (month + dt.timedelta(days=32)).replace(day=1)
-    height, bar, gap, top = 100, max(4, min(24, 600 // len(months))), 2, max(counts.values())
-    bars = []
-    for index, month in enumerate(months):
-        n = counts.get(month, 0)
-        h = round(n * height / top, 1)
-        bars.append(
-            {
-                "x": index * (bar + gap),
-                "y": height - h,
-                "height": h,
-                "width": bar,
-                "n": n,
-                "month": month,
-            }
-        )
-    return {
-        "bars": bars,
-        "width": len(months) * (bar + gap),
-        "height": height,
-        "max": top,
-        "first": months[0],
-        "last": months[-1],
-    }
-
-
-def co_mentioned(entity: Entity):
-    """The entities most often confirmed on the same published items as ``entity``."""
-    rows = list(
-        ItemEntity.objects.filter(
-            is_confirmed=True,
-            item__entity_links__entity=entity,
-            item__entity_links__is_confirmed=True,
-        )
-        .filter(on_published_item())
-        .exclude(entity=entity)
-        .values("entity")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "entity")[: CO_MENTIONS * 2]
-    )
-    entities = Entity.objects.filter(merged_into__isnull=True).in_bulk([r["entity"] for r in rows])
-    found = []
-    for row in rows:
-        if row["entity"] in entities:
-            other = entities[row["entity"]]
-            other.n = row["n"]
-            found.append(other)
-    return found[:CO_MENTIONS]
-
-
-@lru_cache(maxsize=8192)
-def index_letter(name: str) -> str:
-    """A–Z group of a name: Latin initial, or the pinyin initial of a Chinese first character."""
-    from pypinyin import Style, lazy_pinyin
-
-    first = (name.strip() or "#")[0]
-    if first.isascii():
-        return first.upper() if first.isalpha() else "#"
-    letters = lazy_pinyin(first, style=Style.FIRST_LETTER, errors="ignore")
-    letter = letters[0][:1].upper() if letters and letters[0] else ""
-    return letter if "A" <= letter <= "Z" else "#"
 
 
 class EntityIndexView(TemplateView):
@@ -608,7 +348,10 @@ class EntityIndexView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         counts = dict(
-            public_entities().values_list("type").annotate(n=Count("pk")).values_list("type", "n")
+            Entity.objects.public()
+            .values_list("type")
+            .annotate(n=Count("pk"))
+            .values_list("type", "n")
         )
         types = [(value, label, counts.get(value, 0)) for value, label in EntityType.choices]
         requested = self.request.GET.get("type")
@@ -617,7 +360,7 @@ class EntityIndexView(TemplateView):
         current = requested or next((v for v, _label, n in types if n), EntityType.COMPANY)
         groups: dict[str, list] = {}
         # Plain tuples: a type may hold thousands of entities, and only one letter is shown.
-        rows = public_entities().filter(type=current).values_list("name", "name_en", "slug")
+        rows = Entity.objects.public().filter(type=current).values_list("name", "name_en", "slug")
         for name, name_en, slug in rows:
             groups.setdefault(index_letter(name), []).append((name, name_en, slug))
         letters = sorted(groups, key=lambda letter: (letter == "#", letter))
@@ -654,13 +397,6 @@ def reverse_entity(slug: str) -> str:
     return reverse("bulletins:entity_detail", kwargs={"slug": slug})
 
 
-@lru_cache(maxsize=8192)
-def index_letter_key(name: str) -> str:
-    from pypinyin import lazy_pinyin
-
-    return "".join(lazy_pinyin(name[:6])).lower()
-
-
 # ----------------------------------------------------------------------------- search
 
 
@@ -694,8 +430,8 @@ class SearchView(TemplateView):
         if entity_type in EntityType.values:
             scope = scope.filter(
                 Exists(
-                    ItemEntity.objects.filter(
-                        item=OuterRef("pk"), is_confirmed=True, entity__type=entity_type
+                    ItemEntity.objects.confirmed().filter(
+                        item=OuterRef("pk"), entity__type=entity_type
                     )
                 )
             )
@@ -718,7 +454,7 @@ class SearchView(TemplateView):
             page = paginator.page(params.get("page", 1))
         except (PageNotAnInteger, EmptyPage):
             raise Http404(_("没有这一页。")) from None
-        by_pk = public_items(with_links=True).in_bulk(list(page.object_list))
+        by_pk = Item.objects.published().for_reading().in_bulk(list(page.object_list))
         results = [by_pk[pk] for pk in page.object_list if pk in by_pk]
         for item in results:
             item.snippet = highlight(item.body, q)

@@ -1,4 +1,4 @@
-"""The editorial workflow: the only code that changes a status, with its permission checks.
+"""The editorial workflow: the only code that changes a status.
 
 Items: ``draft → submitted → approved``; ``submitted → changes_requested → submitted``;
 an edit of an approved item sends it back to ``submitted``; any unpublished item may be
@@ -13,16 +13,9 @@ checks its guard, writes with ``update_fields`` and logs a ``Transition``. A ref
 raises ``TransitionNotAllowed`` (``code`` says why: ``forbidden``, ``invalid_state``,
 ``invalid``, ``conflict``); the admin shows its message, the API maps it to 403/409/400.
 
-Permission matrix (``can(user, action)``):
-
-=================  ======  ========  =====
-action             编辑     审核       主编
-=================  ======  ========  =====
-edit/submit/spike  yes     no        yes
-approve / request  no      not own   not own
-publish & after    no      no        yes
-entities/sections  no      no        yes
-=================  ======  ========  =====
+Who may do what is ``bulletins.roles`` (``can``, ``require``, ``ACTIONS``, re-exported here);
+every status write goes through ``_transition`` (status, version, save, log in one step); the
+pre-publish checks are ``bulletins.checks`` (``prepublish_checks`` re-exported here).
 """
 
 from __future__ import annotations
@@ -30,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import logging
-from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -39,9 +31,10 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
+from .checks import Check, CheckReport, prepublish_checks
 from .models import (
+    LOCKED_BULLETIN_STATUSES,
     PUBLIC_BULLETIN_STATUSES,
     Bulletin,
     BulletinStatus,
@@ -52,72 +45,23 @@ from .models import (
     Section,
     Transition,
 )
-from .roles import CHIEF, EDITOR, REVIEWER, roles_of
+from .roles import ACTION_LABELS, ACTIONS, REVIEWER, TransitionNotAllowed, User, can, require
 from .search import index_items
 
+# Callers keep their shape (``workflow.can``, ``workflow.TransitionNotAllowed`` …).
+__all__ = [
+    "ACTIONS",
+    "ACTION_LABELS",
+    "Check",
+    "CheckReport",
+    "TransitionNotAllowed",
+    "can",
+    "check_version",
+    "prepublish_checks",
+    "require",
+]
+
 logger = logging.getLogger(__name__)
-
-
-class TransitionNotAllowed(Exception):
-    """The one error type of the workflow: the action was refused, and why.
-
-    ``code`` is ``forbidden`` (role or four-eyes), ``invalid_state`` (wrong status),
-    ``invalid`` (missing comment, empty issue, blocking pre-publish check) or ``conflict``
-    (a stale version; ``current`` then holds the row as it is now).
-    """
-
-    def __init__(self, message, *, code="invalid_state", current=None, errors=None):
-        super().__init__(str(message))
-        self.message = str(message)
-        self.code = code
-        self.current = current
-        self.errors = errors or []
-
-
-# ----------------------------------------------------------------------------- permissions
-
-ACTIONS = {
-    "edit": {EDITOR, CHIEF},
-    "submit": {EDITOR, CHIEF},
-    "spike": {EDITOR, CHIEF},
-    "unspike": {EDITOR, CHIEF},
-    "approve": {REVIEWER, CHIEF},
-    "request_changes": {REVIEWER, CHIEF},
-    "publish": {CHIEF},
-    "schedule": {CHIEF},
-    "unschedule": {CHIEF},
-    "correct": {CHIEF},
-    "retract": {CHIEF},
-    "manage_entities": {CHIEF},
-    "manage_sections": {CHIEF},
-}
-ACTION_LABELS = {
-    "edit": gettext_lazy("编辑"),
-    "submit": gettext_lazy("提交审核"),
-    "spike": gettext_lazy("弃用"),
-    "unspike": gettext_lazy("恢复为草稿"),
-    "approve": gettext_lazy("审核通过"),
-    "request_changes": gettext_lazy("退回修改"),
-    "publish": gettext_lazy("发布"),
-    "schedule": gettext_lazy("定时发布"),
-    "unschedule": gettext_lazy("取消定时"),
-    "correct": gettext_lazy("更正"),
-    "retract": gettext_lazy("撤回"),
-    "manage_entities": gettext_lazy("管理实体"),
-    "manage_sections": gettext_lazy("管理栏目"),
-}
-
-
-def can(user, action: str) -> bool:
-    """Whether the user's role allows the action at all (four eyes is checked per item)."""
-    return bool(roles_of(user) & ACTIONS[action])
-
-
-def _require(user, action: str) -> None:
-    if not can(user, action):
-        raise TransitionNotAllowed(
-            _("您没有权限执行“%(action)s”。") % {"action": ACTION_LABELS[action]}, code="forbidden"
-        )
 
 
 def is_own_work(item: Item, user) -> bool:
@@ -130,18 +74,16 @@ def can_decide(user, item: Item) -> bool:
         can(user, "approve")
         and item.status == ItemStatus.SUBMITTED
         and not is_own_work(item, user)
-        and item.bulletin.status not in (*PUBLIC_BULLETIN_STATUSES, BulletinStatus.RETRACTED)
+        and item.bulletin.status not in LOCKED_BULLETIN_STATUSES
     )
 
 
 # ----------------------------------------------------------------------------- helpers
 
-LOCKED_BULLETIN_STATUSES = (*PUBLIC_BULLETIN_STATUSES, BulletinStatus.RETRACTED)
 
-
-def _log(bulletin, *, action, from_status, to_status, by, item=None, comment="", at=None):
+def _log(bulletin, *, action, from_status, to_status, by: User, item=None, comment="", at=None):
     return Transition.objects.create(
-        bulletin=bulletin,
+        bulletin_id=bulletin.pk if bulletin is not None else item.bulletin_id,
         item=item,
         action=action,
         from_status=from_status or "",
@@ -150,6 +92,41 @@ def _log(bulletin, *, action, from_status, to_status, by, item=None, comment="",
         comment=comment,
         at=at or timezone.now(),
     )
+
+
+def _transition(
+    obj: Bulletin | Item,
+    to_status: str,
+    *,
+    action: str,
+    by: User,
+    comment: str = "",
+    at: dt.datetime | None = None,
+    fields: tuple[str, ...] = (),
+    item: Item | None = None,
+) -> Bulletin | Item:
+    """Write a status: set it, bump the version, save with ``update_fields``, log it.
+
+    The one place a status is written (the caller holds the row lock and has checked the
+    guard). ``fields`` are other columns the caller changed on ``obj`` in the same step;
+    ``item`` names the item a bulletin-level entry is about (a correction of one item).
+    """
+    old = obj.status
+    obj.status = to_status
+    obj.version += 1
+    obj.save(update_fields=["status", *fields, "version", "updated_at"])
+    is_item = isinstance(obj, Item)
+    _log(
+        None if is_item else obj,
+        item=obj if is_item else item,
+        action=action,
+        from_status=old,
+        to_status=to_status,
+        by=by,
+        comment=comment,
+        at=at,
+    )
+    return obj
 
 
 def _locked_item(item: Item) -> Item:
@@ -172,7 +149,7 @@ def _ensure_editable(bulletin: Bulletin) -> None:
         )
 
 
-def _sync_bulletin(bulletin: Bulletin, *, by, comment="") -> Bulletin:
+def _sync_bulletin(bulletin: Bulletin, *, by: User, comment="") -> Bulletin:
     """Move an in-review bulletin to approved when all its live items are, and back."""
     bulletin = _locked_bulletin(bulletin)
     if bulletin.status not in (BulletinStatus.IN_REVIEW, BulletinStatus.APPROVED):
@@ -181,11 +158,7 @@ def _sync_bulletin(bulletin: Bulletin, *, by, comment="") -> Bulletin:
     all_approved = live.exists() and not live.exclude(status=ItemStatus.APPROVED).exists()
     target = BulletinStatus.APPROVED if all_approved else BulletinStatus.IN_REVIEW
     if target != bulletin.status:
-        old = bulletin.status
-        bulletin.status = target
-        bulletin.version += 1
-        bulletin.save(update_fields=["status", "version", "updated_at"])
-        _log(bulletin, action="auto", from_status=old, to_status=target, by=by, comment=comment)
+        _transition(bulletin, target, action="auto", by=by, comment=comment)
     return bulletin
 
 
@@ -214,8 +187,8 @@ def _reviewer_emails(*, exclude=None):
 
 
 @transaction.atomic
-def create_bulletin(*, issued_on: dt.date, by, dateline: str = "") -> Bulletin:
-    _require(by, "edit")
+def create_bulletin(*, issued_on: dt.date, by: User, dateline: str = "") -> Bulletin:
+    require(by, "edit")
     if Bulletin.objects.filter(issued_on=issued_on).exists():
         raise TransitionNotAllowed(
             _("%(date)s 已经有一期日报。") % {"date": issued_on}, code="conflict"
@@ -228,10 +201,12 @@ def create_bulletin(*, issued_on: dt.date, by, dateline: str = "") -> Bulletin:
 
 
 @transaction.atomic
-def edit_bulletin(bulletin: Bulletin, *, by, expected_version: int, dateline: str) -> Bulletin:
-    _require(by, "edit")
+def edit_bulletin(
+    bulletin: Bulletin, *, by: User, expected_version: int, dateline: str
+) -> Bulletin:
+    require(by, "edit")
     current = _locked_bulletin(bulletin)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     _ensure_editable(current)
     current.dateline = dateline
     current.updated_by = by
@@ -241,9 +216,9 @@ def edit_bulletin(bulletin: Bulletin, *, by, expected_version: int, dateline: st
 
 
 @transaction.atomic
-def delete_draft_bulletin(bulletin: Bulletin, *, by) -> None:
+def delete_draft_bulletin(bulletin: Bulletin, *, by: User) -> None:
     """Remove a bulletin that never left draft (used when an import replaces it)."""
-    _require(by, "edit")
+    require(by, "edit")
     current = _locked_bulletin(bulletin)
     if current.status != BulletinStatus.DRAFT:
         raise TransitionNotAllowed(
@@ -254,9 +229,9 @@ def delete_draft_bulletin(bulletin: Bulletin, *, by) -> None:
 
 
 @transaction.atomic
-def submit_bulletin(bulletin: Bulletin, *, by, comment: str = "") -> Bulletin:
+def submit_bulletin(bulletin: Bulletin, *, by: User, comment: str = "") -> Bulletin:
     """Submit every draft (or sent-back) item and put the issue in review."""
-    _require(by, "submit")
+    require(by, "submit")
     current = _locked_bulletin(bulletin)
     if current.status not in (BulletinStatus.DRAFT, BulletinStatus.IN_REVIEW):
         raise TransitionNotAllowed(
@@ -273,31 +248,10 @@ def submit_bulletin(bulletin: Bulletin, *, by, comment: str = "") -> Bulletin:
         live.select_for_update().filter(status__in=[ItemStatus.DRAFT, ItemStatus.CHANGES_REQUESTED])
     )
     for item in pending:
-        old = item.status
-        item.status = ItemStatus.SUBMITTED
-        item.version += 1
-        item.save(update_fields=["status", "version", "updated_at"])
-        _log(
-            current,
-            item=item,
-            action="submit",
-            from_status=old,
-            to_status=item.status,
-            by=by,
-            at=now,
-        )
+        _transition(item, ItemStatus.SUBMITTED, action="submit", by=by, at=now)
     if current.status == BulletinStatus.DRAFT:
-        current.status = BulletinStatus.IN_REVIEW
-        current.version += 1
-        current.save(update_fields=["status", "version", "updated_at"])
-        _log(
-            current,
-            action="submit",
-            from_status=BulletinStatus.DRAFT,
-            to_status=current.status,
-            by=by,
-            comment=comment,
-            at=now,
+        _transition(
+            current, BulletinStatus.IN_REVIEW, action="submit", by=by, comment=comment, at=now
         )
     if pending:
         _notify(
@@ -309,156 +263,10 @@ def submit_bulletin(bulletin: Bulletin, *, by, comment: str = "") -> Bulletin:
     return _sync_bulletin(current, by=by)
 
 
-@dataclass
-class Check:
-    code: str
-    message: str
-    is_blocking: bool
-    item_id: int | None = None
-
-
-@dataclass
-class CheckReport:
-    checks: list[Check] = field(default_factory=list)
-
-    @property
-    def blocking(self):
-        return [c for c in self.checks if c.is_blocking]
-
-    @property
-    def warnings(self):
-        return [c for c in self.checks if not c.is_blocking]
-
-    @property
-    def ok(self) -> bool:
-        return not self.blocking
-
-
-def _punctuation_mixed(text: str) -> bool:
-    # Escapes, not literals: editors and tools silently normalise full-width characters.
-    pairs = [(",", "\uff0c"), (";", "\uff1b"), ("(", "\uff08"), (")", "\uff09"), (":", "\uff1a")]
-    return any(a in text and b in text for a, b in pairs)
-
-
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
-def prepublish_checks(bulletin: Bulletin) -> CheckReport:
-    """What blocks publication and what an editor should look at first."""
-    from .importers.dateline import dateline_date  # the parser owns the dateline format
-
-    report = CheckReport()
-    items = list(
-        bulletin.items.exclude(status=ItemStatus.SPIKED)
-        .select_related("section")
-        .prefetch_related("entity_links")
-        .in_issue_order()
-    )
-    if not items:
-        report.checks.append(Check("empty", _("这期日报没有任何条目。"), True))
-    for item in items:
-        label = f"{item.section.name} #{item.position}"
-        if item.status != ItemStatus.APPROVED:
-            report.checks.append(
-                Check(
-                    "unapproved",
-                    _("%(label)s 尚未审核通过(%(status)s)。")
-                    % {"label": label, "status": item.get_status_display()},
-                    True,
-                    item.pk,
-                )
-            )
-        if item.headline_rank is not None and not item.headline:
-            report.checks.append(
-                Check(
-                    "rank_without_headline",
-                    _("%(label)s 有标题排序但没有标题。") % {"label": label},
-                    True,
-                    item.pk,
-                )
-            )
-        if item.headline and item.headline_rank is None:
-            report.checks.append(
-                Check(
-                    "headline_without_rank",
-                    _("%(label)s 的标题没有排序,不会出现在标题中。") % {"label": label},
-                    False,
-                    item.pk,
-                )
-            )
-        if not item.entity_links.all():
-            report.checks.append(
-                Check(
-                    "no_entity",
-                    _("%(label)s 没有关联任何实体。") % {"label": label},
-                    False,
-                    item.pk,
-                )
-            )
-        if _punctuation_mixed(item.body):
-            report.checks.append(
-                Check(
-                    "mixed_punctuation",
-                    _("%(label)s 混用了半角和全角标点。") % {"label": label},
-                    False,
-                    item.pk,
-                )
-            )
-    # A headline that points at no item: a spiked item still holding a rank in the title.
-    for item in bulletin.items.filter(status=ItemStatus.SPIKED, headline_rank__isnull=False):
-        report.checks.append(
-            Check(
-                "headline_orphan",
-                _("标题“%(headline)s”指向已弃用的条目。") % {"headline": item.headline},
-                True,
-                item.pk,
-            )
-        )
-    if bulletin.dateline:
-        found = dateline_date(bulletin.dateline)
-        if found != bulletin.issued_on:
-            report.checks.append(
-                Check(
-                    "dateline_date",
-                    _("电头日期(%(found)s)与日报日期(%(date)s)不一致。")
-                    % {"found": found or "?", "date": bulletin.issued_on},
-                    True,
-                )
-            )
-    # Near-duplicates of items in the last seven issues (character-bigram Jaccard ≥ 0.6).
-    since = bulletin.issued_on - dt.timedelta(days=7)
-    recent = list(
-        Item.objects.filter(
-            bulletin__issued_on__gte=since, bulletin__issued_on__lt=bulletin.issued_on
-        )
-        .exclude(status=ItemStatus.SPIKED)
-        .values_list("body", "bulletin__issued_on")
-    )
-    recent_grams = [(_bigrams(body), day) for body, day in recent]
-    for item in items:
-        grams = _bigrams(item.body)
-        if not grams:
-            continue
-        for other, day in recent_grams:
-            if other and len(grams & other) / len(grams | other) >= 0.6:
-                report.checks.append(
-                    Check(
-                        "near_duplicate",
-                        _("%(label)s 与 %(day)s 的一条内容高度相似。")
-                        % {"label": f"{item.section.name} #{item.position}", "day": day},
-                        False,
-                        item.pk,
-                    )
-                )
-                break
-    return report
-
-
 @transaction.atomic
-def publish(bulletin: Bulletin, *, by, at: dt.datetime | None = None) -> Bulletin:
+def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> Bulletin:
     """Publish now, or schedule when ``at`` is in the future. All items go public together."""
-    _require(by, "publish")
+    require(by, "publish")
     current = _locked_bulletin(bulletin)
     now = timezone.now()
     if current.status != BulletinStatus.APPROVED:
@@ -476,62 +284,49 @@ def publish(bulletin: Bulletin, *, by, at: dt.datetime | None = None) -> Bulleti
         )
     at = at or now
     target = BulletinStatus.SCHEDULED if at > now else BulletinStatus.PUBLISHED
-    old = current.status
-    current.status = target
     current.publish_at = at
     current.updated_by = by
-    current.version += 1
-    current.save(update_fields=["status", "publish_at", "updated_by", "version", "updated_at"])
-    _log(
+    return _transition(
         current,
+        target,
         action="schedule" if target == BulletinStatus.SCHEDULED else "publish",
-        from_status=old,
-        to_status=target,
         by=by,
         comment=timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
+        fields=("publish_at", "updated_by"),
     )
-    return current
 
 
-def schedule(bulletin: Bulletin, *, by, at: dt.datetime) -> Bulletin:
-    _require(by, "schedule")
+def schedule(bulletin: Bulletin, *, by: User, at: dt.datetime) -> Bulletin:
+    require(by, "schedule")
     if at <= timezone.now():
         raise TransitionNotAllowed(_("定时发布的时间必须在将来。"), code="invalid")
     return publish(bulletin, by=by, at=at)
 
 
 @transaction.atomic
-def unschedule(bulletin: Bulletin, *, by) -> Bulletin:
-    _require(by, "unschedule")
+def unschedule(bulletin: Bulletin, *, by: User) -> Bulletin:
+    require(by, "unschedule")
     current = _locked_bulletin(bulletin)
     if current.status != BulletinStatus.SCHEDULED or current.is_public():
         raise TransitionNotAllowed(_("只有尚未到时间的定时发布可以取消。"))
-    current.status = BulletinStatus.APPROVED
     current.publish_at = None
-    current.version += 1
-    current.save(update_fields=["status", "publish_at", "version", "updated_at"])
-    _log(
-        current,
-        action="unschedule",
-        from_status=BulletinStatus.SCHEDULED,
-        to_status=current.status,
-        by=by,
+    return _transition(
+        current, BulletinStatus.APPROVED, action="unschedule", by=by, fields=("publish_at",)
     )
-    return current
 
 
 @transaction.atomic
 def correct(
     bulletin: Bulletin,
     *,
-    by,
+    by: User,
     note: str,
     item: Item | None = None,
     body: str | None = None,
     expected_version: int | None = None,
 ) -> Correction:
     """Correct a published issue: a visible dated note, optionally new text for one item."""
-    _require(by, "correct")
+    require(by, "correct")
     current = _locked_bulletin(bulletin)
     if not current.is_public():
         raise TransitionNotAllowed(_("只有已发布的日报可以更正。"))
@@ -542,7 +337,7 @@ def correct(
         if locked.bulletin_id != current.pk:
             raise TransitionNotAllowed(_("该条目不属于这期日报。"), code="invalid")
         if expected_version is not None:
-            _check_version(locked, expected_version)
+            check_version(locked, expected_version)
         if body is not None and body != locked.body:
             _check_paragraph(body)
             _keep_revision(locked, by=by, note=_("更正前"))
@@ -555,57 +350,33 @@ def correct(
     correction = Correction.objects.create(
         bulletin=current, item=item, note=note.strip(), created_by=by
     )
-    old = current.status
-    current.status = BulletinStatus.CORRECTED
-    current.version += 1
-    current.save(update_fields=["status", "version", "updated_at"])
-    _log(
-        current,
-        item=item,
-        action="correct",
-        from_status=old,
-        to_status=current.status,
-        by=by,
-        comment=note.strip(),
+    _transition(
+        current, BulletinStatus.CORRECTED, action="correct", by=by, comment=note.strip(), item=item
     )
     return correction
 
 
 @transaction.atomic
-def retract(bulletin: Bulletin, *, by, comment: str) -> Bulletin:
-    _require(by, "retract")
+def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
+    require(by, "retract")
     current = _locked_bulletin(bulletin)
     if current.status not in PUBLIC_BULLETIN_STATUSES:
         raise TransitionNotAllowed(_("只有已发布的日报可以撤回。"))
     if not comment.strip():
         raise TransitionNotAllowed(_("撤回必须说明原因。"), code="invalid")
-    old = current.status
     now = timezone.now()
-    current.status = BulletinStatus.RETRACTED
     current.retraction_note = comment.strip()
     current.retracted_at = now
     if current.publish_at is None or current.publish_at > now:
         current.publish_at = now  # a retracted schedule never showed text; its notice may show
-    current.version += 1
-    current.save(
-        update_fields=[
-            "status",
-            "retraction_note",
-            "retracted_at",
-            "publish_at",
-            "version",
-            "updated_at",
-        ]
-    )
-    _log(
+    return _transition(
         current,
+        BulletinStatus.RETRACTED,
         action="retract",
-        from_status=old,
-        to_status=current.status,
         by=by,
         comment=comment.strip(),
+        fields=("retraction_note", "retracted_at", "publish_at"),
     )
-    return current
 
 
 # ----------------------------------------------------------------------------- items
@@ -625,7 +396,12 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check_version(current, expected_version) -> None:
+def check_version(current: Bulletin | Item, expected_version: int | None) -> None:
+    """Refuse (``conflict``) unless the row is still at the version the editor opened.
+
+    Public: the admin's forms check it before their own validation, so a stale form comes
+    back with both texts instead of a half-applied save.
+    """
     if expected_version is None or int(expected_version) != current.version:
         raise TransitionNotAllowed(
             _(
@@ -642,7 +418,7 @@ def _check_version(current, expected_version) -> None:
         )
 
 
-def _keep_revision(item: Item, *, by, note: str = "") -> ItemRevision:
+def _keep_revision(item: Item, *, by: User, note: str = "") -> ItemRevision:
     revision, _created = ItemRevision.objects.update_or_create(
         item=item,
         version=item.version,
@@ -660,7 +436,7 @@ def _next_position(bulletin: Bulletin, section: Section) -> int:
 def add_item(
     bulletin: Bulletin,
     *,
-    by,
+    by: User,
     section: Section,
     body: str = "",
     headline: str = "",
@@ -672,7 +448,7 @@ def add_item(
     sources: list | None = None,
 ) -> Item:
     """Add a draft item to an unpublished issue; drafts may be incomplete."""
-    _require(by, "edit")
+    require(by, "edit")
     current = _locked_bulletin(bulletin)
     _ensure_editable(current)
     _check_paragraph(body)
@@ -716,7 +492,9 @@ def _check_rank(bulletin: Bulletin, rank: int | None, *, exclude_pk=None) -> Non
         return
     if bulletin.items.filter(headline_rank=rank).exclude(pk=exclude_pk).exists():
         raise TransitionNotAllowed(
-            _("标题排序 %(rank)s 已被这期日报的另一条占用。") % {"rank": rank}, code="invalid"
+            _("标题排序 %(rank)s 已被这期日报的另一条占用。") % {"rank": rank},
+            code="invalid",
+            field="headline_rank",
         )
 
 
@@ -734,12 +512,12 @@ def _shift_positions(bulletin, section, *, from_position):
 
 
 @transaction.atomic
-def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
+def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item:
     """Save an editor's changes if nobody saved in between; text changes become revisions.
 
     An edit of an approved item's text sends it back to review.
     """
-    _require(by, "edit")
+    require(by, "edit")
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise TransitionNotAllowed(
@@ -747,7 +525,7 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
             code="invalid",
         )
     current = _locked_item(item)
-    _check_version(current, expected_version)
+    check_version(current, expected_version)
     _ensure_editable(current.bulletin)
     changed = [name for name, value in changes.items() if getattr(current, name) != value]
     if not changed:
@@ -770,26 +548,24 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
     for name in changed:
         setattr(current, name, changes[name])
     current.updated_by = by
-    current.version += 1
-    update_fields = [*changed, "updated_by", "version", "updated_at"]
-    old_status = current.status
-    if text_changed and old_status == ItemStatus.APPROVED:
-        current.status = ItemStatus.SUBMITTED
-        update_fields.append("status")
-    current.save(update_fields=update_fields)
+    fields = (*changed, "updated_by")
+    requeued = text_changed and current.status == ItemStatus.APPROVED
+    if requeued:
+        _transition(
+            current,
+            ItemStatus.SUBMITTED,
+            action="edit",
+            by=by,
+            comment=_("已审核的条目被修改,重新送审。"),
+            fields=fields,
+        )
+    else:
+        current.version += 1
+        current.save(update_fields=[*fields, "version", "updated_at"])
     if text_changed:
         _keep_revision(current, by=by)
         index_items([current.pk])
-    if current.status != old_status:
-        _log(
-            current.bulletin,
-            item=current,
-            action="edit",
-            from_status=old_status,
-            to_status=current.status,
-            by=by,
-            comment=_("已审核的条目被修改,重新送审。"),
-        )
+    if requeued:
         _notify(
             _("%(date)s 日报有已审核的条目被修改,需重新审核")
             % {"date": current.bulletin.issued_on},
@@ -802,9 +578,9 @@ def edit_item(item: Item, *, by, expected_version: int, **changes) -> Item:
 
 
 @transaction.atomic
-def reorder_items(bulletin: Bulletin, *, by, order: list[tuple[int, int]]) -> None:
+def reorder_items(bulletin: Bulletin, *, by: User, order: list[tuple[int, int]]) -> None:
     """Set every listed item's (section, position) from ``order`` = [(item_id, section_id)…]."""
-    _require(by, "edit")
+    require(by, "edit")
     current = _locked_bulletin(bulletin)
     _ensure_editable(current)
     ids = [item_id for item_id, _section in order]
@@ -837,7 +613,7 @@ def reorder_items(bulletin: Bulletin, *, by, order: list[tuple[int, int]]) -> No
         )
 
 
-def _decide_guard(current: Item, by) -> None:
+def _decide_guard(current: Item, by: User) -> None:
     if current.bulletin.status in LOCKED_BULLETIN_STATUSES:
         raise TransitionNotAllowed(_("这期日报已发布,条目不能再审核。"))
     if current.status != ItemStatus.SUBMITTED:
@@ -852,8 +628,8 @@ def _decide_guard(current: Item, by) -> None:
 
 
 @transaction.atomic
-def submit_item(item: Item, *, by, comment: str = "") -> Item:
-    _require(by, "submit")
+def submit_item(item: Item, *, by: User, comment: str = "") -> Item:
+    require(by, "submit")
     current = _locked_item(item)
     _ensure_editable(current.bulletin)
     if current.status not in (ItemStatus.DRAFT, ItemStatus.CHANGES_REQUESTED):
@@ -863,31 +639,10 @@ def submit_item(item: Item, *, by, comment: str = "") -> Item:
         )
     if not current.body.strip():
         raise TransitionNotAllowed(_("条目没有正文,不能提交审核。"), code="invalid")
-    old = current.status
-    current.status = ItemStatus.SUBMITTED
-    current.version += 1
-    current.save(update_fields=["status", "version", "updated_at"])
-    _log(
-        current.bulletin,
-        item=current,
-        action="submit",
-        from_status=old,
-        to_status=current.status,
-        by=by,
-        comment=comment,
-    )
+    _transition(current, ItemStatus.SUBMITTED, action="submit", by=by, comment=comment)
     bulletin = _locked_bulletin(current.bulletin)
     if bulletin.status == BulletinStatus.DRAFT:
-        bulletin.status = BulletinStatus.IN_REVIEW
-        bulletin.version += 1
-        bulletin.save(update_fields=["status", "version", "updated_at"])
-        _log(
-            bulletin,
-            action="submit",
-            from_status=BulletinStatus.DRAFT,
-            to_status=bulletin.status,
-            by=by,
-        )
+        _transition(bulletin, BulletinStatus.IN_REVIEW, action="submit", by=by)
     _notify(
         _("%(date)s 日报有新条目待审核") % {"date": bulletin.issued_on},
         _("%(user)s 提交了一条条目:%(text)s")
@@ -899,42 +654,26 @@ def submit_item(item: Item, *, by, comment: str = "") -> Item:
 
 
 @transaction.atomic
-def approve_item(item: Item, *, by, comment: str = "") -> Item:
-    _require(by, "approve")
+def approve_item(item: Item, *, by: User, comment: str = "") -> Item:
+    require(by, "approve")
     current = _locked_item(item)
     _decide_guard(current, by)
-    current.status = ItemStatus.APPROVED
-    current.version += 1
-    current.save(update_fields=["status", "version", "updated_at"])
-    _log(
-        current.bulletin,
-        item=current,
-        action="approve",
-        from_status=ItemStatus.SUBMITTED,
-        to_status=current.status,
-        by=by,
-        comment=comment,
-    )
+    _transition(current, ItemStatus.APPROVED, action="approve", by=by, comment=comment)
     _sync_bulletin(current.bulletin, by=by)
     return current
 
 
 @transaction.atomic
-def request_changes(item: Item, *, by, comment: str) -> Item:
-    _require(by, "request_changes")
+def request_changes(item: Item, *, by: User, comment: str) -> Item:
+    require(by, "request_changes")
     if not (comment or "").strip():
         raise TransitionNotAllowed(_("退回修改必须写明原因。"), code="invalid")
     current = _locked_item(item)
     _decide_guard(current, by)
-    current.status = ItemStatus.CHANGES_REQUESTED
-    current.version += 1
-    current.save(update_fields=["status", "version", "updated_at"])
-    _log(
-        current.bulletin,
-        item=current,
+    _transition(
+        current,
+        ItemStatus.CHANGES_REQUESTED,
         action="request_changes",
-        from_status=ItemStatus.SUBMITTED,
-        to_status=current.status,
         by=by,
         comment=comment.strip(),
     )
@@ -950,56 +689,42 @@ def request_changes(item: Item, *, by, comment: str) -> Item:
 
 
 @transaction.atomic
-def spike_item(item: Item, *, by, comment: str = "") -> Item:
-    _require(by, "spike")
+def spike_item(item: Item, *, by: User, comment: str = "") -> Item:
+    require(by, "spike")
     current = _locked_item(item)
     _ensure_editable(current.bulletin)
     if current.status == ItemStatus.SPIKED:
         raise TransitionNotAllowed(_("这条已经弃用。"))
-    old = current.status
-    current.status = ItemStatus.SPIKED
     current.headline_rank = None  # a spiked item leaves the title
-    current.version += 1
-    current.save(update_fields=["status", "headline_rank", "version", "updated_at"])
-    _log(
-        current.bulletin,
-        item=current,
+    _transition(
+        current,
+        ItemStatus.SPIKED,
         action="spike",
-        from_status=old,
-        to_status=current.status,
         by=by,
         comment=comment,
+        fields=("headline_rank",),
     )
     _sync_bulletin(current.bulletin, by=by)
     return current
 
 
 @transaction.atomic
-def unspike_item(item: Item, *, by, comment: str = "") -> Item:
+def unspike_item(item: Item, *, by: User, comment: str = "") -> Item:
     """Bring a spiked item back as a draft (a spike by mistake must not cost the text)."""
-    _require(by, "unspike")
+    require(by, "unspike")
     current = _locked_item(item)
     _ensure_editable(current.bulletin)
     if current.status != ItemStatus.SPIKED:
         raise TransitionNotAllowed(_("只有已弃用的条目可以恢复。"))
-    current.status = ItemStatus.DRAFT
-    current.version += 1
-    current.save(update_fields=["status", "version", "updated_at"])
-    _log(
-        current.bulletin,
-        item=current,
-        action="unspike",
-        from_status=ItemStatus.SPIKED,
-        to_status=current.status,
-        by=by,
-        comment=comment,
-    )
+    _transition(current, ItemStatus.DRAFT, action="unspike", by=by, comment=comment)
     _sync_bulletin(current.bulletin, by=by)
     return current
 
 
 @transaction.atomic
-def restore_revision(item: Item, *, by, revision: ItemRevision, expected_version: int) -> Item:
+def restore_revision(
+    item: Item, *, by: User, revision: ItemRevision, expected_version: int
+) -> Item:
     if revision.item_id != item.pk:
         raise TransitionNotAllowed(_("该版本不属于这条条目。"), code="invalid")
     return edit_item(

@@ -8,8 +8,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bulletins import entities as entity_services
-from bulletins import workflow
-from bulletins.exporters.text import export_text
+from bulletins import exporters, workflow
+from bulletins.exporters.text import issue_items
 from bulletins.models import Entity, ItemEntity
 
 from .factories import EntityFactory
@@ -88,18 +88,30 @@ def test_invalid_date_is_404_not_500(api, newsroom):
     assert response.json()["code"] == "not_found"
 
 
-def test_export_text_is_the_canonical_text(api, newsroom):
-    response = api.get("/api/v1/bulletins/2026-03-17/export/?format=text")
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("text/plain")
-    assert response.content.decode() == export_text(newsroom["published"])
-
-
-@pytest.mark.parametrize("fmt", ["markdown", "html"])
-def test_export_other_formats_contain_the_items(api, newsroom, fmt):
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html"])
+def test_export_is_the_one_exporter_over_published_items(api, newsroom, fmt):
     response = api.get(f"/api/v1/bulletins/2026-03-17/export/?format={fmt}")
     assert response.status_code == 200
-    assert "恒瑞医药新药获批。" in response.content.decode()
+    bulletin = newsroom["published"]
+    expected = exporters.export(
+        bulletin, format=fmt, items=issue_items(bulletin, include_unapproved=False)
+    )
+    assert response["Content-Type"] == expected.content_type
+    assert response.content.decode() == expected.content
+
+
+def test_export_escapes_hostile_text_and_keeps_the_kind(api, newsroom, chief):
+    bulletin = newsroom["published"]
+    item = newsroom["public_item"]
+    workflow.correct(
+        bulletin, by=chief, note="测试", item=item, body="<script>alert(1)</script>罗氏 *加粗*"
+    )
+    html = api.get("/api/v1/bulletins/2026-03-17/export/?format=html").content.decode()
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    markdown = api.get("/api/v1/bulletins/2026-03-17/export/?format=markdown").content.decode()
+    assert markdown.startswith("# 罗氏扩建AI工厂 \\| 日报\n")
+    assert "\\<script\\>alert(1)\\</script\\>罗氏 \\*加粗\\*" in markdown
 
 
 def test_export_unknown_format_is_400(api, newsroom):

@@ -340,14 +340,25 @@ def test_export_and_import_commands(db, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)[0]["slug"] == "roche"
 
 
-def test_a_link_change_asks_search_to_reindex(
-    item, editor, monkeypatch, django_capture_on_commit_callbacks
+def test_a_confirmed_link_reaches_search_ranking_once_committed(
+    published_bulletin, chief, django_capture_on_commit_callbacks
 ):
-    seen = []
-    monkeypatch.setattr(entities, "reindex_items", lambda ids: seen.append(list(ids)))
+    from bulletins.search import search_ids
+
+    approved = published_bulletin.items.get(body="恒瑞医药新药获批。")
+    other = published_bulletin.items.get(body="国家药监局批准一款新药。")
+    before = search_ids("新药")
+    assert set(before) == {approved.pk, other.pk}
+    ranked_last = before[-1]
+    # An entity whose name matches the query puts its linked item among the first hits.
+    entity = EntityFactory(name="新药研发中心")
+    target = published_bulletin.items.get(pk=ranked_last)
     with django_capture_on_commit_callbacks(execute=True):
-        link(item, EntityFactory(), by=editor)
-    assert seen == [[item.pk]]
+        link(target, entity, by=chief)
+    assert search_ids("新药")[0] == ranked_last
+    with django_capture_on_commit_callbacks(execute=True):
+        entities.unlink(target, entity, by=chief)
+    assert search_ids("新药") == before
 
 
 def test_demo_links_its_items_to_the_gazetteer(db):

@@ -39,7 +39,7 @@ def test_text_title_follows_headline_ranks_and_has_no_final_newline(draft_bullet
 def test_spiked_items_are_not_exported(draft_bulletin, editor, format):
     item = draft_bulletin.items.get(body="罗氏宣布扩建AI工厂。")
     workflow.spike_item(item, by=editor)
-    out = export(draft_bulletin, format=format)
+    out = export(draft_bulletin, format=format).content
     assert "罗氏宣布扩建AI工厂" not in out
     assert "恒瑞医药新药获批" in out
 

@@ -1,7 +1,8 @@
 import pytest
 
 from bulletins import workflow
-from bulletins.facts import apply_suggestions, extract, extract_amounts, normalize_round
+from bulletins.entities import apply_fact_suggestions
+from bulletins.facts import extract, extract_amounts, normalize_round
 from bulletins.models import EventKind, Transition
 
 
@@ -110,7 +111,7 @@ def financing_item(draft_bulletin, editor, company_news):
 
 
 def test_apply_suggestions_fills_empty_fields_through_the_workflow(financing_item, editor):
-    item = apply_suggestions(financing_item, by=editor)
+    item = apply_fact_suggestions(financing_item, by=editor)
     item.refresh_from_db()
     assert item.event_kind == EventKind.FINANCING and item.financing_round == "B"
     assert item.facts["lead_investors"] == ["甲资本"] and item.facts["investors"] == ["乙资本"]
@@ -126,7 +127,7 @@ def test_apply_suggestions_keeps_what_an_editor_set(financing_item, editor):
         financing_round="B+",
         facts={"lead_investors": ["丙资本"]},
     )
-    item = apply_suggestions(item, by=editor)
+    item = apply_fact_suggestions(item, by=editor)
     assert item.financing_round == "B+"
     assert item.facts["lead_investors"] == ["丙资本"] and item.facts["investors"] == ["乙资本"]
 
@@ -135,13 +136,13 @@ def test_apply_suggestions_never_changes_a_status(financing_item, editor):
     workflow.submit_item(financing_item, by=editor)
     financing_item.refresh_from_db()
     before = Transition.objects.count()
-    item = apply_suggestions(financing_item, by=editor)
+    item = apply_fact_suggestions(financing_item, by=editor)
     assert item.status == "submitted" and Transition.objects.count() == before
 
 
 def test_apply_suggestions_needs_edit_permission(financing_item, reviewer):
     with pytest.raises(workflow.TransitionNotAllowed) as error:
-        apply_suggestions(financing_item, by=reviewer)
+        apply_fact_suggestions(financing_item, by=reviewer)
     assert error.value.code == "forbidden"
 
 
@@ -154,7 +155,7 @@ def test_apply_suggestions_gives_linked_investors_their_role(financing_item, edi
     other = EntityFactory(name="乙资本", slug="yi", type="investor")
     ItemEntity.objects.create(item=financing_item, entity=lead)
     ItemEntity.objects.create(item=financing_item, entity=other, role="editor-set")
-    apply_suggestions(financing_item, by=editor)
+    apply_fact_suggestions(financing_item, by=editor)
     roles = dict(ItemEntity.objects.values_list("entity__slug", "role"))
     assert roles == {"jia": "lead_investor", "yi": "editor-set"}
 

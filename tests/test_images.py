@@ -120,9 +120,22 @@ def test_item_images_and_entity_logos_both_use_the_validator():
     assert validate_image in Entity._meta.get_field("logo").validators
 
 
-def test_a_stored_logo_is_not_read_again_on_a_later_save():
+def test_a_stored_logo_is_not_read_again_on_a_later_save(monkeypatch):
     entity = EntityFactory(logo="entities/gone.png")  # the file is not in storage
-    entity.full_clean()
+    opened = []
+    storage = entity.logo.storage
+    storage.exists  # noqa: B018 — the default storage is lazy: set up the real one first
+
+    def record(storage, name, mode="rb"):
+        opened.append(name)
+        raise FileNotFoundError(name)
+
+    monkeypatch.setattr(type(storage._wrapped), "open", record)
+    entity.full_clean()  # would raise (or record) if the validator read the stored file
+    entity.save()
+    assert opened == []
+    entity.refresh_from_db()
+    assert entity.logo.name == "entities/gone.png"
 
 
 # ----------------------------------------------------------------------------- the admin

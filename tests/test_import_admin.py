@@ -129,3 +129,21 @@ def test_admin_export_is_for_staff_only(client, nobody, editor, sample_text):
     client.force_login(nobody)
     url = reverse("admin:bulletins_bulletin_export", args=[bulletin.pk, "text"])
     assert client.get(url).status_code in (302, 403)
+
+
+def test_an_unknown_section_is_refused_for_an_editor_on_preview_and_save(client, editor, url):
+    text = TEXT + "\n政策法规\n国家药监局发布新规。"
+    client.force_login(editor)
+    expected = "第 6 行:栏目「政策法规」尚不存在;新建栏目需由主编操作。现有栏目:企业动态、产业动态"
+    assert client.post(url, {"text": text, "preview": "1"}).context["refusal"] == expected
+    response = client.post(url, {"text": text, "save": "1", "previewed": digest(text)})
+    assert response.context["refusal"] == expected
+    assert not Bulletin.objects.exists()
+
+
+def test_a_chief_editors_import_creates_the_unknown_section(client, chief, url):
+    text = TEXT + "\n政策法规\n国家药监局发布新规。"
+    client.force_login(chief)
+    assert client.post(url, {"text": text, "preview": "1"}).context.get("refusal") is None
+    client.post(url, {"text": text, "save": "1", "previewed": digest(text)})
+    assert Bulletin.objects.get().items.filter(section__name="政策法规").count() == 1

@@ -7,10 +7,10 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulletins import workflow
+from bulletins import linking, search, workflow
 from bulletins.exporters.text import export_text
 from bulletins.importers.parser import ParseError
-from bulletins.importers.service import import_issue, plan_import, section_slug
+from bulletins.importers.service import import_issue, plan_import, save_plan
 from bulletins.models import (
     Bulletin,
     BulletinStatus,
@@ -21,6 +21,7 @@ from bulletins.models import (
     Section,
     Transition,
 )
+from bulletins.sections import section_slug
 
 from .factories import EntityAliasFactory, EntityFactory
 
@@ -114,14 +115,47 @@ def test_name_shared_by_two_entities_suggests_both_unconfirmed(editor):
     }
 
 
-def test_unknown_section_is_created_with_a_warning(editor):
+def test_an_editors_import_naming_an_unknown_section_is_refused_before_saving(editor):
     text = SMALL + "\n政策法规\n国家药监局发布新规。"
-    result = import_issue(text, by=editor)
+    before = database_state()
+    with pytest.raises(workflow.TransitionNotAllowed) as caught:
+        import_issue(text, by=editor)
+    assert caught.value.code == "forbidden"
+    assert caught.value.message == (
+        "第 6 行:栏目「政策法规」尚不存在;新建栏目需由主编操作。现有栏目:企业动态、产业动态"
+    )
+    assert database_state() == before
+
+
+def test_a_chief_editors_import_creates_an_unknown_section_with_a_warning(chief):
+    text = SMALL + "\n政策法规\n国家药监局发布新规。"
+    result = import_issue(text, by=chief)
     section = Section.objects.get(name="政策法规")
     assert section.slug == "zheng-ce-fa-gui"
     assert section.position > Section.objects.get(slug="industry-news").position
     assert "new_section" in {w.code for w in result.plan.warnings}
     assert export_text(result.bulletin) == text
+
+
+def test_a_save_links_the_text_once_and_indexes_each_item_once(editor, monkeypatch):
+    EntityFactory(name="某公司", slug="mou")
+    text = SMALL + "\n罗氏宣布扩建工厂。\n\n产业动态\n某公司与药明康德合作。"
+    linked, indexed = [], []
+    analyse_texts, document_texts = linking.analyse_texts, search.document_texts
+    monkeypatch.setattr(
+        linking, "analyse_texts", lambda texts: linked.append(texts) or analyse_texts(texts)
+    )
+    # document_texts reads what an indexing pass writes: one call per batch of items indexed.
+    monkeypatch.setattr(
+        search, "document_texts", lambda ids: indexed.extend(ids) or document_texts(ids)
+    )
+    plan = plan_import(text)
+    result = save_plan(plan, by=editor)
+    items = list(result.bulletin.items.values_list("pk", flat=True))
+    assert len(linked) == 1  # the plan's; the save reuses it
+    assert sorted(indexed) == sorted(items)  # every item once, after its links exist
+    assert ItemEntity.objects.filter(item_id__in=items, entity__slug="mou").count() == 2
+    assert search.search_ids("某公司", items=Item.objects.all()) != []
 
 
 def test_section_slug_falls_back_when_a_name_has_no_letters():
@@ -194,8 +228,8 @@ def test_parse_errors_save_nothing(editor, text):
     assert database_state() == before
 
 
-def test_failure_while_saving_rolls_back_everything(editor, monkeypatch):
-    text = SMALL + "\n政策法规\n国家药监局发布新规。"
+def test_failure_while_saving_rolls_back_everything(chief, monkeypatch):
+    text = SMALL + "\n政策法规\n国家药监局发布新规。"  # a chief's import: the section too
     before = database_state()
     calls = []
 
@@ -208,7 +242,7 @@ def test_failure_while_saving_rolls_back_everything(editor, monkeypatch):
     original = workflow.add_item
     monkeypatch.setattr(workflow, "add_item", failing_add_item)
     with pytest.raises(RuntimeError):
-        import_issue(text, by=editor)
+        import_issue(text, by=chief)
     assert database_state() == before
 
 

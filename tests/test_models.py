@@ -24,7 +24,10 @@ def test_positions_are_unique_within_a_section_of_a_bulletin():
 
 def test_same_position_is_allowed_in_another_section(industry_news):
     item = ItemFactory(position=1)
-    ItemFactory(bulletin=item.bulletin, section=industry_news, position=1)
+    other = ItemFactory(bulletin=item.bulletin, section=industry_news, position=1)
+    assert sorted(item.bulletin.items.values_list("section_id", "position")) == sorted(
+        [(item.section_id, 1), (other.section_id, 1)]
+    )
 
 
 def test_headline_rank_is_unique_within_a_bulletin():

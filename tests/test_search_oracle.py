@@ -8,7 +8,7 @@ import unicodedata
 import pytest
 
 from bulletins import search
-from bulletins.management.commands.generate_archive import generate_archive
+from bulletins.benchmarks._generator import generate_archive
 from bulletins.models import Bulletin, Item
 
 from .factories import ItemFactory

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bulletins import workflow
 from bulletins.models import BulletinStatus, Correction, Entity, ItemStatus
-from bulletins.views import index_letter
+from bulletins.pinyin import index_letter
 
 from .site_data import make_entity, make_issue
 
@@ -491,13 +491,14 @@ def test_scheduled_issue_reaches_a_cached_home_page_at_its_time(client, issue, p
 
 
 def test_long_lists_page_by_issue_in_the_same_order_as_a_full_sort(client, db, monkeypatch):
-    from bulletins.views import IssueOrderedItems, public_items
+    from bulletins.models import Item
+    from bulletins.pager import IssueOrderedItems
 
     for offset in range(5):
         make_issue(DAY - dt.timedelta(days=offset * 3), 7)
     monkeypatch.setattr(IssueOrderedItems, "SORT_LIMIT", 3)
     monkeypatch.setattr(IssueOrderedItems, "FIRST_CHUNK", 2)
-    items = public_items().filter(section__slug="company-news")
+    items = Item.objects.published().filter(section__slug="company-news")
     expected = list(items.order_by("-bulletin__issued_on", "position", "pk"))
     walked = IssueOrderedItems(items, order=("position", "pk"))
     assert walked.count() == len(expected) == 20

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from . import editorial, entities  # noqa: F401
+from . import bulletins, entities, history, items  # noqa: F401
 
 admin.site.site_header = _("医药健闻 编辑部")
 admin.site.site_title = _("医药健闻")

@@ -97,7 +97,7 @@ class MergedFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "no":
-            return queryset.filter(merged_into__isnull=True)
+            return queryset.live()
         if self.value() == "yes":
             return queryset.filter(merged_into__isnull=False)
         return queryset
@@ -120,7 +120,7 @@ class MentionFilter(admin.SimpleListFilter):
 
 class MergeForm(forms.Form):
     target = forms.ModelChoiceField(
-        queryset=Entity.objects.filter(merged_into__isnull=True),
+        queryset=Entity.objects.live(),
         label=gettext_lazy("合并到"),
         help_text=gettext_lazy("保留的实体;被合并实体的名称成为它的别名,旧链接跳转到它。"),
         widget=forms.TextInput(attrs={"placeholder": gettext_lazy("实体 ID")}),
@@ -188,7 +188,7 @@ class EntityAdmin(admin.ModelAdmin):
         # The autocomplete of the item form offers live entities only.
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         if request.path.endswith("/autocomplete/"):
-            queryset = queryset.filter(merged_into__isnull=True)
+            queryset = queryset.live()
         return queryset, may_have_duplicates
 
     @admin.display(description=gettext_lazy("提及次数"), ordering="mention_count")
@@ -240,7 +240,7 @@ class EntityAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("合并所选实体"), permissions=["manage_entities"])
     def merge_selected(self, request, queryset):
-        queryset = queryset.filter(merged_into__isnull=True)
+        queryset = queryset.live()
         if queryset.count() < 2:
             self.message_user(request, _("请至少选择两个未合并的实体。"), messages.WARNING)
             return None
@@ -446,14 +446,12 @@ class EntityAdmin(admin.ModelAdmin):
 
     def apply_facts_view(self, request):
         """POST item: fill its empty event kind, round and facts from its text."""
-        from ..facts import apply_suggestions
-
         if request.method != "POST":
             return HttpResponse(status=405)
         item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
         version = item.version
         try:
-            item = apply_suggestions(item, by=request.user)
+            item = entities.apply_fact_suggestions(item, by=request.user)
         except workflow.TransitionNotAllowed as exc:
             messages.error(request, exc.message)
         else:

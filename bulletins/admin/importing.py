@@ -14,9 +14,9 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import workflow
+from .. import sections, workflow
 from ..importers.parser import ParseError, split_lines
-from ..importers.service import import_issue, plan_import
+from ..importers.service import plan_import, save_plan
 
 MAX_TEXT_LENGTH = 200_000
 LEAVE_OUT = "none"
@@ -44,15 +44,17 @@ class ImportForm(forms.Form):
     previewed = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-def headline_choices_from(data, plan_matches) -> dict[int, int | None]:
-    """The editor's choice for each headline rank: an item index, or None to leave it out."""
-    choices: dict[int, int | None] = {}
-    for match in plan_matches:
-        value = data.get(f"headline_{match.rank}", "")
-        if value == LEAVE_OUT:
-            choices[match.rank] = None
-        elif value.isdigit():
-            choices[match.rank] = int(value)
+def headline_choices_from(data) -> dict[int, int | None]:
+    """The editor's choice for each headline rank (``headline_<rank>`` fields of the
+    preview): an item index, or None to leave it out. Ranks the plan lacks are ignored."""
+    choices = {}
+    for key, value in data.items():
+        rank = key.removeprefix("headline_")
+        if key.startswith("headline_") and rank.isdigit():
+            if value == LEAVE_OUT:
+                choices[int(rank)] = None
+            elif value.isdigit():
+                choices[int(rank)] = int(value)
     return choices
 
 
@@ -72,25 +74,22 @@ def import_view(request):
         if wants_save and form.cleaned_data["previewed"] != digest(text):
             wants_save = False
             context["notice"] = _("文本在预览后被修改过,请先查看新的解析结果,再保存。")
+        choices = {}
+        if form.cleaned_data["previewed"] == digest(text):
+            choices = headline_choices_from(request.POST)
         try:
-            plan = plan_import(text)
-            choices = {}
-            if form.cleaned_data["previewed"] == digest(text):
-                choices = headline_choices_from(request.POST, plan.matches)
-                if choices:
-                    plan = plan_import(text, headline_choices=choices)
+            plan = plan_import(text, headline_choices=choices or None)  # once per request
         except ParseError as error:
             context.update(error=error, error_line=_line(text, error.line))
             return TemplateResponse(request, "admin/bulletins/import_form.html", context)
         context.update(plan=plan, digest=digest(text), items=plan.items)
+        try:  # say so on the preview already, not only when saving
+            sections.require_known([(s.name, s.line) for s in plan.sections], by=request.user)
+        except workflow.TransitionNotAllowed as refusal:
+            context["refusal"] = refusal.message
         if wants_save:
             try:
-                result = import_issue(
-                    text,
-                    by=request.user,
-                    replace=form.cleaned_data["replace"],
-                    headline_choices=choices,
-                )
+                result = save_plan(plan, by=request.user, replace=form.cleaned_data["replace"])
             except (ParseError, workflow.TransitionNotAllowed) as error:
                 context["refusal"] = getattr(error, "message", str(error))
             else:

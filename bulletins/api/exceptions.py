@@ -17,7 +17,7 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from ..workflow import TransitionNotAllowed
+from ..roles import TransitionNotAllowed
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +94,8 @@ def api_exception_handler(exc, context):
         if exc.code == "conflict" and getattr(exc.current, "version", None) is not None:
             extra["current_version"] = exc.current.version
         field_errors = {"non_field_errors": list(exc.errors)} if exc.errors else {}
+        if exc.field:
+            field_errors[exc.field] = [exc.message]
         set_rollback()
         return Response(
             error_body(exc.code, exc.message, field_errors, **extra),

@@ -5,13 +5,12 @@ applied to lists, so visibility is not a permission class: every ``get_queryset(
 from ``Visibility`` instead. Editorial roles see unpublished work; everyone else (anonymous
 clients, and logged-in users without a role) sees exactly what the public site shows.
 
-Writes need an authenticated user; which role may do what is ``bulletins.workflow``'s
+Writes need an authenticated user; which role may do what is ``bulletins.roles``'
 permission matrix, enforced by the workflow functions the views call.
 """
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from ..models import Bulletin, Entity, Item, ItemEntity, ItemStatus
@@ -43,25 +42,18 @@ class Visibility:
     def links(self):
         """Entity links shown on items: unconfirmed linker guesses stay in the newsroom."""
         links = ItemEntity.objects.select_related("entity")
-        if self.is_editorial:
-            return links
-        return links.filter(is_confirmed=True)
+        return links if self.is_editorial else links.confirmed()
 
     def public_links(self):
         """Links that make an entity worth listing: to a visible item, confirmed for readers."""
         if self.is_editorial:
             return self.links()
-        # Correlated on the item's primary key: SQLite probes one item per link instead of
-        # materialising every published item id (≈90,000 in ten years) for each query.
-        visible = self.items().filter(pk=OuterRef("item_id"))
-        return self.links().filter(Exists(visible))
+        return self.links().on_published_items()
 
     def entities(self):
-        live = Entity.objects.filter(merged_into__isnull=True)
         if self.is_editorial:
-            return live
-        # An entity only mentioned in unpublished drafts could leak news: list it once public.
-        return live.filter(Exists(self.public_links().filter(entity=OuterRef("pk"))))
+            return Entity.objects.live()
+        return Entity.objects.public()
 
 
 def visibility_for(request) -> Visibility:

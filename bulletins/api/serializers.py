@@ -233,7 +233,8 @@ class RelatedEntitySerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=EntityType.choices)
     shared_items = serializers.IntegerField(
-        help_text="Of this entity's latest 300 items, how many mention both."
+        help_text="Of this entity's latest 300 published items, how many also confirm the other "
+        "(Entity.objects.co_mentioned_with, as on the site)."
     )
 
 
@@ -391,9 +392,7 @@ class TokenSerializer(serializers.Serializer):
 
 
 class LinkSerializer(serializers.Serializer):
-    entity = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Entity.objects.filter(merged_into__isnull=True)
-    )
+    entity = serializers.SlugRelatedField(slug_field="slug", queryset=Entity.objects.live())
     role = serializers.CharField(
         max_length=30, allow_blank=True, required=False, default="", help_text="e.g. investor"
     )
@@ -412,7 +411,7 @@ class EntityWriteSerializer(serializers.Serializer):
     ticker = serializers.CharField(max_length=40, allow_blank=True)
     inn = serializers.CharField(max_length=100, allow_blank=True)
     parent = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Entity.objects.filter(merged_into__isnull=True), allow_null=True
+        slug_field="slug", queryset=Entity.objects.live(), allow_null=True
     )
     aliases = serializers.ListField(
         child=serializers.CharField(max_length=150), max_length=50, allow_empty=True
@@ -433,7 +432,7 @@ class EntityUpdateSerializer(serializers.Serializer):
     inn = serializers.CharField(max_length=100, allow_blank=True, required=False)
     parent = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Entity.objects.filter(merged_into__isnull=True),
+        queryset=Entity.objects.live(),
         allow_null=True,
         required=False,
     )
@@ -448,6 +447,6 @@ class EntityUpdateSerializer(serializers.Serializer):
 class MergeSerializer(serializers.Serializer):
     into = serializers.SlugRelatedField(
         slug_field="slug",
-        queryset=Entity.objects.filter(merged_into__isnull=True),
+        queryset=Entity.objects.live(),
         help_text="Slug of the entity that survives; this one's links and aliases move to it.",
     )

@@ -35,17 +35,14 @@ def run(*, out, quick: bool) -> dict[str, str]:
         issues = list(Bulletin.objects.published().values_list("issued_on", flat=True))
         item_ids = list(Item.objects.published().values_list("pk", flat=True)[::per_day])
         linked = (
-            ItemEntity.objects.filter(is_confirmed=True)
+            ItemEntity.objects.confirmed()
             .values("entity__slug")
             .annotate(n=Count("pk"))
             .order_by("-n")
         )
         popular = [row["entity__slug"] for row in linked[:3]]
         entities = popular + list(
-            Entity.objects.filter(item_links__is_confirmed=True, merged_into__isnull=True)
-            .distinct()
-            .order_by("?")
-            .values_list("slug", flat=True)[:samples]
+            Entity.objects.public().order_by("?").values_list("slug", flat=True)[:samples]
         )
         figures["archive"] = (
             f"{len(issues)} issues, {Item.objects.published().count()} items, "

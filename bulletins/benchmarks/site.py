@@ -56,7 +56,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
     from django.db.models import Count
 
     from ..models import Bulletin, Entity, Item, ItemEntity, Section
-    from ..views import PAGE_SIZE, public_entities
+    from ..pager import PAGE_SIZE
 
     days, per_day, n_entities = (60, 25, 500) if quick else (3650, 25, 5000)
     samples = QUICK_SAMPLES if quick else SAMPLES
@@ -65,11 +65,11 @@ def run(*, out, quick: bool) -> dict[str, str]:
         issues = list(Bulletin.objects.published().values_list("issued_on", flat=True))
         item_ids = list(Item.objects.published().values_list("pk", flat=True)[:: max(1, per_day)])
         entities = list(
-            public_entities().order_by("?").values_list("slug", flat=True)[: samples * 2]
+            Entity.objects.public().order_by("?").values_list("slug", flat=True)[: samples * 2]
         )
         popular = [  # the most mentioned: the largest chart and co-mention counts
             row["entity__slug"]
-            for row in ItemEntity.objects.filter(is_confirmed=True)
+            for row in ItemEntity.objects.confirmed()
             .values("entity__slug")
             .annotate(n=Count("pk"))
             .order_by("-n")[:3]

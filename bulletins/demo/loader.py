@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .. import workflow
-from ..facts import apply_suggestions
+from ..entities import apply_fact_suggestions
 from ..models import Bulletin, Item, Section
 from ..roles import CHIEF, EDITOR, REVIEWER
 from . import content
@@ -71,7 +71,7 @@ def _build_issue(day, rows, *, editor):
             headline_rank=rank,
         )
         link_entities(item)
-        apply_suggestions(item, by=editor)
+        apply_fact_suggestions(item, by=editor)
     return bulletin
 
 

@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .dateline import match_dateline
+from ..dateline import match_dateline
 
 # Limits of the columns the result is stored in (bulletins.models); checked here so that a
 # paste that cannot be stored is refused with its line number instead of failing on save.

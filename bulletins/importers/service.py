@@ -4,9 +4,15 @@ Two steps, used alike by the admin page and the ``import_bulletin`` command:
 
 - ``plan_import(text)`` parses, matches the title's headlines to items and collects every
   warning, without writing anything (the admin shows it as the preview);
-- ``import_issue(text, by=user)`` saves the plan in one transaction: the bulletin and its
-  items as drafts (``workflow.create_bulletin`` / ``workflow.add_item``), sections it did not
-  know, and the linker's entity suggestions. Anything refused leaves the database unchanged.
+- ``save_plan(plan, by=user)`` saves a plan in one transaction: the bulletin and its items
+  as drafts (``workflow.create_bulletin`` / ``workflow.add_item``), sections it did not know
+  (``sections.save_section``: chief editors only — an editor's import naming an unknown
+  section is refused before anything is saved), and the linker's entity suggestions
+  (``entities.link_new_items``). Anything refused leaves the database unchanged.
+  ``import_issue(text, by=user)`` is ``plan_import`` + ``save_plan``.
+
+A save parses and links the text once (the plan it is given) and indexes each item once
+(``search.deferred_indexing``), after its links exist.
 
 Errors: ``ParseError`` (the text, with its line) and ``workflow.TransitionNotAllowed``
 (permission, or the date already has an issue that may not be replaced).
@@ -18,20 +24,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Max
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from .. import entities, facts, linking, search, workflow
-from ..models import (
-    Bulletin,
-    BulletinStatus,
-    ItemEntity,
-    LinkSource,
-    PublicationSettings,
-    Section,
-)
-from .dateline import normalize_dateline
+from .. import entities, facts, linking, search, sections, workflow
+from ..dateline import normalize_dateline
+from ..models import Bulletin, BulletinStatus, PublicationSettings, Section
+from ..roles import User
 from .headlines import HeadlineMatch, match_headlines
 from .parser import ParsedIssue, ParseError, ParseWarning, parse_issue
 
@@ -58,6 +56,7 @@ class PlannedSection:
     name: str
     is_new: bool
     items: list[PlannedItem]
+    line: int = 0  # of its heading in the pasted text
 
 
 @dataclass
@@ -116,7 +115,12 @@ def plan_import(
             )
             index += 1
         sections.append(
-            PlannedSection(parsed_section.name, parsed_section.name not in known, planned)
+            PlannedSection(
+                parsed_section.name,
+                parsed_section.name not in known,
+                planned,
+                line=parsed_section.line,
+            )
         )
     items = [item for section in sections for item in section.items]
 
@@ -233,19 +237,24 @@ def _apply_choices(matches, choices, count, title_line) -> list[HeadlineMatch]:
 def import_issue(
     text: str,
     *,
-    by,
+    by: User,
     replace: bool = False,
     headline_choices: dict[int, int | None] | None = None,
 ) -> ImportResult:
-    """Save the issue as a draft bulletin of ``by``; one transaction, all or nothing.
+    """Plan and save the issue as a draft bulletin of ``by``; see ``save_plan``."""
+    workflow.require(by, "edit", message=_("您没有权限导入日报。"))
+    return save_plan(plan_import(text, headline_choices=headline_choices), by=by, replace=replace)
+
+
+def save_plan(plan: ImportPlan, *, by: User, replace: bool = False) -> ImportResult:
+    """Save a plan as a draft bulletin of ``by``; one transaction, all or nothing.
 
     A date that already has an issue is refused, unless ``replace`` is true and that issue is
-    still a draft.
+    still a draft. Unknown sections are created for chief editors and refused for others.
     """
-    if not workflow.can(by, "edit"):
-        raise workflow.TransitionNotAllowed(_("您没有权限导入日报。"), code="forbidden")
-    with transaction.atomic():
-        plan = plan_import(text, headline_choices=headline_choices)
+    workflow.require(by, "edit", message=_("您没有权限导入日报。"))
+    with transaction.atomic(), search.deferred_indexing():
+        sections.require_known([(s.name, s.line) for s in plan.sections], by=by)
         existing = Bulletin.objects.select_for_update().filter(issued_on=plan.issued_on).first()
         if existing is not None:
             if not replace:
@@ -261,16 +270,16 @@ def import_issue(
                     code="invalid_state",
                 )
             workflow.delete_draft_bulletin(existing, by=by)
-        sections = _sections_for(plan)
+        by_name = _sections_for(plan, by=by)
         bulletin = workflow.create_bulletin(issued_on=plan.issued_on, by=by, dateline=plan.dateline)
-        links = []
+        suggested = []
         for planned in plan.items:
             # Suggested event kind, round and facts: editors correct them before submitting.
             found = facts.extract(planned.body)
             item = workflow.add_item(
                 bulletin,
                 by=by,
-                section=sections[planned.section],
+                section=by_name[planned.section],
                 body=planned.body,
                 headline=planned.headline,
                 headline_rank=planned.headline_rank,
@@ -279,22 +288,8 @@ def import_issue(
                 financing_round=found.financing_round,
                 facts=found.as_json(),
             )
-            roles = facts.roles_by_name(found)
-            # The facts name investors and regulators as printed: the linked span's text.
-            printed = {s.entity.pk: s.text for s in planned.suggestions if s.entity is not None}
-            links += [
-                ItemEntity(
-                    item=item,
-                    entity=entity,
-                    source=LinkSource.LINKER,
-                    is_confirmed=is_confirmed,
-                    role=roles.get(printed.get(entity.pk), roles.get(entity.name, "")),
-                )
-                for entity, is_confirmed in _links_for(planned.suggestions)
-            ]
-        ItemEntity.objects.bulk_create(links)
-        # The items were indexed as they were added, before their links existed.
-        search.index_items([link.item_id for link in links if link.is_confirmed])
+            suggested.append((item, planned.suggestions, facts.roles_by_name(found)))
+        entities.link_new_items(suggested, by=by)
         bulletin.refresh_from_db()
     return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
 
@@ -304,55 +299,15 @@ def _entity_ids(suggestions) -> set[int]:
     for suggestion in suggestions:
         if suggestion.entity is not None:
             ids.add(suggestion.entity.pk)
-        ids.update(entity.pk for entity in getattr(suggestion, "candidates", ()))
+        ids.update(entity.pk for entity in suggestion.candidates)
     return ids
 
 
-def _links_for(suggestions):
-    """(entity, is_confirmed) pairs for an item's linker suggestions.
-
-    A name that denotes exactly one live entity is linked as confirmed: the linker matches
-    whole names and aliases, and an imported issue is reviewed item by item before it is
-    published, so asking editors to confirm 50 obvious links per issue would only train
-    them to click through. A name shared by several entities (``is_ambiguous``) is not
-    guessed: each candidate becomes an unconfirmed suggestion for the editor to settle.
-    """
-    seen = set()
-    for suggestion in suggestions:
-        if suggestion.entity is not None and not getattr(suggestion, "is_ambiguous", False):
-            pairs = [(suggestion.entity, True)]
-        else:
-            pairs = [(entity, False) for entity in getattr(suggestion, "candidates", ())]
-        for entity, is_confirmed in pairs:
-            if entity.pk not in seen:
-                seen.add(entity.pk)
-                yield entity, is_confirmed
-
-
-def _sections_for(plan: ImportPlan) -> dict[str, Section]:
-    sections = {section.name: section for section in Section.objects.all()}
-    top = Section.objects.aggregate(top=Max("position"))["top"] or 0
+def _sections_for(plan: ImportPlan, *, by: User) -> dict[str, Section]:
+    """The plan's sections by name, creating the new ones through the section service
+    (in the plan's order, after the existing sections)."""
+    by_name = {section.name: section for section in Section.objects.all()}
     for name in plan.new_sections:
-        top += 1
-        sections[name] = Section.objects.create(name=name, slug=_unique_slug(name), position=top)
-    return sections
-
-
-def section_slug(name: str) -> str:
-    """企业动态 → qi-ye-dong-tai (pinyin); a name without letters gets section-N later."""
-    try:
-        from pypinyin import lazy_pinyin
-
-        words = lazy_pinyin(name)
-    except ImportError:  # pypinyin is a dependency; keep import working without it anyway
-        words = [name]
-    return slugify("-".join(words))[:50].strip("-")
-
-
-def _unique_slug(name: str) -> str:
-    base = section_slug(name) or "section"
-    slug, n = base, 1
-    while Section.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+        if name not in by_name:  # another import may have created it since the plan
+            by_name[name] = sections.save_section(Section(name=name), by=by)
+    return by_name

@@ -3,9 +3,9 @@
 import json
 
 from django import template
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from ..linking import render_mentions
 from ..models import EntityType
 
 register = template.Library()
@@ -32,12 +32,7 @@ def item_entities(item):
 @register.filter
 def mentions(item):
     """The item text with its confirmed entities' mentions linked to their pages."""
-    entities = item_entities(item)
-    try:
-        from ..linking import render_mentions
-    except ImportError:  # the entities issue has not landed its renderer yet
-        return escape(item.body)
-    return render_mentions(item.body, entities)
+    return render_mentions(item.body, item_entities(item))
 
 
 @register.simple_tag(takes_context=True)

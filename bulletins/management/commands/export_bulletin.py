@@ -30,7 +30,7 @@ class Command(BaseCommand):
         bulletin = Bulletin.objects.filter(issued_on=day).first()
         if bulletin is None:
             raise CommandError(f"no issue on {day}")
-        text = export(bulletin, format=format)
+        text = export(bulletin, format=format).content
         if output:
             Path(output).write_bytes(text.encode("utf-8"))
         else:

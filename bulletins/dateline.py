@@ -1,4 +1,8 @@
-"""The dateline of a 日报: ``(医药健闻2026年3月17日讯)``, with ASCII or full-width (\uff08) brackets."""
+"""The dateline of a 日报: ``(医药健闻2026年3月17日讯)``, with ASCII or full-width (\uff08) brackets.
+
+A model-level format (the importer parses it, the pre-publish checks compare its date), so it
+lives beside the models rather than inside ``importers/``.
+"""
 
 import datetime as dt
 import re
