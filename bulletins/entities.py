@@ -317,13 +317,15 @@ def apply_fact_suggestions(item: Item, *, by: User) -> Item:
         changes["event_kind"] = found.event_kind
     if not item.financing_round and found.financing_round:
         changes["financing_round"] = found.financing_round
-    current = dict(item.facts or {})
-    merged = dict(current)
-    for key, value in found.as_json().items():
-        if not merged.get(key):
-            merged[key] = value
-    if merged != current:
-        changes["facts"] = merged
+    # facts that are not a JSON object (typed by hand) are the editor's: left as they are
+    current = dict(item.facts) if isinstance(item.facts, dict) else None
+    merged = dict(current) if current is not None else {}
+    if current is not None:
+        for key, value in found.as_json().items():
+            if not merged.get(key):
+                merged[key] = value
+        if merged != current:
+            changes["facts"] = merged
     if changes:
         item = workflow.edit_item(item, by=by, expected_version=item.version, **changes)
     _set_link_roles(item, merged, by=by)

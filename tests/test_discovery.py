@@ -1,5 +1,7 @@
 """Discovery of unknown names, linking precision, and candidates in the admin (issue #15)."""
 
+import json
+
 import pytest
 
 from bulletins import discovery, entities, linking, workflow
@@ -250,3 +252,29 @@ def test_banks_are_found_by_their_deal_role():
     names = found("甲公司递交招股书,乙证券与丙资本国际担任联席保荐人。")
     assert {("乙证券", "company"), ("丙资本国际", "company")} <= names
     assert ("丁证券", "company") in found("拟募资10亿元,保荐机构为丁证券。")
+
+
+def test_saving_an_item_in_the_admin_fills_its_empty_facts_and_keeps_the_editors(
+    client, draft_bulletin, editor
+):
+    from .test_admin_workflow import admin_form_data, change_url
+
+    item = draft_bulletin.items.first()
+    client.force_login(editor)
+    data = admin_form_data(client.get(change_url(item)))
+    data["body"] = "某某生物宣布完成近2亿元人民币B轮融资,由礼来亚洲基金领投。"
+    data["facts"] = "{}"  # as a browser posts the empty object
+    assert client.post(change_url(item), data).status_code == 302
+    item.refresh_from_db()
+    assert (item.event_kind, item.financing_round) == ("financing", "B")
+    assert item.facts["amount"]["amount"] == 200_000_000
+    assert item.facts["lead_investors"] == ["礼来亚洲基金"]
+
+    data = admin_form_data(client.get(change_url(item)))
+    data["financing_round"] = "C"  # the editor's correction
+    data["facts"] = json.dumps(item.facts, ensure_ascii=False)
+    data["body"] = "某某生物宣布完成近2亿元人民币B轮融资,由礼来亚洲基金领投,山河资本跟投。"
+    assert client.post(change_url(item), data).status_code == 302
+    item.refresh_from_db()
+    assert item.financing_round == "C"
+    assert item.facts["lead_investors"] == ["礼来亚洲基金"]
