@@ -404,18 +404,6 @@ def analyse_texts(texts: dict) -> dict:
     return {key: _analyse(linker, text or "") for key, text in texts.items()}
 
 
-def analyse_items(items: Iterable) -> dict[int, Analysis]:
-    """``analyse`` for many items with one version check: {item.pk: Analysis}."""
-    linker = get_linker()
-    return {item.pk: _analyse(linker, item_text(item)) for item in items}
-
-
-def suggest_for_texts(texts: Iterable[str]) -> list[list[Suggestion]]:
-    """Suggestions for many texts with one version check, in the texts' order."""
-    linker = get_linker()
-    return [_suggestions(linker, text or "") for text in texts]
-
-
 # ----------------------------------------------------------------------------- rendering
 
 
