@@ -3,8 +3,18 @@
 The contract:
 
 - ``suggest(text)`` returns one ``Suggestion`` per entity mentioned (its first mention), in
-  text order. A name or alias shared by two live entities is not guessed: its suggestion has
-  ``entity=None``, ``is_ambiguous=True`` and the possible entities in ``candidates``.
+  text order. A name or alias shared by two live entities, or marked ambiguous
+  (``EntityAlias.is_ambiguous``), is linked only with context — another unambiguous name of
+  the same entity in the text, or words in its clause that fit exactly one entity's type
+  (领投 for an investor, 获批 for a drug …); otherwise its suggestion has ``entity=None``,
+  ``is_ambiguous=True`` and the possible entities in ``candidates``.
+- A known name inside a longer unknown name found by ``bulletins.discovery`` is not linked
+  (罗氏 inside 罗氏诊断, 瑞基奥仑赛 inside 舒瑞基奥仑赛): the longer name is proposed
+  instead — except a known company inside its own legal name (百济神州生物科技有限公司), a
+  known organisation at the end of a span whose front is doubtful (进入国家药监局), and spans
+  of another kind (a disease span never overrides a company).
+- ``analyse(text)`` / ``analyse_texts({key: text})`` give the suggestions and the discovery
+  candidates the gazetteer does not know (admin only: the import preview and the item page).
 - Matching is done by an Aho–Corasick automaton over every live entity's canonical name,
   English name and aliases (aliases shorter than two characters are ignored: noise).
 - Overlaps are resolved longest first (葛兰素史克 over 葛兰素史, 华润医药投资 over 华润医药;
