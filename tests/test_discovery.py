@@ -278,3 +278,15 @@ def test_saving_an_item_in_the_admin_fills_its_empty_facts_and_keeps_the_editors
     item.refresh_from_db()
     assert item.financing_round == "C"
     assert item.facts["lead_investors"] == ["礼来亚洲基金"]
+
+
+def test_the_chief_editor_may_undo_a_dismissal_in_the_admin(client, editor, chief):
+    entities.dismiss_candidate("某某生物", by=editor)
+    row = DismissedCandidate.objects.get(name="某某生物")
+    url = f"/admin/bulletins/dismissedcandidate/{row.pk}/delete/"
+    client.force_login(editor)
+    assert client.get("/admin/bulletins/dismissedcandidate/").status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    client.force_login(chief)
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not DismissedCandidate.objects.exists()

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import entities, workflow
-from ..models import Entity, EntityAlias, Item, ItemEntity, LinkSource
+from ..models import DismissedCandidate, Entity, EntityAlias, Item, ItemEntity, LinkSource
 from ..roles import is_staff_member
 
 # ----------------------------------------------------------------------------- item form
@@ -501,3 +501,25 @@ def _int(request, name) -> int:
         return int(request.POST.get(name, ""))
     except ValueError:
         return 0
+
+
+@admin.register(DismissedCandidate)
+class DismissedCandidateAdmin(admin.ModelAdmin):
+    """Names editors said are not entities (never proposed again). The chief editor may delete
+    one so discovery proposes it again; dismissing happens on the item page."""
+
+    list_display = ("name", "by", "at")
+    search_fields = ("name",)
+    readonly_fields = ("name", "by", "at")
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return workflow.can(request.user, "manage_entities")
