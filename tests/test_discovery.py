@@ -290,3 +290,21 @@ def test_the_chief_editor_may_undo_a_dismissal_in_the_admin(client, editor, chie
     client.force_login(chief)
     assert client.post(url, {"post": "yes"}).status_code == 302
     assert not DismissedCandidate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_suggestions_are_the_same_with_or_without_candidates():
+    """The import links what ``suggest`` links; ``analyse`` only adds the candidates."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    for name, type_ in [("罗氏", "company"), ("信达生物", "company"), ("乳腺癌", "disease")]:
+        EntityFactory(name=name, type=type_)
+    alphabet = list("罗氏诊断信达生物医药乳腺癌三阴性由领投与和、,。公司宣布AB-1234获批")
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def check(text):
+        assert linking.analyse(text).suggestions == linking.suggest(text)
+
+    check()
