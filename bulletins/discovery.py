@@ -11,7 +11,11 @@ for how the 日报 names things:
 - investors by their role in financing sentences (由X领投, Y、Z跟投, 老股东W持续加码) and by
   their endings (资本, 创投, 基金 …, Capital, Ventures);
 - regulators and agencies by their endings (…药品监督管理局, …卫生部, …审评中心);
-- people with a role (CEO/首席科学官/董事长 张三; 任命张三为…).
+- people with a role or title (CEO/首席科学官/董事长 张三; 任命张三为…; 李四教授; Maria Ortega博士);
+- institutions (…医院, …大学…附属…医院, …研究院, 交易所), banks and firms by their deal role
+  (X与Y担任联席保荐人, 保荐机构为Z), cornerstone investors (基石投资者包括X、Y);
+- drugs and diseases by their endings (…单抗, …替尼, …仑赛; …癌, …综合征, 肥胖症), Latin INNs
+  (…mab, …tide), ADC nicknames (sac-TMT), devices named next to a device word (支架HY-Stent).
 
 Where a candidate starts in unsegmented Chinese is settled by the characters before it:
 punctuation, Latin, or a function word (与, 宣布, 旗下 …) ends the run; a place in front
