@@ -30,6 +30,7 @@ from pathlib import Path
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -49,6 +50,7 @@ from .roles import TransitionNotAllowed, User, require
 logger = logging.getLogger(__name__)
 
 GAZETTEER_PATH = Path(__file__).resolve().parent / "data" / "gazetteer.json"
+GAZETTEER_DIR = GAZETTEER_PATH.parent / "gazetteer"
 CSV_COLUMNS = [
     "slug",
     "type",
@@ -315,13 +317,15 @@ def apply_fact_suggestions(item: Item, *, by: User) -> Item:
         changes["event_kind"] = found.event_kind
     if not item.financing_round and found.financing_round:
         changes["financing_round"] = found.financing_round
-    current = dict(item.facts or {})
-    merged = dict(current)
-    for key, value in found.as_json().items():
-        if not merged.get(key):
-            merged[key] = value
-    if merged != current:
-        changes["facts"] = merged
+    # facts that are not a JSON object (typed by hand) are the editor's: left as they are
+    current = dict(item.facts) if isinstance(item.facts, dict) else None
+    merged = dict(current) if current is not None else {}
+    if current is not None:
+        for key, value in found.as_json().items():
+            if not merged.get(key):
+                merged[key] = value
+        if merged != current:
+            changes["facts"] = merged
     if changes:
         item = workflow.edit_item(item, by=by, expected_version=item.version, **changes)
     _set_link_roles(item, merged, by=by)
@@ -431,6 +435,97 @@ def create_entity_from_name(item: Item, *, by: User, name: str, type: str) -> tu
             _log(by, entity, _("从条目 #%(item)s 的正文创建") % {"item": item.pk})
     link(item, entity, by=by, source=LinkSource.EDITOR, is_confirmed=True)
     return entity, created
+
+
+# ----------------------------------------------------------------------------- candidates
+#
+# Discovery (``bulletins.discovery`` through ``linking.analyse``) proposes names the gazetteer
+# does not know. Candidates are computed from the item's text whenever an issue is previewed
+# or an item page is shown — nothing to keep in step with edits; only an editor's "not an
+# entity" is stored (``DismissedCandidate``). They are admin-only: no public view, feed or
+# API read calls these functions.
+#
+# Permissions: creating an entity from a candidate is what ``create_entity_from_name``
+# already allows an editor on an item they may edit — the entity is created at once (not a
+# pending proposal) and the chief editor curates it later (rename, merge; each creation is in
+# the admin log). A proposal state would need a status on Entity and a filter in the linker,
+# public() and the API for a name that is public only once a reviewed item is published
+# anyway. Dismissing is a decision about a string for everybody: editors and chief editors.
+
+
+def _dismissed(names) -> set[str]:
+    from .models import DismissedCandidate
+
+    return set(
+        DismissedCandidate.objects.filter(name__in=list(names)).values_list("name", flat=True)
+    )
+
+
+def without_dismissed(found: dict) -> dict:
+    """{key: [Candidate…]} with the names editors dismissed left out (one query)."""
+    dismissed = _dismissed({n for cands in found.values() for c in cands for n in c.names})
+    return {
+        key: [c for c in cands if not dismissed.intersection(c.names)]
+        for key, cands in found.items()
+    }
+
+
+def candidates_for_texts(texts: dict) -> dict:
+    """{key: [Candidate…]} for many texts: linker and discovery, dismissed names removed."""
+    return without_dismissed({k: a.candidates for k, a in linking.analyse_texts(texts).items()})
+
+
+def item_candidates(item: Item) -> list:
+    """The names in this item the gazetteer does not know, with a proposed type."""
+    return candidates_for_texts({item.pk: linking.item_text(item)})[item.pk]
+
+
+@transaction.atomic
+def dismiss_candidate(name: str, *, by) -> bool:
+    """Remember that ``name`` is not an entity: it is never proposed again."""
+    from .models import DismissedCandidate
+
+    _require(by, "edit")
+    name = (name or "").strip()
+    if not name or len(name) > 150:
+        raise TransitionNotAllowed(_("要忽略的名称为空或过长。"), code="invalid")
+    _row, created = DismissedCandidate.objects.get_or_create(
+        name=name, defaults={"by": by if by is not None and by.pk else None}
+    )
+    return created
+
+
+@transaction.atomic
+def create_from_candidate(
+    item: Item, *, by, name: str, type: str, aliases=(), name_en: str = ""
+) -> tuple[Entity, bool, list[int]]:
+    """One click on a candidate: the entity (or the live one of that name), linked — confirmed
+    — to every item of the same issue that names it. Returns ``(entity, created, item ids)``.
+    """
+    _require_link_permission(item, by)
+    name = (name or "").strip()
+    aliases = [a.strip() for a in aliases if a and a.strip() and a.strip() != name]
+    text = linking.item_text(item)
+    if not name or not any(n in text for n in (name, *aliases)):
+        raise TransitionNotAllowed(
+            _("“%(name)s”不在这条条目的正文中。") % {"name": name}, code="invalid"
+        )
+    entity = find_by_name(name, type=type) or next(
+        (e for e in (find_by_name(a, type=type) for a in aliases) if e is not None), None
+    )
+    created = entity is None
+    if created:
+        entity = _create(name=name, type=type, name_en=name_en, aliases=aliases)
+        if by is not None:
+            _log(by, entity, _("从条目 #%(item)s 的候选名称创建") % {"item": item.pk})
+    names = linking.Gazetteer((n, 0) for n in (name, name_en, *aliases) if n)
+    linked = []
+    others = item.bulletin.items.exclude(pk=item.pk).select_related("bulletin")
+    for other in [item, *others]:
+        if other.pk == item.pk or names.find(linking.item_text(other)):
+            link(other, entity, by=by, source=LinkSource.EDITOR, is_confirmed=True)
+            linked.append(other.pk)
+    return entity, created, linked
 
 
 # ----------------------------------------------------------------------------- merge
@@ -582,6 +677,9 @@ def export_entities(queryset=None) -> list[dict]:
         }
         if entity.external_ids:
             row["external_ids"] = entity.external_ids
+        ambiguous = sorted(a.alias for a in entity.aliases.all() if a.is_ambiguous)
+        if ambiguous:
+            row["ambiguous"] = ambiguous
         rows.append(row)
     return rows
 
@@ -666,68 +764,221 @@ def _validate(rows) -> list[tuple[int, str]]:
     return errors
 
 
+_ENTITY_FIELDS = ("name_en", "ticker", "inn", "description")
+
+
+def _ambiguous_names(row) -> set[str]:
+    value = row.get("ambiguous") or []
+    if isinstance(value, str):
+        value = value.split("|")
+    return {str(a).strip() for a in value if str(a).strip()}
+
+
 @transaction.atomic
 def import_entities(rows: list[dict], *, by: User) -> ImportReport:
     """Create or update entities by slug (or by type + name); aliases are added, never removed.
 
-    All or nothing: any invalid row refuses the whole file (``EntityImportError``).
+    All or nothing: any invalid row refuses the whole file (``EntityImportError``). Written in
+    bulk (a few queries per thousand rows, not a few per row) so the ~1,600-entity starter
+    gazetteer loads in about a second; rows that change nothing are not written, so loading
+    twice changes nothing. A row's optional ``ambiguous`` list marks names a reader could mean
+    something else by: the linker links them only with context.
     """
     _require(by, "manage_entities")
     errors = _validate(rows)
     if errors:
         raise EntityImportError(errors)
     report = ImportReport()
-    parents: list[tuple[Entity, str]] = []
+    now = timezone.now()
+    by_slug = {e.slug: e for e in _in_chunks(Entity.objects, "slug", [_slug_of(r) for r in rows])}
+    unslugged = [r for r in rows if not _slug_of(r)]
+    by_name = {}
+    if unslugged:
+        names = [str(r["name"]).strip() for r in unslugged]
+        for entity in _in_chunks(Entity.objects.live(), "name", names):
+            by_name[(entity.type, entity.name)] = entity
+
+    # 1. entities: new ones in one bulk insert, changed ones in one bulk update
+    targets: list[Entity] = []
+    new, changed = [], []
+    taken_slugs: set[str] = set()
     for row in rows:
-        name = str(row["name"]).strip()
-        type_ = str(row["type"]).strip()
-        slug = str(row.get("slug") or "").strip()
-        values = {
-            key: str(row.get(key) or "").strip()
-            for key in ("name_en", "ticker", "inn", "description")
-            if key in row
-        }
-        entity = (
-            Entity.objects.filter(slug=slug).first()
-            if slug
-            else Entity.objects.live().filter(type=type_, name=name).first()
-        )
+        name, type_, slug = str(row["name"]).strip(), str(row["type"]).strip(), _slug_of(row)
+        values = {k: str(row.get(k) or "").strip() for k in _ENTITY_FIELDS if k in row}
+        entity = by_slug.get(slug) if slug else by_name.get((type_, name))
         if entity is None:
-            entity = Entity.objects.create(
-                type=type_, name=name, slug=slug or unique_slug(values.get("name_en") or name)
-            )
-            report.created.append(entity.slug)
-        else:
-            report.updated.append(entity.slug)
+            if not slug:
+                slug = _free_slug(values.get("name_en") or name, taken_slugs)
+            taken_slugs.add(slug)
+            entity = Entity(type=type_, name=name, slug=slug, created_at=now, updated_at=now)
+            new.append(entity)
+        dirty = entity.type != type_ or entity.name != name
         entity.type, entity.name = type_, name
         for key, value in values.items():
+            dirty |= getattr(entity, key) != value
             setattr(entity, key, value)
-        if isinstance(row.get("external_ids"), dict):
-            entity.external_ids = row["external_ids"]
-        entity.save()
-        have = set(entity.aliases.values_list("alias", flat=True))
-        for alias, kind in _aliases_as_pairs(row.get("aliases")):
-            if alias not in have and alias != name and len(alias) <= 150:
-                EntityAlias.objects.create(
-                    entity=entity, alias=alias, kind=kind if kind in AliasKind.values else "zh"
+        if isinstance(row.get("external_ids"), dict) and entity.external_ids != row["external_ids"]:
+            entity.external_ids, dirty = row["external_ids"], True
+        if entity.pk is not None and dirty:
+            entity.updated_at = now
+            changed.append(entity)
+        targets.append(entity)
+    Entity.objects.bulk_create(new, batch_size=500)
+    if changed:
+        Entity.objects.bulk_update(
+            changed,
+            ["type", "name", *_ENTITY_FIELDS, "external_ids", "updated_at"],
+            batch_size=500,
+        )
+    if any(e.pk is None for e in new):  # backends that return no ids from a bulk insert
+        ids = dict(Entity.objects.filter(slug__in=[e.slug for e in new]).values_list("slug", "pk"))
+        for entity in new:
+            entity.pk = entity.id = ids[entity.slug]
+    report.created = [e.slug for e in new]
+    report.updated = [e.slug for e in changed]
+
+    # 2. aliases: added, never removed; the ambiguity mark follows the file
+    have: dict[tuple[int, str], EntityAlias] = {
+        (a.entity_id, a.alias): a
+        for a in _in_chunks(EntityAlias.objects, "entity_id", [e.pk for e in targets])
+    }
+    add, flag = [], []
+    for row, entity in zip(rows, targets, strict=True):
+        ambiguous = _ambiguous_names(row)
+        pairs = _aliases_as_pairs(row.get("aliases"))
+        # A name marked ambiguous that is the canonical or English name gets an alias row
+        # carrying the mark (the linker reads the mark from aliases).
+        listed = {a for a, _k in pairs}
+        pairs += [(a, alias_kind_for(a)) for a in sorted(ambiguous - listed)]
+        for alias, kind in pairs:
+            if not alias or len(alias) > 150:
+                continue
+            if alias == entity.name and alias not in ambiguous:
+                continue
+            existing = have.get((entity.pk, alias))
+            if existing is None:
+                row_alias = EntityAlias(
+                    entity=entity,
+                    alias=alias,
+                    kind=kind if kind in AliasKind.values else AliasKind.CHINESE,
+                    is_ambiguous=alias in ambiguous,
                 )
-                have.add(alias)
-                report.aliases_added += 1
-        parent = str(row.get("parent") or "").strip()
-        if parent or "parent" in row:
-            parents.append((entity, parent))
-    for entity, parent_slug in parents:
-        parent = Entity.objects.filter(slug=parent_slug).first() if parent_slug else None
+                have[(entity.pk, alias)] = row_alias
+                add.append(row_alias)
+            elif "ambiguous" in row and existing.is_ambiguous != (alias in ambiguous):
+                existing.is_ambiguous = alias in ambiguous
+                flag.append(existing)
+    EntityAlias.objects.bulk_create(add, batch_size=1000)
+    if flag:
+        EntityAlias.objects.bulk_update(flag, ["is_ambiguous"], batch_size=1000)
+    report.aliases_added = len(add)
+
+    # 3. parents, once every slug of the file exists
+    slugs = {e.slug: e for e in targets}
+    wanted_parents = {
+        _slug_of(row) or entity.slug: str(row.get("parent") or "").strip()
+        for row, entity in zip(rows, targets, strict=True)
+        if str(row.get("parent") or "").strip() or "parent" in row
+    }
+    missing = {p for p in wanted_parents.values() if p and p not in slugs}
+    slugs.update({e.slug: e for e in Entity.objects.filter(slug__in=missing)})
+    reparented = []
+    for slug, parent_slug in wanted_parents.items():
+        entity = slugs[slug]
+        parent = slugs.get(parent_slug) if parent_slug else None
         if parent is not None and parent.pk == entity.pk:
             parent = None
         if entity.parent_id != (parent.pk if parent else None):
             entity.parent = parent
-            entity.save(update_fields=["parent", "updated_at"])
-    entity_renamed(*Entity.objects.filter(slug__in=report.updated))
+            entity.updated_at = now
+            reparented.append(entity)
+    if reparented:
+        Entity.objects.bulk_update(reparented, ["parent", "updated_at"], batch_size=500)
+        fresh = set(report.created) | set(report.updated)
+        report.updated += [e.slug for e in reparented if e.slug not in fresh]
+    if report.updated or flag:
+        entity_renamed(*changed, *reparented, *{a.entity for a in flag})
+    elif new or add:
+        _changed()
     return report
 
 
+def _slug_of(row) -> str:
+    return str(row.get("slug") or "").strip()
+
+
+def _in_chunks(queryset, field_name: str, values, size: int = 900):
+    """``queryset.filter(<field>__in=values)`` in chunks (SQLite's variable limit)."""
+    values = [v for v in dict.fromkeys(values) if v not in ("", None)]
+    for n in range(0, len(values), size):
+        yield from queryset.filter(**{f"{field_name}__in": values[n : n + size]})
+
+
+def _free_slug(name: str, taken: set[str]) -> str:
+    slug = unique_slug(name)
+    base, n = slug, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def gazetteer_files(path: Path | str | None = None) -> list[Path]:
+    """The starter gazetteer: ``data/gazetteer.json`` and every ``data/gazetteer/*.json``."""
+    if path:
+        path = Path(path)
+        return sorted(path.glob("*.json")) if path.is_dir() else [path]
+    return [GAZETTEER_PATH, *sorted(GAZETTEER_DIR.glob("*.json"))]
+
+
+def gazetteer_rows(path: Path | str | None = None) -> list[dict]:
+    rows = []
+    for file in gazetteer_files(path):
+        try:
+            rows.extend(read_rows(file.read_text(encoding="utf-8"), format="json"))
+        except EntityImportError as exc:
+            raise EntityImportError([(f"{file.name}:{n}", why) for n, why in exc.errors]) from exc
+    return rows
+
+
 def load_gazetteer(path: Path | str | None = None, *, by: User | None = None) -> ImportReport:
-    """Load the starter gazetteer (``bulletins/data/gazetteer.json``); idempotent."""
-    path = Path(path) if path else GAZETTEER_PATH
-    return import_entities(read_rows(path.read_text(encoding="utf-8"), format="json"), by=by)
+    """Load the starter gazetteer (``gazetteer.json`` plus ``gazetteer/*.json``); idempotent."""
+    return import_entities(gazetteer_rows(path), by=by)
+
+
+def check_gazetteer(rows: list[dict]) -> list[str]:
+    """Problems in gazetteer rows (what the data test asserts is empty).
+
+    Every slug unique, every type valid, every parent present, and no name (canonical,
+    English or alias, compared as the linker folds them) shared by two entities unless each
+    of them but at most one marks it ``ambiguous``.
+    """
+    problems = []
+    slugs: dict[str, int] = {}
+    for n, row in enumerate(rows, 1):
+        slug = _slug_of(row)
+        if not slug:
+            problems.append(f"row {n} ({row.get('name')}): no slug")
+        elif slug in slugs:
+            problems.append(f"slug {slug!r} twice (rows {slugs[slug]} and {n})")
+        slugs.setdefault(slug, n)
+        if row.get("type") not in EntityType.values:
+            problems.append(f"{slug}: unknown type {row.get('type')!r}")
+        if not str(row.get("name") or "").strip():
+            problems.append(f"{slug}: no name")
+    for row in rows:
+        parent = str(row.get("parent") or "").strip()
+        if parent and parent not in slugs:
+            problems.append(f"{_slug_of(row)}: parent {parent!r} does not exist")
+    owners: dict[str, list[tuple[str, bool]]] = {}
+    for row in rows:
+        slug, ambiguous = _slug_of(row), {linking.fold(a) for a in _ambiguous_names(row)}
+        names = {str(row.get("name") or ""), str(row.get("name_en") or "")}
+        names |= {a for a, _k in _aliases_as_pairs(row.get("aliases"))}
+        for key in {linking.fold(n.strip()) for n in names if len(n.strip()) >= 2}:
+            owners.setdefault(key, []).append((slug, key in ambiguous))
+    for key, rows_of in sorted(owners.items()):
+        unmarked = [slug for slug, marked in rows_of if not marked]
+        if len(rows_of) > 1 and len(unmarked) > 1:
+            problems.append(f"name {key!r} of {', '.join(unmarked)} not marked ambiguous")
+    return problems

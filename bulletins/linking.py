@@ -3,8 +3,18 @@
 The contract:
 
 - ``suggest(text)`` returns one ``Suggestion`` per entity mentioned (its first mention), in
-  text order. A name or alias shared by two live entities is not guessed: its suggestion has
-  ``entity=None``, ``is_ambiguous=True`` and the possible entities in ``candidates``.
+  text order. A name or alias shared by two live entities, or marked ambiguous
+  (``EntityAlias.is_ambiguous``), is linked only with context — another unambiguous name of
+  the same entity in the text, or words in its clause that fit exactly one entity's type
+  (领投 for an investor, 获批 for a drug …); otherwise its suggestion has ``entity=None``,
+  ``is_ambiguous=True`` and the possible entities in ``candidates``.
+- A known name inside a longer unknown name found by ``bulletins.discovery`` is not linked
+  (罗氏 inside 罗氏诊断, 瑞基奥仑赛 inside 舒瑞基奥仑赛): the longer name is proposed
+  instead — except a known company inside its own legal name (百济神州生物科技有限公司), a
+  known organisation at the end of a span whose front is doubtful (进入国家药监局), and spans
+  of another kind (a disease span never overrides a company).
+- ``analyse(text)`` / ``analyse_texts({key: text})`` give the suggestions and the discovery
+  candidates the gazetteer does not know (admin only: the import preview and the item page).
 - Matching is done by an Aho–Corasick automaton over every live entity's canonical name,
   English name and aliases (aliases shorter than two characters are ignored: noise).
 - Overlaps are resolved longest first (葛兰素史克 over 葛兰素史, 华润医药投资 over 华润医药;
@@ -24,6 +34,7 @@ The contract:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,6 +45,7 @@ from django.db.models import Count, Max
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import discovery
 from .models import Entity, EntityAlias
 
 VERSION_CACHE_KEY = "bulletins:linker-version"
@@ -57,6 +69,16 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() and ord(char) < 0x2E80
 
 
+def _joined(text: str, i: int, step: int) -> bool:
+    """Whether the character at ``i`` continues a Latin word: a letter/digit, or a hyphen
+    followed by one (HEC is not in HEC-88473)."""
+    char = text[i]
+    if _is_word_char(char):
+        return True
+    j = i + step
+    return char == "-" and 0 <= j < len(text) and _is_word_char(text[j])
+
+
 @dataclass(frozen=True)
 class Suggestion:
     entity: Entity | None
@@ -72,19 +94,27 @@ class Mention:
     start: int
     end: int
     entity_ids: tuple[int, ...]
+    # the entities for which this name is marked ambiguous (they need context to be linked)
+    weak_ids: frozenset[int] = frozenset()
 
 
 class Gazetteer:
     """An automaton over names: ``find(text)`` gives non-overlapping mentions."""
 
-    def __init__(self, names: Iterable[tuple[str, int]]):
+    def __init__(self, names: Iterable[tuple]):
+        """``names``: ``(name, entity id)`` or ``(name, entity id, is_ambiguous)``."""
         by_key: dict[str, set[int]] = {}
-        for name, entity_id in names:
+        weak: dict[str, set[int]] = {}
+        for name, entity_id, *flag in names:
             name = (name or "").strip()
             if len(name) < MIN_ALIAS_LENGTH:
                 continue
-            by_key.setdefault(fold(name), set()).add(entity_id)
+            key = fold(name)
+            by_key.setdefault(key, set()).add(entity_id)
+            if flag and flag[0]:
+                weak.setdefault(key, set()).add(entity_id)
         self.size = len(by_key)
+        self.keys = frozenset(by_key)
         self._automaton = ahocorasick.Automaton()
         for key, ids in by_key.items():
             self._automaton.add_word(
@@ -94,6 +124,7 @@ class Gazetteer:
                     tuple(sorted(ids)),
                     _is_word_char(key[0]),
                     _is_word_char(key[-1]),
+                    frozenset(weak.get(key, ())),
                 ),
             )
         if by_key:
@@ -105,23 +136,27 @@ class Gazetteer:
         folded = fold(text)
         last = len(folded) - 1
         candidates = []
-        for end, (length, ids, bound_start, bound_end) in self._automaton.iter(folded):
+        for end, (length, ids, bound_start, bound_end, weak) in self._automaton.iter(folded):
             start = end - length + 1
-            if bound_start and start > 0 and _is_word_char(folded[start - 1]):
+            if bound_start and start > 0 and _joined(folded, start - 1, -1):
                 continue
-            if bound_end and end < last and _is_word_char(folded[end + 1]):
+            if bound_end and end < last and _joined(folded, end + 1, 1):
                 continue
-            candidates.append((start, end + 1, ids))
+            candidates.append((start, end + 1, ids, weak))
         if len(candidates) > 1:
             candidates.sort(key=lambda c: (c[0] - c[1], c[0]))  # longest, then leftmost
             taken = bytearray(len(folded))
             kept = []
-            for start, end, ids in candidates:
+            for start, end, ids, weak in candidates:
                 if not any(taken[start:end]):
                     taken[start:end] = b"\x01" * (end - start)
-                    kept.append((start, end, ids))
-            candidates = sorted(kept)
-        return [Mention(start, end, ids) for start, end, ids in candidates]
+                    kept.append((start, end, ids, weak))
+            candidates = sorted(kept, key=lambda c: c[0])
+        return [Mention(start, end, ids, weak) for start, end, ids, weak in candidates]
+
+    def knows(self, name: str) -> bool:
+        """Whether ``name`` is exactly one of the names (as folded)."""
+        return fold((name or "").strip()) in self.keys
 
 
 # ----------------------------------------------------------------------------- the cached linker
@@ -169,7 +204,7 @@ def _build(stamp) -> _Linker:
             names.append((entity.name_en, entity.pk))
     names.extend(
         EntityAlias.objects.filter(entity__merged_into__isnull=True).values_list(
-            "alias", "entity_id"
+            "alias", "entity_id", "is_ambiguous"
         )
     )
     return _Linker(Gazetteer(names), entities, stamp)
@@ -188,34 +223,175 @@ def get_linker() -> _Linker:
         return _current
 
 
-def _suggestions(linker: _Linker, text: str) -> list[Suggestion]:
-    seen: set[tuple[int, ...]] = set()
-    out = []
-    for mention in linker.gazetteer.find(text):
-        if mention.entity_ids in seen:
-            continue
-        seen.add(mention.entity_ids)
-        entities = tuple(linker.entities[pk] for pk in mention.entity_ids)
+# Words near an ambiguous name that tell which kind of entity it is (same clause).
+TYPE_CONTEXT = {
+    "investor": r"领投|跟投|参投|投资方|投资机构|加码|融资|基金|资本|创投|LP|GP",
+    "regulator": r"批准|获批|受理|审评|认定|核准|授予|监管|药监|发布|征求意见|IND|NDA|BLA",
+    "drug": r"获批|上市申请|临床|适应症|治疗|注射液|片剂|胶囊|单抗|剂量|疗效|用药",
+    "disease": r"患者|治疗|适应症|一线|二线|晚期|罹患|发病|病人",
+    "company": r"宣布|公司|股价|财报|子公司|旗下|营收|收购|净利润|CEO|总裁|董事长",
+    "person": r"表示|博士|先生|女士|任命|CEO|首席|教授|院士|董事长|总裁",
+    "institution": r"医院|大学|研究所|研究院|学会|协会|中心",
+    "device": r"器械|设备|系统|注册证|植入|诊断",
+}
+_TYPE_CONTEXT = {t: re.compile(p) for t, p in TYPE_CONTEXT.items()}
+_CLAUSE_END = re.compile(r"[,\uff0c;\uff1b。!\uff01?\uff1f\n]")
+
+
+def _clause(text: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return text[left : right.start() if right else len(text)]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the linker makes of one text: links/suggestions, and names it does not know."""
+
+    suggestions: list[Suggestion]
+    candidates: list[discovery.Candidate]
+
+
+def _same_company(span: discovery.Candidate, mention_text: str) -> bool:
+    """A legal name around a known short name is that company: 百济神州生物科技有限公司."""
+    core = discovery.legal_core(span.text)
+    if core is None:  # not a legal name: 罗氏诊断 is not 罗氏
+        return False
+    return core == mention_text or (
+        core.startswith(mention_text) and discovery.is_company_suffix(core[len(mention_text) :])
+    )
+
+
+_ORGANISATIONS = {"company", "investor", "regulator", "institution"}
+
+
+def _extra_in_front(span: discovery.Candidate, mention: Mention, linker: _Linker) -> bool:
+    """A known name at the end of a longer span, with words only in front: the span's start
+    is the doubtful part for an organisation (进入国家药监局) and for one stray character
+    (继特应性皮炎); a longer front of a drug or disease makes another name (舒瑞基奥仑赛,
+    季节性过敏性鼻炎)."""
+    if mention.end != span.end:
+        return False
+    types = {linker.entities[pk].type for pk in mention.entity_ids}
+    return bool(types & _ORGANISATIONS) or ("disease" in types and mention.start - span.start < 2)
+
+
+def _same_kind(span: discovery.Candidate, mention: Mention, linker: _Linker) -> bool:
+    """A drug or disease span only overrides a drug or disease name, an organisation span an
+    organisation (诺华 is not part of a disease read from 诺华担任中国肿瘤)."""
+    types = {linker.entities[pk].type for pk in mention.entity_ids}
+    if span.type in ("drug", "disease", "device"):
+        return bool(types & {"drug", "disease", "device"})
+    return bool(types & (_ORGANISATIONS | {"person"}))
+
+
+def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis:
+    gazetteer = linker.gazetteer
+    spans = discovery.find(text, complete=candidates)
+    mentions = gazetteer.find(text)
+    # Precision: a known short name inside a longer unknown name is not linked (罗氏 inside
+    # 罗氏诊断): the longer name is proposed instead — unless it is the known company's legal
+    # name.
+    kept = []
+    for mention in mentions:
         piece = text[mention.start : mention.end]
-        if len(entities) == 1:
-            out.append(Suggestion(entities[0], mention.start, mention.end, piece))
+        outer = next(
+            (
+                span
+                for span in spans
+                if span.rule not in ("person", "code")  # as in find(complete=False)
+                and span.start <= mention.start
+                and mention.end <= span.end
+                and span.end - span.start > mention.end - mention.start
+                # (by its printed text only: 舒瑞基奥仑赛(satri-cel) is a known drug by its
+                # bracketed alias, and still not 瑞基奥仑赛)
+                and not gazetteer.knows(span.text)
+                and not _same_company(span, piece)
+                and not _extra_in_front(span, mention, linker)
+                and _same_kind(span, mention, linker)
+            ),
+            None,
+        )
+        if outer is None:
+            kept.append(mention)
+    strong = {m.entity_ids[0] for m in kept if len(m.entity_ids) == 1 and not m.weak_ids}
+    seen: set[int] = set()
+    seen_ambiguous: set[tuple[int, ...]] = set()
+    suggestions = []
+    for mention in kept:
+        piece = text[mention.start : mention.end]
+        ids = mention.entity_ids
+        chosen = None
+        if len(ids) == 1 and not mention.weak_ids:
+            chosen = ids[0]
         else:
-            out.append(
-                Suggestion(
-                    None,
-                    mention.start,
-                    mention.end,
-                    piece,
-                    is_ambiguous=True,
-                    candidates=entities,
+            # Ambiguous: another (unambiguous) name of the entity in the same text settles
+            # it, else words around it that fit exactly one of the entities' types.
+            by_name = [pk for pk in ids if pk in strong]
+            if len(by_name) == 1:
+                chosen = by_name[0]
+            elif not by_name:
+                clause = _clause(text, mention.start, mention.end)
+                fitting = [
+                    pk
+                    for pk in ids
+                    if (pattern := _TYPE_CONTEXT.get(linker.entities[pk].type))
+                    and pattern.search(clause)
+                ]
+                types = {linker.entities[pk].type for pk in ids}
+                if len(fitting) == 1 and (len(ids) == 1 or len(types) > 1):
+                    chosen = fitting[0]
+        if chosen is not None:
+            if chosen not in seen:
+                seen.add(chosen)
+                suggestions.append(
+                    Suggestion(linker.entities[chosen], mention.start, mention.end, piece)
                 )
+            continue
+        if ids in seen_ambiguous:
+            continue
+        seen_ambiguous.add(ids)
+        suggestions.append(
+            Suggestion(
+                None,
+                mention.start,
+                mention.end,
+                piece,
+                is_ambiguous=True,
+                candidates=tuple(linker.entities[pk] for pk in ids),
             )
-    return out
+        )
+    # An ambiguous name resolved elsewhere in the text is not asked about again.
+    suggestions = [
+        s for s in suggestions if not s.is_ambiguous or not all(c.pk in seen for c in s.candidates)
+    ]
+    if not candidates:
+        return Analysis(suggestions, [])
+    linked = [(m.start, m.end) for m in kept]
+    found = [
+        c
+        for c in spans
+        if not any(gazetteer.knows(n) for n in (c.text, *c.names))
+        and not any(
+            (start <= c.start and c.end <= end) or (c.start <= start and end <= c.end)
+            for start, end in linked
+        )
+    ]
+    return Analysis(suggestions, found)
+
+
+def _suggestions(linker: _Linker, text: str) -> list[Suggestion]:
+    return _analyse(linker, text, candidates=False).suggestions
 
 
 def suggest(text: str) -> list[Suggestion]:
     """The entities mentioned in ``text``: one suggestion per entity, in text order."""
     return _suggestions(get_linker(), text or "")
+
+
+def analyse(text: str) -> Analysis:
+    """Suggestions and the unknown names (discovery candidates, known names removed)."""
+    return _analyse(get_linker(), text or "")
 
 
 def item_text(item) -> str:
@@ -232,10 +408,10 @@ def suggest_for_items(items: Iterable) -> dict[int, list[Suggestion]]:
     return {item.pk: _suggestions(linker, item_text(item)) for item in items}
 
 
-def suggest_for_texts(texts: Iterable[str]) -> list[list[Suggestion]]:
-    """Suggestions for many texts with one version check, in the texts' order."""
+def analyse_texts(texts: dict) -> dict:
+    """``analyse`` for {key: text} with one version check: {key: Analysis}."""
     linker = get_linker()
-    return [_suggestions(linker, text or "") for text in texts]
+    return {key: _analyse(linker, text or "") for key, text in texts.items()}
 
 
 # ----------------------------------------------------------------------------- rendering

@@ -662,6 +662,14 @@ class EntityAlias(models.Model):
         _("alias"), max_length=150, help_text=_("e.g. GSK, 葛兰素史, VG081821")
     )
     kind = models.CharField(_("kind"), max_length=10, choices=AliasKind, default=AliasKind.CHINESE)
+    is_ambiguous = models.BooleanField(
+        _("ambiguous"),
+        default=False,
+        help_text=_(
+            "A reader could mean something else by it (e.g. 信达 for 信达生物 or 信达资本): "
+            "the linker links it only with context, otherwise it stays a suggestion."
+        ),
+    )
 
     class Meta:
         ordering = ["entity", "alias"]
@@ -763,6 +771,34 @@ class SearchDocument(models.Model):
 
     def __str__(self):
         return f"#{self.item_id}"
+
+
+class DismissedCandidate(models.Model):
+    """A name an editor said is not an entity: discovery never proposes it again.
+
+    Candidates themselves are computed from an item's text when it is imported, saved or
+    shown in the admin (``bulletins.discovery``); only this decision about a string is kept.
+    Never shown publicly.
+    """
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("dismissed by"),
+    )
+    at = models.DateTimeField(_("dismissed at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("dismissed candidate")
+        verbose_name_plural = _("dismissed candidates")
+
+    def __str__(self):
+        return self.name
 
 
 from .tracker_rows import TrackerRow  # noqa: E402, F401  (the trackers' derived rows)

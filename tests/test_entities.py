@@ -52,17 +52,89 @@ def test_loading_the_gazetteer_twice_changes_nothing(db):
     assert (Entity.objects.count(), EntityAlias.objects.count()) == counts
 
 
-def test_gazetteer_names_are_unambiguous(db):
-    load_gazetteer()
-    linker = linking.get_linker()
-    names = [(e.name, e.pk) for e in Entity.objects.all()] + list(
-        EntityAlias.objects.values_list("alias", "entity_id")
+def test_shipped_gazetteer_data_is_valid():
+    """Every slug unique, types valid, parents present, no name shared unless marked ambiguous."""
+    rows = entities.gazetteer_rows()
+    assert len(rows) >= 1500
+    assert entities.check_gazetteer(rows) == []
+
+
+def test_gazetteer_check_finds_each_kind_of_problem():
+    rows = [
+        {"slug": "a", "type": "company", "name": "甲生物", "aliases": ["甲方"]},
+        {"slug": "a", "type": "company", "name": "乙生物"},
+        {"slug": "b", "type": "planet", "name": "丙", "parent": "zzz"},
+        {"slug": "c", "type": "company", "name": "丁医药", "aliases": {"zh": ["甲方"]}},
+        {
+            "slug": "d",
+            "type": "investor",
+            "name": "戊资本",
+            "aliases": ["甲方"],
+            "ambiguous": ["甲方"],
+        },
+    ]
+    problems = entities.check_gazetteer(rows)
+    assert "slug 'a' twice (rows 1 and 2)" in problems
+    assert "b: unknown type 'planet'" in problems
+    assert "b: parent 'zzz' does not exist" in problems
+    assert "name '甲方' of a, c not marked ambiguous" in problems
+    rows[3]["ambiguous"] = ["甲方"]
+    assert not any("甲方" in p for p in entities.check_gazetteer(rows))
+
+
+def test_the_gazetteer_folder_is_loaded_with_ambiguous_marks(db, tmp_path):
+    (tmp_path / "a.json").write_text(
+        json.dumps(
+            [
+                {
+                    "slug": "xin-bio",
+                    "type": "company",
+                    "name": "信达生物",
+                    "aliases": ["信达"],
+                    "ambiguous": ["信达"],
+                },
+                {"slug": "xin-cap", "type": "investor", "name": "信达资本", "parent": "xin-bio"},
+            ],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
     )
-    shared = {}
-    for name, pk in names:
-        shared.setdefault(linking.fold(name), set()).add(pk)
-    assert [n for n, pks in shared.items() if len(pks) > 1] == []
-    assert linker.gazetteer.size > 150
+    (tmp_path / "b.json").write_text(
+        json.dumps([{"slug": "yi", "type": "drug", "name": "乙药", "aliases": ["YI-101"]}]),
+        encoding="utf-8",
+    )
+    report = load_gazetteer(tmp_path)
+    assert sorted(report.created) == ["xin-bio", "xin-cap", "yi"]
+    assert EntityAlias.objects.get(alias="信达").is_ambiguous
+    assert not EntityAlias.objects.get(alias="YI-101").is_ambiguous
+    assert Entity.objects.get(slug="xin-cap").parent.slug == "xin-bio"
+    again = load_gazetteer(tmp_path)
+    assert (again.created, again.updated, again.aliases_added) == ([], [], 0)
+
+
+def test_loading_costs_the_same_queries_for_ten_or_a_hundred_entities(db):
+    """Bulk writes: the query count does not grow with the number of rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def rows(n, prefix):
+        return [
+            {
+                "slug": f"{prefix}-{i}",
+                "type": "company",
+                "name": f"{prefix}公司{i}",
+                "aliases": [f"{prefix.upper()}{i}X"],
+                "parent": f"{prefix}-0" if i else "",
+            }
+            for i in range(n)
+        ]
+
+    with CaptureQueriesContext(connection) as small:
+        import_entities(rows(10, "s"), by=None)
+    with CaptureQueriesContext(connection) as large:
+        import_entities(rows(100, "l"), by=None)
+    assert len(large) == len(small)
+    assert Entity.objects.filter(parent__slug="l-0").count() == 99
 
 
 def test_load_gazetteer_command(db, capsys):

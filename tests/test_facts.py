@@ -158,3 +158,106 @@ def test_apply_suggestions_gives_linked_investors_their_role(financing_item, edi
     apply_fact_suggestions(financing_item, by=editor)
     roles = dict(ItemEntity.objects.values_list("entity__slug", "role"))
     assert roles == {"jia": "lead_investor", "yi": "editor-set"}
+
+
+# ----------------------------------------------------------------------------- issue #15 facts
+
+
+def test_amount_ranges_give_the_lower_bound_and_the_upper():
+    (amount,) = extract_amounts("募资1-2亿元")
+    assert (amount.amount, amount.upper, amount.currency) == (100_000_000, 200_000_000, "CNY")
+    (amount,) = extract_amounts("5000万~1亿美元")
+    assert (amount.amount, amount.upper, amount.currency) == (50_000_000, 100_000_000, "USD")
+
+
+def test_caps_are_not_approximations_but_near_and_several_are():
+    assert amounts("募集资金不超过18亿元") == [(1_800_000_000, "CNY", False)]
+    assert amounts("最高达9亿美元") == [(900_000_000, "USD", False)]
+    assert amounts("数千万元人民币") == [(10_000_000, "CNY", True)]
+    assert amounts("逾2亿港元") == [(200_000_000, "HKD", True)]
+    assert amounts("4200万英镑") == [(42_000_000, "GBP", False)]
+
+
+def test_financing_headline_amount_round_and_investor_roles():
+    facts = extract(
+        "某某生物宣布完成近2亿元人民币B+轮融资,由礼来亚洲基金领投,山河资本、和玉资本跟投,"
+        "老股东启明创投持续加码。公司估值超过20亿元。"
+    )
+    assert facts.event_kind == "financing" and facts.financing_round == "B+"
+    assert facts.amount.amount == 200_000_000 and facts.amount.approximate
+    assert facts.lead_investors == ["礼来亚洲基金"]
+    assert facts.investors == ["山河资本", "和玉资本", "启明创投"]
+    assert facts.old_investors == ["启明创投"]
+    assert facts.as_json()["amount"]["text"] == "近2亿元人民币"
+
+
+def test_sole_investor_leads_and_unclear_rounds_stay_empty():
+    facts = extract("甲公司完成数千万元天使轮融资,本轮由乙资本独家投资。")
+    assert facts.lead_investors == ["乙资本"] and facts.financing_round == "天使"
+    assert extract("丙公司完成3500万瑞士法郎种子轮及A轮融资。").financing_round == ""
+    assert extract("丁公司拟向特定对象发行股票募集资金不超过18亿元。").financing_round == "定增"
+
+
+def test_licensing_terms_and_total_as_the_amount():
+    facts = extract(
+        "甲医药与默沙东达成独家许可协议,将获得1亿美元首付款,里程碑付款最高9亿美元,"
+        "交易总额最高10亿美元。"
+    )
+    assert facts.event_kind == "partnership"
+    terms = facts.as_json()["licensing"]
+    assert (
+        terms["upfront"]["amount"],
+        terms["milestones"]["amount"],
+        terms["total"]["amount"],
+    ) == (
+        100_000_000,
+        900_000_000,
+        1_000_000_000,
+    )
+    assert facts.amount.amount == 1_000_000_000
+    assert "amount" not in extract("甲医药与乙公司达成合作,首付款5000万元。").as_json()
+
+
+@pytest.mark.parametrize(
+    ("text", "decision", "regulator"),
+    [
+        ("甲药的上市申请获国家药监局受理。", "acceptance", "国家药品监督管理局"),
+        (
+            "甲药获CDE纳入优先审评,此前已获突破性疗法认定。",
+            "priority_review",
+            "国家药品监督管理局药品审评中心",
+        ),
+        ("美国FDA授予甲药孤儿药资格。", "orphan", "美国食品药品监督管理局"),
+        ("甲药获得国家药监局核准签发的药物临床试验批准通知书。", "ind", "国家药品监督管理局"),
+        ("欧盟委员会附条件批准甲药上市。", "conditional_approval", "欧盟委员会"),
+        ("FDA向甲公司发出完整回复函。", "rejection", "美国食品药品监督管理局"),
+        ("甲药在日本获PMDA批准上市。", "approval", "日本医药品医疗器械综合机构"),
+    ],
+)
+def test_approval_decisions_and_regulators(text, decision, regulator):
+    facts = extract(text)
+    assert (facts.event_kind, facts.decision, facts.regulator) == ("approval", decision, regulator)
+
+
+def test_approval_names_drug_and_indication_as_written():
+    facts = extract("国家药监局批准恒瑞医药的SHR-A1811上市,用于治疗HER2阳性乳腺癌。")
+    assert (facts.drug, facts.indication) == ("SHR-A1811", "HER2阳性乳腺癌")
+
+
+def test_m_and_a_buyer_target_price_and_stake():
+    facts = extract("甲药业宣布以5.2亿元收购乙生物51%股权。")
+    deal = facts.as_json()["ma"]
+    assert (deal["buyer"], deal["target"], deal["price"]["amount"], deal["stake"]) == (
+        "甲药业",
+        "乙生物",
+        520_000_000,
+        "51%",
+    )
+    assert facts.amount.amount == 520_000_000
+
+
+def test_the_lead_sentence_decides_the_event_kind():
+    assert extract("国家药监局批准甲药上市。公司将与合作伙伴共同推广。").event_kind == "approval"
+    assert extract("甲公司在港交所主板挂牌上市,募资净额约4亿港元。").event_kind == "ipo"
+    assert extract("工信部等七部门印发《医药工业行动方案》。").event_kind == "policy"
+    assert extract("乙公司完成Pre-IPO轮融资。").event_kind == "financing"

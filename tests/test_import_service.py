@@ -141,9 +141,9 @@ def test_a_save_links_the_text_once_and_indexes_each_item_once(editor, monkeypat
     EntityFactory(name="某公司", slug="mou")
     text = SMALL + "\n罗氏宣布扩建工厂。\n\n产业动态\n某公司与药明康德合作。"
     linked, indexed = [], []
-    suggest_for_texts, document_texts = linking.suggest_for_texts, search.document_texts
+    analyse_texts, document_texts = linking.analyse_texts, search.document_texts
     monkeypatch.setattr(
-        linking, "suggest_for_texts", lambda texts: linked.append(texts) or suggest_for_texts(texts)
+        linking, "analyse_texts", lambda texts: linked.append(texts) or analyse_texts(texts)
     )
     # document_texts reads what an indexing pass writes: one call per batch of items indexed.
     monkeypatch.setattr(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .. import entities, workflow
-from ..models import Entity, EntityAlias, Item, ItemEntity, LinkSource
+from ..models import DismissedCandidate, Entity, EntityAlias, Item, ItemEntity, LinkSource
 from ..roles import is_staff_member
 
 # ----------------------------------------------------------------------------- item form
@@ -405,6 +405,45 @@ class EntityAdmin(admin.ModelAdmin):
             messages.success(request, message % {"name": entity.name})
         return _back(request, item)
 
+    def create_candidate_view(self, request):
+        """POST item + name + type (+ aliases): a candidate becomes an entity, linked in the issue."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = get_object_or_404(Item.objects.select_related("bulletin"), pk=_int(request, "item"))
+        aliases = [a for a in request.POST.get("aliases", "").split("|") if a.strip()]
+        try:
+            entity, created, linked = entities.create_from_candidate(
+                item,
+                by=request.user,
+                name=request.POST.get("name", ""),
+                type=request.POST.get("type", ""),
+                aliases=aliases,
+            )
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            message = (
+                _("已新建实体“%(name)s”,并关联到本期 %(n)s 条条目。")
+                if created
+                else _("已有实体“%(name)s”,已关联到本期 %(n)s 条条目。")
+            )
+            messages.success(request, message % {"name": entity.name, "n": len(linked)})
+        return _back(request, item)
+
+    def dismiss_candidate_view(self, request):
+        """POST name: not an entity; never proposed again."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        item = Item.objects.filter(pk=_int(request, "item")).first()
+        name = request.POST.get("name", "")
+        try:
+            entities.dismiss_candidate(name, by=request.user)
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("“%(name)s”不会再作为候选名称提示。") % {"name": name})
+        return _back(request, item)
+
     def apply_facts_view(self, request):
         """POST item: fill its empty event kind, round and facts from its text."""
         if request.method != "POST":
@@ -436,6 +475,16 @@ class EntityAdmin(admin.ModelAdmin):
                 name="bulletins_entity_create_from_name",
             ),
             path(
+                "suggestions/candidate/",
+                wrap(self.create_candidate_view),
+                name="bulletins_entity_create_candidate",
+            ),
+            path(
+                "suggestions/dismiss/",
+                wrap(self.dismiss_candidate_view),
+                name="bulletins_entity_dismiss_candidate",
+            ),
+            path(
                 "suggestions/facts/",
                 wrap(self.apply_facts_view),
                 name="bulletins_entity_apply_facts",
@@ -452,3 +501,25 @@ def _int(request, name) -> int:
         return int(request.POST.get(name, ""))
     except ValueError:
         return 0
+
+
+@admin.register(DismissedCandidate)
+class DismissedCandidateAdmin(admin.ModelAdmin):
+    """Names editors said are not entities (never proposed again). The chief editor may delete
+    one so discovery proposes it again; dismissing happens on the item page."""
+
+    list_display = ("name", "by", "at")
+    search_fields = ("name",)
+    readonly_fields = ("name", "by", "at")
+
+    def has_view_permission(self, request, obj=None):
+        return is_staff_member(request.user) or super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return workflow.can(request.user, "manage_entities")

@@ -172,7 +172,8 @@ class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
                 item = workflow.edit_item(
                     item, by=request.user, expected_version=item.version, image=data["image"]
                 )
-            copy_row(obj, item)
+            # the text's facts fill what the editor left empty (never what they wrote)
+            copy_row(obj, entities.apply_fact_suggestions(item, by=request.user))
             return
         changes = {
             name: data[name] for name in form.content_changed() if name in workflow.EDITABLE_FIELDS
@@ -181,6 +182,8 @@ class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
             saved = workflow.edit_item(
                 obj, by=request.user, expected_version=data["expected_version"], **changes
             )
+            if {"body", "headline"} & set(changes):
+                saved = entities.apply_fact_suggestions(saved, by=request.user)
             copy_row(obj, saved)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -44,6 +44,7 @@ class PlannedItem:
     headline: str = ""
     headline_rank: int | None = None
     suggestions: list = field(default_factory=list)  # linking.Suggestion
+    candidates: list = field(default_factory=list)  # discovery.Candidate: names not yet known
 
     @property
     def label(self) -> str:
@@ -124,9 +125,16 @@ def plan_import(
     items = [item for section in sections for item in section.items]
 
     if link:
-        found = linking.suggest_for_texts([item.body for item in items] + parsed.headlines)
+        texts = [item.body for item in items] + parsed.headlines
+        analyses = linking.analyse_texts(dict(enumerate(texts)))
+        found = [analyses[n].suggestions for n in range(len(texts))]
         for item, suggestions in zip(items, found, strict=False):
             item.suggestions = suggestions
+        candidates = entities.without_dismissed(
+            {n: analyses[n].candidates for n in range(len(items))}
+        )
+        for n, item in enumerate(items):
+            item.candidates = candidates[n]
         headline_entities = [_entity_ids(s) for s in found[len(items) :]]
         item_entities = [_entity_ids(item.suggestions) for item in items]
     else:

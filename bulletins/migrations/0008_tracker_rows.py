@@ -25,7 +25,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bulletins', '0006_image_validation'),
+        ('bulletins', '0007_entity_candidates'),
     ]
 
     operations = [

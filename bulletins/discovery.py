@@ -1,0 +1,728 @@
+"""Names the gazetteer does not know yet, proposed as candidates with a type (pure, no database).
+
+``find(text)`` reads one item's text and returns ``Candidate``s in text order, by rules written
+for how the 日报 names things:
+
+- company drug codes: letters and digits, with or without a hyphen (``XYZ1234``, ``AB-123``,
+  ``9XY456``, ``SHR-A1811``), not gene/target names (CD20, IL-17, PD-1), mutations (G12C),
+  conferences with a year (ASCO2025);
+- companies by their endings (…生物 / 医药 / 药业 / 制药 / 科技 / 诊断 … optionally a legal
+  tail: (上海)有限公司, 股份有限公司, 集团) and Latin names (… Therapeutics, … Bio, … Inc.);
+- investors by their role in financing sentences (由X领投, Y、Z跟投, 老股东W持续加码) and by
+  their endings (资本, 创投, 基金 …, Capital, Ventures);
+- regulators and agencies by their endings (…药品监督管理局, …卫生部, …审评中心);
+- people with a role or title (CEO/首席科学官/董事长 张三; 任命张三为…; 李四教授; Maria Ortega博士);
+- institutions (…医院, …大学…附属…医院, …研究院, 交易所), banks and firms by their deal role
+  (X与Y担任联席保荐人, 保荐机构为Z), cornerstone investors (基石投资者包括X、Y);
+- drugs and diseases by their endings (…单抗, …替尼, …仑赛; …癌, …综合征, 肥胖症), Latin INNs
+  (…mab, …tide), ADC nicknames (sac-TMT), devices named next to a device word (支架HY-Stent).
+
+Where a candidate starts in unsegmented Chinese is settled by the characters before it:
+punctuation, Latin, or a function word (与, 宣布, 旗下 …) ends the run; a place in front
+(苏州, 上海) stays in the printed name and the short form without it becomes an alias.
+
+The caller drops candidates the gazetteer already knows (``bulletins.linking.analyse``) and
+names an editor dismissed (``bulletins.entities.item_candidates``). Unsure → no candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+CJK = "\u4e00-\u9fff"
+
+
+class _Hit:
+    """What ``_Literals.finditer`` yields: the parts of ``re.Match`` the finders use."""
+
+    __slots__ = ("_end", "_start", "_text", "suffix")
+
+    def __init__(self, text: str, start: int, end: int):
+        self._text, self._start, self._end = text, start, end
+        self.suffix = text[start:end]
+
+    def start(self, _group=0) -> int:
+        return self._start
+
+    def end(self, _group=0) -> int:
+        return self._end
+
+    def group(self, _n=0) -> str:
+        return self.suffix
+
+
+class _Literals:
+    """Many literal words found in one pass (Aho–Corasick, in C), leftmost then longest, not
+    overlapping — what a regex alternation of the words gives, without trying every word at
+    every position."""
+
+    def __init__(self, words: str, *, not_before: str = ""):
+        self._automaton = ahocorasick.Automaton()
+        for word in words.split("|"):
+            self._automaton.add_word(word, len(word))
+        self._automaton.make_automaton()
+        self._not_before = set(not_before)
+
+    def finditer(self, text: str):
+        hits = sorted(
+            ((end - length + 1, -length) for end, length in self._automaton.iter(text)),
+        )
+        taken = 0
+        for start, negative in hits:
+            end = start - negative
+            if start < taken or (end < len(text) and text[end] in self._not_before):
+                continue
+            taken = end
+            yield _Hit(text, start, end)
+
+
+_CJK_RUN = re.compile(f"[{CJK}]+")
+
+# ----------------------------------------------------------------------------- data
+
+
+@dataclass(frozen=True)
+class Candidate:
+    name: str  # the proposed canonical name (a short form where the text gives one)
+    type: str  # an EntityType value
+    start: int  # the first occurrence in the text
+    end: int
+    text: str  # as printed there
+    aliases: tuple[str, ...] = ()  # e.g. the full legal name, the English name in brackets
+    rule: str = field(default="", compare=False)  # code, company, investor, regulator, person
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+# ----------------------------------------------------------------------------- drug codes
+
+_TOKEN = re.compile(r"(?<![A-Za-z0-9\-])[A-Za-z0-9][A-Za-z0-9\-]*[A-Za-z0-9](?![A-Za-z0-9])")
+_CODE_SHAPE = re.compile(r"^(?:[A-Z]{1,6}-?[A-Z]{0,2}\d[A-Z0-9]*|\d[A-Z]{1,4}-?\d{2,}[A-Z0-9]*)$")
+_CODE_SHAPE_HYPHEN = re.compile(r"^[A-Z]{1,6}-[A-Z]{0,2}\d[A-Z0-9]*(?:-[A-Z0-9]+)?$")
+# Genes, targets, viruses, standards: letters + digits that are not a company's code.
+_NOT_CODE = re.compile(
+    r"^(?:CDH|CD|IL|CCR|CXCR|CCL|CXCL|TLR|CDK|FGFR|FGF|HER|JAK|PD|GLP|GIP|COVID|SARS|CYP|HLA|IGF|"
+    r"VEGFR|VEGF|EGFR|TNF|TGF|BCL|PARP|KRAS|NRAS|BRAF|ALK|ROS|MET|RET|NTRK|FLT|ERBB|IDH|BTK|PI3K|"
+    r"AKT|MEK|SHP|SOS|STAT|TYK|IRAK|CLDN|TROP|DLL|GPRC|ISO|GMP|GB|YY|WS|FY|Q|H\d+N|ASCO|ESMO|"
+    r"ASH|AACR|WCLC|SABCS|EHA|ADA|EASL|AASLD|DDW|ATS|ERS|ACR|EULAR|APOC|APOE|PCSK|LPA|MASP|C5|"
+    r"FXI|FXa|HPV|HIV|HBV|HCV|RSV|CMV|EBV|ACE|NT|ICH|CAR|TCR|ADC|MRNA|SIRNA|EP|WHO|UN|OECD|"
+    r"NCT|CTR|CXL|JP|US|EU|CN|HK|SH|SZ|BJ|N|T|TOP|PHASE|STEP|SURMOUNT|IMPACT|GRADE|CHINA|MSCI)"
+    r"-?\d",
+    re.IGNORECASE,
+)
+_MUTATION = re.compile(r"^[A-Z]\d{2,4}[A-Z]$")
+_YEARISH = re.compile(r"(?:19|20)\d\d$")
+
+
+_SHORT_CODE = re.compile(r"^[A-Z]{3,5}-\d$")  # LMR-7 (GLP-1, TLR-7 are targets: _NOT_CODE)
+
+
+def _is_code(token: str) -> bool:
+    if _SHORT_CODE.match(token) and not _NOT_CODE.match(token):
+        return True
+    if not (4 <= len(token) <= 16) or token != token.upper() or "--" in token:
+        return False
+    if sum(c.isdigit() for c in token) < 2 or not any(c.isalpha() for c in token):
+        return False
+    if not (_CODE_SHAPE.match(token) or _CODE_SHAPE_HYPHEN.match(token)):
+        return False
+    if _NOT_CODE.match(token) or _MUTATION.match(token):
+        return False
+    letters = re.sub(r"[^A-Z]", "", token)
+    return not (_YEARISH.search(token) and len(letters) >= 3 and token[: len(letters)] == letters)
+
+
+def find_codes(text: str) -> list[Candidate]:
+    found = []
+    for m in _TOKEN.finditer(text):
+        token = m.group(0)
+        if _is_code(token):
+            found.append(Candidate(token, "drug", m.start(), m.end(), token, rule="code"))
+    return found
+
+
+# ----------------------------------------------------------------------------- organisations
+
+PLACES = (
+    "北京|上海|天津|重庆|广州|深圳|杭州|苏州|南京|无锡|成都|武汉|西安|长沙|厦门|青岛|济南|合肥|"
+    "郑州|珠海|宁波|石家庄|沈阳|大连|哈尔滨|长春|昆明|南昌|福州|泰州|连云港|常州|南通|嘉兴|"
+    "绍兴|台州|烟台|威海|淄博|东莞|佛山|中山|江苏|浙江|广东|山东|四川|湖北|湖南|河南|河北|安徽|"
+    "福建|江西|辽宁|吉林|黑龙江|云南|贵州|广西|海南|山西|陕西|甘肃|内蒙古|新疆|香港|澳门|台湾|"
+    "中国|美国|日本|韩国|德国|英国|法国|瑞士|瑞典|丹麦|荷兰|比利时|爱尔兰|以色列|新加坡|澳大利亚|"
+    "加拿大|意大利|西班牙|印度|巴西|旧金山|波士顿|纽约|伦敦|东京|巴黎|剑桥|圣地亚哥|西雅图|费城|"
+    "新泽西|加州|硅谷|欧洲|亚洲|海外|本土|国内"
+)
+_PLACE_PREFIX = re.compile(f"^(?:{PLACES})")
+COMPANY_SUFFIXES = (
+    "生物医药科技|生物医药|生物科技|生物技术|生物制药|生物工程|医药科技|医药技术|医疗科技|"
+    "医疗器械|医疗技术|生命科学|基因科技|药物研究院|制药|药业|医药|生物|科技|医疗|诊断|生技|"
+    "基因|Pharma"
+)
+INVESTOR_SUFFIXES = (
+    "产业投资基金|股权投资基金|投资基金|创业投资|股权投资|资产管理|投资管理|私募基金|医疗基金|"
+    "健康基金|产业基金|资本|创投|基金|投资|资管"
+)
+REGULATOR_SUFFIXES = (
+    "药品监督管理局|药品监督管理总局|药品管理局|药监局|食品药品安全部|食品药品管理局|"
+    "医疗产品管理局|卫生监督局|药品和医疗器械管理局|药品与医疗器械管理局|药品审评中心|"
+    "审评中心|卫生部|卫生与公众服务部|卫生健康委员会|卫健委|医疗保障局|医保局|监督管理局|"
+    "监管局|管理局|人民政府"
+)
+INSTITUTION_SUFFIXES = (
+    "医学院|药学院|附属医院|医院|大学|学院|研究院|研究所|研究中心|防治中心|疾控中心|实验室|"
+    "协会|学会|交易所|基金会|先行区|办公室|证券|银行"
+)
+_INSTITUTION_MORE = re.compile(
+    "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
+    "中心|实验室)"
+)
+LEGAL_TAIL = (
+    r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?有限(?:责任)?公司|集团|控股"
+)
+_ORG = _Literals(
+    f"{REGULATOR_SUFFIXES}|{INSTITUTION_SUFFIXES}|{INVESTOR_SUFFIXES}|{COMPANY_SUFFIXES}"
+)
+_LEGAL = re.compile(LEGAL_TAIL)
+_SUFFIX_TYPE = [
+    (re.compile(f"^(?:{REGULATOR_SUFFIXES})$"), "regulator"),
+    (re.compile("^(?:证券|银行)$"), "company"),
+    (re.compile(f"^(?:{INSTITUTION_SUFFIXES})$"), "institution"),
+    (re.compile(f"^(?:{INVESTOR_SUFFIXES})$"), "investor"),
+    (re.compile(f"^(?:{COMPANY_SUFFIXES})$"), "company"),
+]
+# Words that end the run of characters in front of a suffix: the name starts after them.
+# Multi-character words first; one-character ones only where a two-character name is left.
+STOP_WORDS = sorted(
+    (
+        "宣布|表示|发布|公告|完成|获得|获准|旗下|子公司|合作|携手|联合|收购|并购|投资|领投|跟投|"
+        "参投|近日|日前|今日|今天|昨日|此前|其中|包括|以及|据悉|消息|称|药企|企业|公司|厂商|巨头|"
+        "龙头|初创|新锐|创新药|生物药|本土|国内|全球|跨国|知名|头部|老股东|股东|新股东|引进|授权|"
+        "许可|向|与|及|由|对|把|被|从|给|让|以|而|但|并|且|是|的|了|已|其|该|此|这|将|和|同|"
+        "在|于|为|获|等|至|到|自|后|前|时|中|上|下|达成|签署|签订|启动|推出|上市|研发|开发|旗舰|"
+        "合资|成立|设立|注资|入股|控股|认购|增资|分拆|拆分|剥离|出售|转让|买下|拿下|牵手|联手|"
+        "披露|透露|表明|指出|强调|同意|决定|批准|受理|认定|授予|通过|接受|提交|递交|申请|拟|"
+        "计划|有望|预计|正式|首次|再次|继续|持续|此次|本次|该轮|本轮|这轮|多家|一家|两家|三家|"
+        "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任|年|月|日|项|"
+        "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
+        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关"
+    ).split("|"),
+    key=len,
+    reverse=True,
+)
+_STOP = re.compile("|".join(map(re.escape, STOP_WORDS)))
+MAX_CORE = 8  # characters in front of the suffix (place included)
+_BAD_CORE = re.compile(
+    r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
+    r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能)$"
+)
+_BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
+
+
+_JOINED = re.compile("与|及|、|或|以及|并")
+_STOP_AUTOMATA: dict[int, ahocorasick.Automaton] = {}
+
+
+def _stop_ends(stop: re.Pattern, run: str) -> list[tuple[int, int]]:
+    """Where stop words end in ``run`` — overlapping ones too (药企业: 药企 and 企业)."""
+    automaton = _STOP_AUTOMATA.get(id(stop))
+    if automaton is None:
+        automaton = ahocorasick.Automaton()
+        for word in stop.pattern.split("|"):
+            word = re.sub(r"\\(.)", r"\1", word)  # re.escape undone
+            automaton.add_word(word, len(word))
+        automaton.make_automaton()
+        _STOP_AUTOMATA[id(stop)] = automaton
+    return [(end + 1, length) for end, length in automaton.iter(run)]
+
+
+def _core_start(
+    text: str,
+    suffix_start: int,
+    *,
+    limit: int = MAX_CORE,
+    stop: re.Pattern = _STOP,
+    min_core: int = 2,
+) -> int | None:
+    """Where the name ending at ``suffix_start`` begins, or None when unsure."""
+    run_start = suffix_start
+    while (
+        run_start > 0
+        and suffix_start - run_start < limit
+        and "\u4e00" <= text[run_start - 1] <= "\u9fff"
+    ):
+        run_start -= 1
+    run = text[run_start:suffix_start]
+    if not run:
+        return suffix_start if min_core == 0 else None
+    best = 0
+    stops = _stop_ends(stop, run)
+    for end, _length in stops:
+        # a stop word inside the run: the name starts after the rightmost one leaving enough
+        if len(run) - end >= max(min_core, 1) or (min_core == 0 and end == len(run)):
+            best = max(best, end)
+    if not best and any(end - length > 0 for end, length in stops):
+        return None  # 保荐机构为丁证券: what follows the last stop word is too short to be sure
+    if len(run) - best < min_core:
+        return None
+    if _JOINED.search(run, best + 1):  # 乙证券与丙: two names, not one
+        return None
+    return run_start + best
+
+
+def _org_type(suffix: str) -> str:
+    for pattern, type_ in _SUFFIX_TYPE:
+        if pattern.match(suffix):
+            return type_
+    return "company"
+
+
+def _short_form(name: str) -> str:
+    """苏州某某生物科技有限公司 → 某某生物科技 (the place and the legal tail off)."""
+    short = re.sub(f"(?:{LEGAL_TAIL})$", "", name)
+    place = _PLACE_PREFIX.match(short)
+    if place and len(short) - place.end() >= 4:
+        short = short[place.end() :]
+    return short
+
+
+_LEGAL_END = re.compile(f"(?:{LEGAL_TAIL})$")
+_COMPANY_SUFFIX = re.compile(f"^(?:{COMPANY_SUFFIXES})+$")
+
+
+def legal_core(name: str) -> str | None:
+    """苏州某某生物科技有限公司 → 某某生物科技; None when ``name`` is no legal name."""
+    if not _LEGAL_END.search(name):
+        return None
+    core = _LEGAL_END.sub("", name)
+    place = _PLACE_PREFIX.match(core)
+    return core[place.end() :] if place and len(core) - place.end() >= 2 else core
+
+
+def is_company_suffix(rest: str) -> bool:
+    """生物科技, 医药 …: the industry words a legal name adds to a short name."""
+    return not rest or bool(_COMPANY_SUFFIX.match(rest))
+
+
+def find_organisations(text: str) -> list[Candidate]:
+    found = []
+    taken = 0
+    for m in _ORG.finditer(text):
+        if m.start() < taken:
+            continue
+        type_ = _org_type(m.suffix)
+        limit = 10 if type_ == "institution" else MAX_CORE
+        start = _core_start(text, m.start(), limit=limit)
+        if start is None or start < taken:
+            continue
+        legal = _LEGAL.match(text, m.end())
+        end = legal.end() if legal else m.end()
+        if type_ == "institution":  # 浙江大学 + 医学院 + 附属第二医院: one name
+            while more := _INSTITUTION_MORE.match(text, end):
+                if _STOP.search(more.group(0)[:-2]):
+                    break
+                end = more.end()
+        name = text[start:end]
+        core = text[start : m.start()]
+        if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core):
+            continue
+        if _PLACE_PREFIX.fullmatch(core) and type_ != "institution":  # 中国医药: place + word
+            continue
+        aliases = []
+        short = _short_form(name) if type_ != "regulator" else name
+        if short != name and len(short) >= 3:
+            aliases.append(short)
+        found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=type_))
+        taken = end
+    return found
+
+
+# ----------------------------------------------------------------------------- drugs, diseases
+
+DRUG_SUFFIXES = (
+    "单抗|替尼|尼布|格鲁肽|鲁肽|泊肽|奥仑赛|仑赛|司他|帕利|西利|沙坦|普利|地平|霉素|西林|沙星|"
+    "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|肽"
+)
+_DRUG_STOP = re.compile(
+    "|".join(
+        map(
+            re.escape,
+            sorted(
+                (
+                    "注射用|抑制剂|激动剂|拮抗剂|单抗|双抗|创新药|新药|药物|产品|疗法|联合|治疗|口服|"
+                    "皮下|静脉|剂型|片剂|候选|靶向|选择性|小分子|长效|周制剂|重组|人源化|全人源|"
+                    "降糖药|减重药|一款|首款|该药|其|的|款|和|与|及|用|、|类|即|为|是|在|将|由|对|"
+                    "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药|激素|受体|蛋白|"
+                    "疫苗"
+                ).split("|"),
+                key=len,
+                reverse=True,
+            ),
+        )
+    )
+)
+_CN_DRUG = _Literals(DRUG_SUFFIXES)
+_BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效)$")
+DISEASE_SUFFIXES = (
+    "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
+    "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
+    "肌无力|病|症|炎"
+)
+_DISEASE_STOP = re.compile(
+    "|".join(
+        map(
+            re.escape,
+            sorted(
+                (
+                    "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
+                    "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
+                    "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
+                    "罕见病|疾病|开发|靶向|原创|小分子|按|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球"
+                ).split("|"),
+                key=len,
+                reverse=True,
+            ),
+        )
+    )
+)
+_CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科")
+_BAD_DISEASE_CORE = re.compile(r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应)$")
+
+
+def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
+    found = []
+    taken = 0
+    for m in pattern.finditer(text):
+        if m.start() < taken:
+            continue
+        # a suffix of three characters may be the whole name (肥胖症, 高血压); one of one
+        # character needs two in front (重症, 按病 are no diseases)
+        min_core = {1: 2, 2: 1}.get(len(m.group(0)), 0)
+        start = _core_start(text, m.start(), limit=limit, stop=stop, min_core=min_core)
+        if start is None or start < taken:
+            continue
+        core = text[start : m.start()]
+        while (lead := stop.match(core)) and lead.end():  # 晚期胃癌: 晚期 is no part of it
+            core, start = core[lead.end() :], start + lead.end()
+        if len(core) < min_core:
+            continue
+        if core and (bad.match(core) or _BAD_NAME_CHARS.search(core)):
+            continue
+        name = text[start : m.end()]
+        if len(name) < 2 or name.endswith(("肿瘤", "疾病", "适应症")):  # fields, not diseases
+            continue
+        found.append(Candidate(name, type_, start, m.end(), name, rule=type_))
+        taken = m.end()
+    return found
+
+
+_LATIN_INN = re.compile(
+    r"(?<![A-Za-z\-])[a-z][a-z]{3,}(?:mab|nib|tide|cel|stat|vir|cept|tecan|siran|rsen|gliflozin|"
+    r"gliptin|glipron|parib|lisib|ciclib|sartan|pril|dipine|mycin|limus|platin|taxel|padon|"
+    r"dotin|lutamide|kinra|ertib|tinib|pant|fenib|zomib|dustat|parin|vimab|cogene|gene|vec)"
+    r"(?![A-Za-z])"
+)
+_ADC_NICKNAME = re.compile(
+    r"(?<![A-Za-z0-9\-])[A-Za-z]{1,6}-(?:DXd|dxd|TMT|tmt|bren|cel|vec|DM1|MMAE|ADC)(?![A-Za-z0-9])"
+)
+_DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|平台|夹|消融"
+_LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][a-z]+ [A-Z][a-z]+"
+_DEVICE = re.compile(
+    rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
+    rf"|(?<![A-Za-z0-9\-])(?P<b>{_LATIN_PRODUCT})(?=[\u4e00-\u9fff]{{0,10}}?(?:{_DEVICE_WORDS}))"
+)
+
+
+def find_drugs_and_diseases(text: str) -> list[Candidate]:
+    found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
+    found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=10)
+    for pattern in (_LATIN_INN, _ADC_NICKNAME):
+        for m in pattern.finditer(text):
+            found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule="drug"))
+    for m in _DEVICE.finditer(text):
+        group = "a" if m["a"] else "b"
+        name = m[group]
+        if _is_code(name):
+            continue  # a code (letters + digits) is a drug code more often than a device
+        found.append(Candidate(name, "device", m.start(group), m.end(group), name, rule="device"))
+    return found
+
+
+_LATIN_ORG = re.compile(
+    r"(?<![A-Za-z])(?P<name>(?:[A-Z][A-Za-z0-9&'\-]*\s+){1,3}?"
+    r"(?P<suffix>Therapeutics|Pharmaceuticals?|Pharma|Biosciences?|Biotherapeutics|Biotech|"
+    r"Biotechnology|Bio|BioPharma|Biopharma|Biopharmaceuticals?|Biologics|Medicines|Oncology|"
+    r"Genomics|Genetics|Sciences|Medical|Healthcare|Diagnostics|Labs|Laboratories|Holdings|"
+    r"Capital|Ventures|Partners|Investments?|Biomedical|Therapies|Immunology|Services|"
+    r"Biosystems|Bioworks|Neuroscience|Neurosciences|Medtech|MedTech|Robotics|Vaccines)"
+    r"(?:,?\s+(?:Inc|Ltd|Co|Corp|LLC|AG|SA|plc|GmbH|N\.V|Limited)\.?)?)(?![A-Za-z])"
+)
+_LATIN_INVESTOR = {"Capital", "Ventures", "Partners", "Investment", "Investments"}
+
+
+def find_latin_organisations(text: str) -> list[Candidate]:
+    found = []
+    for m in _LATIN_ORG.finditer(text):
+        name = m["name"].rstrip(". ")
+        type_ = "investor" if m["suffix"] in _LATIN_INVESTOR else "company"
+        found.append(Candidate(name, type_, m.start(), m.start() + len(name), name, rule=type_))
+    return found
+
+
+# ----------------------------------------------------------------------------- investors by role
+
+
+_CORNERSTONE = re.compile(
+    r"(?:基石投资者|基石投资人|战略投资者)(?:包括|为|有)(?P<names>[^。;\uff1b]{2,80}?)(?:等|。|;|\uff1b|$)"
+)
+
+
+def find_investors(text: str) -> list[Candidate]:
+    """Names in 由X领投 / Y、Z跟投 / 老股东W持续加码 clauses, as the facts read them, and the
+    cornerstone investors of a listing (基石投资者包括X、Y)."""
+    from .facts import _names_at, investor_spans
+
+    spans = list(investor_spans(text))
+    for m in _CORNERSTONE.finditer(text):
+        spans += _names_at(m["names"], m.start("names"))
+    return [
+        Candidate(name, "investor", start, start + len(name), name, rule="investor")
+        for name, start in spans
+    ]
+
+
+# ----------------------------------------------------------------------------- advisers by role
+
+_ADVISER_ROLE = r"(?:独家|联席|联合)?(?:保荐人|保荐机构|承销商|主承销商|账簿管理人|全球协调人|财务顾问|法律顾问)"
+_ADVISERS_BEFORE = re.compile(
+    rf"(?P<names>[^,\uff0c。;\uff1b]{{2,60}}?)(?:担任|为|作为){_ADVISER_ROLE}"
+)
+_ADVISERS_AFTER = re.compile(rf"{_ADVISER_ROLE}(?:为|是)(?P<names>[^,\uff0c。;\uff1b]{{2,60}})")
+_ADVISER_NOISE = re.compile(r"^(?:本轮|本次|此次|公司|并由|由|并|其中)+")
+
+
+def find_advisers(text: str) -> list[Candidate]:
+    """Banks and firms by their role in a deal: X与Y担任联席保荐人, 保荐机构为Z (companies)."""
+    from .facts import _names_at
+
+    found = []
+    for pattern in (_ADVISERS_BEFORE, _ADVISERS_AFTER):
+        for m in pattern.finditer(text):
+            part = m["names"]
+            lead = _ADVISER_NOISE.match(part)
+            offset = m.start("names") + (lead.end() if lead else 0)
+            for name, start in _names_at(part[lead.end() if lead else 0 :], offset):
+                if 2 <= len(name) <= 20:
+                    found.append(
+                        Candidate(name, "company", start, start + len(name), name, rule="company")
+                    )
+    return found
+
+
+# ----------------------------------------------------------------------------- people
+
+ROLES = (
+    "联合创始人|创始人|董事会主席|董事长|副董事长|首席执行官|首席财务官|首席科学官|首席医学官|"
+    "首席技术官|首席运营官|首席商务官|首席战略官|首席开发官|首席投资官|首席信息官|全球研发总裁|"
+    "研发总裁|高级副总裁|执行副总裁|副总裁|总裁|总经理|执行董事|合伙人|创始合伙人|管理合伙人|"
+    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|"
+    "CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
+)
+SURNAMES = set(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
+    "龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞"
+    "左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕"
+    "屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧"
+    "闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝"
+)
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐")
+_AFTER_NAME = (
+    r"(?=博士|先生|女士|教授|院士|表示|称|指出|认为|介绍|说|将|已|于|在|为|担任|出任|接任|"
+    r"加入|宣布|领导|带领|负责|创立|创办|创建|牵头|领衔|团队|兼|和|与|、|[,\uff0c。;\uff1b:\uff1a)\uff09]|\s|$)"
+)
+_CN_NAME = r"(?P<name>[\u4e00-\u9fff]{2,4}?)"
+_LATIN_NAME = (
+    r"(?P<latin>[A-Z][a-z]+(?:[ \-][A-Z]\.)?(?:[ \-](?:[A-Z][a-z]+|[Dd]e|[Vv]an|[Vv]on)){1,3})"
+)
+_PERSON_PATTERNS = [
+    # CEO张三 / 首席科学官(CSO)王五博士 / 董事长兼总经理李四
+    re.compile(
+        rf"(?:{ROLES})(?:[(\uff08][A-Z]{{2,4}}[)\uff09])?(?:兼(?:{ROLES}))?\s?(?:{_CN_NAME}{_AFTER_NAME}|{_LATIN_NAME})"
+    ),
+    # 任命张三为… / 张三博士将出任…
+    re.compile(
+        rf"(?:任命|聘任|聘请|提名|选举)(?:{_CN_NAME}|{_LATIN_NAME})(?:博士|先生|女士)?(?=为|担任|出任)"
+    ),
+    re.compile(
+        rf"(?<![\u4e00-\u9fff]){_CN_NAME}(?:博士|先生|女士)?(?:将|已)?(?=出任|担任|接任|获任命)"
+    ),
+]
+
+
+_TITLED = re.compile(
+    r"(?=(?:博士|教授|院士|研究员|先生|女士)(?![\u4e00-\u9fff]{0,1}(?:学位|后|生|学)))"
+)
+_LATIN_TITLED = re.compile(
+    rf"{_LATIN_NAME}(?=博士|教授|先生|女士|将|担任|出任|接任|加入|表示|称|指出)"
+)
+
+
+def _titled_people(text: str) -> list[Candidate]:
+    """李振东教授 / 陈立群博士: the two or three characters before a title, by surname."""
+    found = []
+    for m in _TITLED.finditer(text):
+        end = m.start()
+        for size in (3, 2):
+            start = end - size
+            name = text[start:end] if start >= 0 else ""
+            if len(name) == size and re.fullmatch("[\u4e00-\u9fff]+", name):
+                if _plausible_person(name) and (size == 2 or name[0] in SURNAMES):
+                    found.append(Candidate(name, "person", start, end, name, rule="person"))
+                    break
+    for m in _LATIN_TITLED.finditer(text):
+        found.append(
+            Candidate(
+                m["latin"], "person", m.start("latin"), m.end("latin"), m["latin"], rule="person"
+            )
+        )
+    return found
+
+
+def _plausible_person(name: str) -> bool:
+    if name.startswith(COMPOUND_SURNAMES):
+        return 3 <= len(name) <= 4
+    return name[0] in SURNAMES and 2 <= len(name) <= 3
+
+
+def find_people(text: str) -> list[Candidate]:
+    found = _titled_people(text)
+    for pattern in _PERSON_PATTERNS:
+        for m in pattern.finditer(text):
+            latin = m.groupdict().get("latin")
+            if latin:
+                found.append(
+                    Candidate(
+                        latin, "person", m.start("latin"), m.end("latin"), latin, rule="person"
+                    )
+                )
+                continue
+            name = m["name"]
+            if name and _plausible_person(name):
+                found.append(
+                    Candidate(name, "person", m.start("name"), m.end("name"), name, rule="person")
+                )
+    return found
+
+
+# ----------------------------------------------------------------------------- all together
+
+_BRACKETED = re.compile(r"\s*[(\uff08](?P<inner>[^()\uff08\uff09]{2,60})[)\uff09]")
+
+
+def _with_bracketed_alias(text: str, candidate: Candidate) -> Candidate:
+    """某某生物(Moumou Bio) / 巴西国家卫生监督局(ANVISA): the bracket is another name."""
+    m = _BRACKETED.match(text, candidate.end)
+    if not m:
+        return candidate
+    inner = m["inner"].strip()
+    if not re.search("[A-Za-z]", inner) or re.search(r"\d{4}|\.(?:HK|SH|SZ)|以下|简称", inner):
+        return candidate
+    if inner in candidate.names:
+        return candidate
+    return Candidate(
+        candidate.name,
+        candidate.type,
+        candidate.start,
+        candidate.end,
+        candidate.text,
+        (*candidate.aliases, inner),
+        rule=candidate.rule,
+    )
+
+
+_SHORT_NAME = re.compile(
+    "\\s*[(\uff08](?:以下)?简称[\u201c\u201d\"'\u300c]?(?P<short>[^\u201c\u201d\"'\u300d)\uff09]{2,20})"
+)
+
+
+def _combine(host: Candidate, other: Candidate) -> Candidate:
+    first = host if host.start <= other.start else other
+    aliases = dict.fromkeys(a for a in (*host.aliases, *other.names) if a != host.name)
+    return Candidate(
+        host.name, host.type, first.start, first.end, first.text, tuple(aliases), rule=host.rule
+    )
+
+
+def _merge_forms(found: list[Candidate], text: str) -> list[Candidate]:
+    """A legal name and the short form the item also uses are one candidate (short form first).
+
+    ``苏州某某生物科技有限公司(以下简称“某某生物”)`` and a later ``某某生物`` give one
+    candidate 某某生物 with the legal name as an alias.
+    """
+    out: list[Candidate] = []
+    for candidate in found:
+        m = _SHORT_NAME.match(text, candidate.end)
+        if m and m["short"] != candidate.name:
+            candidate = Candidate(
+                m["short"],
+                candidate.type,
+                candidate.start,
+                candidate.end,
+                candidate.text,
+                tuple(dict.fromkeys((candidate.name, *candidate.aliases))),
+                rule=candidate.rule,
+            )
+        out.append(candidate)
+    absorbed: set[int] = set()
+    for i, candidate in enumerate(out):
+        forms = [f for f in candidate.names if len(f) >= 3]
+        for j, other in enumerate(out):
+            if (
+                j != i
+                and j not in absorbed
+                and other.type == candidate.type
+                and 3 <= len(other.name) <= len(candidate.name)
+                and (other.name != candidate.name or j < i)
+                and any(f.startswith(other.name) for f in forms)
+            ):
+                out[j] = _combine(other, candidate)
+                absorbed.add(i)
+                break
+    return [c for i, c in enumerate(out) if i not in absorbed]
+
+
+def find(text: str, *, complete: bool = True) -> list[Candidate]:
+    """Every candidate in ``text`` (known names not removed), one per name, in text order.
+
+    Spans may not overlap: an investor named by its role wins over the same span read by its
+    ending; a longer span wins over one inside it. ``complete=False`` gives only the names
+    that may hold a known name (organisations, drugs, diseases) without aliases: what the
+    linker's precision rule needs, at half the cost.
+    """
+    text = text or ""
+    found = (
+        find_investors(text)
+        + find_organisations(text)
+        + find_latin_organisations(text)
+        + find_drugs_and_diseases(text)
+    )
+    if complete:
+        found += find_people(text) + find_codes(text) + find_advisers(text)
+    found.sort(key=lambda c: (c.start - c.end, c.start))  # longest first
+    taken = bytearray(len(text))
+    kept: list[Candidate] = []
+    for candidate in found:
+        if any(taken[candidate.start : candidate.end]):
+            continue
+        taken[candidate.start : candidate.end] = b"\x01" * (candidate.end - candidate.start)
+        kept.append(candidate)
+    kept.sort(key=lambda c: c.start)
+    if not complete:
+        return kept
+    kept = [_with_bracketed_alias(text, c) for c in kept]
+    return _merge_forms(kept, text)

@@ -1,0 +1,310 @@
+"""Discovery of unknown names, linking precision, and candidates in the admin (issue #15)."""
+
+import json
+
+import pytest
+
+from bulletins import discovery, entities, linking, workflow
+from bulletins.models import DismissedCandidate, Entity, ItemEntity
+from bulletins.workflow import TransitionNotAllowed
+
+from .factories import EntityAliasFactory, EntityFactory
+
+
+def found(text):
+    return {(c.name, c.type) for c in discovery.find(text)}
+
+
+# ----------------------------------------------------------------------------- discovery (pure)
+
+
+@pytest.mark.parametrize("code", ["XYZ1234", "AB-123", "9XY456", "SHR-A1811", "HS-20093", "RC48"])
+def test_company_drug_codes_are_drug_candidates(code):
+    assert (code, "drug") in found(f"公司宣布{code}获批开展临床试验。")
+
+
+@pytest.mark.parametrize(
+    "word", ["CD20", "IL-17", "PD-1", "GLP-1", "COVID-19", "G12C", "ASCO2025", "2025", "HER2"]
+)
+def test_targets_mutations_conferences_and_years_are_not_codes(word):
+    assert not any(t == "drug" for _n, t in found(f"针对{word}的研究在大会上公布。"))
+
+
+def test_a_legal_name_and_its_short_form_are_one_company_candidate():
+    text = (
+        "苏州某某生物科技有限公司(以下简称\u201c某某生物\u201d)宣布完成B轮融资。"
+        "某某生物成立于2020年。"
+    )
+    candidates = [c for c in discovery.find(text) if c.type == "company"]
+    assert len(candidates) == 1
+    assert candidates[0].name == "某某生物"
+    assert "苏州某某生物科技有限公司" in candidates[0].aliases
+
+
+def test_company_names_start_after_function_words():
+    assert ("和铂医药", "company") in found("罗氏与和铂医药达成合作。")
+    assert ("普瑞眸医药", "company") in found("专注于眼科创新药的普瑞眸医药宣布。")
+
+
+def test_investors_are_found_by_their_role_in_a_financing_sentence():
+    names = found(
+        "甲公司完成2亿元A轮融资,由礼来亚洲基金领投,山河资本、Foo Ventures跟投,老股东启明创投持续加码。"
+    )
+    assert {
+        ("礼来亚洲基金", "investor"),
+        ("山河资本", "investor"),
+        ("启明创投", "investor"),
+    } <= names
+
+
+def test_regulators_people_and_institutions():
+    names = found(
+        "巴西国家卫生监督局(ANVISA)批准了该药。首席执行官张伟表示,研究由复旦大学附属华山医院"
+        "李振东教授牵头。公司任命Maria Ortega为首席医学官。"
+    )
+    assert ("巴西国家卫生监督局", "regulator") in names
+    assert {("张伟", "person"), ("李振东", "person"), ("Maria Ortega", "person")} <= names
+    assert ("复旦大学附属华山医院", "institution") in names
+    anvisa = next(
+        c for c in discovery.find("巴西国家卫生监督局(ANVISA)批准") if c.type == "regulator"
+    )
+    assert "ANVISA" in anvisa.aliases
+
+
+def test_plain_text_has_no_candidates():
+    assert discovery.find("今天天气很好,大家都去公园散步。") == []
+
+
+# ----------------------------------------------------------------------------- linking precision
+
+
+def linked(text):
+    return {s.entity.name for s in linking.suggest(text) if s.entity is not None}
+
+
+def test_a_short_name_inside_a_longer_unknown_name_is_not_linked(db):
+    roche = EntityFactory(name="罗氏", type="company")
+    analysis = linking.analyse("罗氏诊断宣布推出新的检测试剂。")
+    assert [s.entity for s in analysis.suggestions] == []
+    assert [c.name for c in analysis.candidates] == ["罗氏诊断"]
+    EntityFactory(name="罗氏诊断", type="company", parent=roche)
+    assert linked("罗氏诊断宣布推出新的检测试剂。") == {"罗氏诊断"}  # the subsidiary itself
+    assert linked("罗氏宣布扩建工厂。") == {"罗氏"}
+
+
+def test_a_known_company_inside_its_legal_name_is_linked(db):
+    EntityFactory(name="百济神州", type="company")
+    analysis = linking.analyse("百济神州生物科技有限公司宣布。")
+    assert {s.entity.name for s in analysis.suggestions} == {"百济神州"}
+    assert analysis.candidates == []
+
+
+def test_latin_names_do_not_match_inside_hyphenated_codes(db):
+    EntityAliasFactory(entity=EntityFactory(name="东阳光", type="company"), alias="HEC")
+    assert linked("东阳光药的HEC-88473获批。") == {"东阳光"}
+    assert linked("HEC宣布。") == {"东阳光"}
+    assert ("HEC-88473", "drug") in {
+        (c.name, c.type) for c in linking.analyse("HEC-88473获批").candidates
+    }
+
+
+def test_an_ambiguous_alias_needs_context(db):
+    bio = EntityFactory(name="信达生物", type="company")
+    EntityAliasFactory(entity=bio, alias="信达", is_ambiguous=True)
+    # alone: a suggestion for the editor, no link
+    alone = linking.suggest("信达公布了一项新进展。")
+    assert [(s.entity, s.is_ambiguous) for s in alone] == [(None, True)]
+    # another name of the same entity in the text settles it
+    assert linked("信达生物宣布……信达表示将继续推进。") == {"信达生物"}
+    # two entities sharing the alias: the type of the words around it settles it
+    capital = EntityFactory(name="信达资本", type="investor")
+    EntityAliasFactory(entity=capital, alias="信达", is_ambiguous=True)
+    assert linked("本轮由信达领投。") == {"信达资本"}
+    assert linked("信达公布了一项新进展。") == set()
+
+
+def test_candidates_drop_known_names(db):
+    EntityFactory(name="恒瑞医药", type="company")
+    names = {c.name for c in linking.analyse("恒瑞医药与普瑞眸医药达成合作。").candidates}
+    assert names == {"普瑞眸医药"}
+
+
+# ----------------------------------------------------------------------------- candidates (services)
+
+
+@pytest.fixture
+def issue(editor, company_news, industry_news):
+    bulletin = workflow.create_bulletin(issued_on="2026-05-06", by=editor)
+    first = workflow.add_item(
+        bulletin,
+        by=editor,
+        section=company_news,
+        body="苏州某某生物科技有限公司(以下简称\u201c某某生物\u201d)宣布完成B轮融资。",
+    )
+    second = workflow.add_item(
+        bulletin, by=editor, section=industry_news, body="某某生物的新药获批开展临床试验。"
+    )
+    third = workflow.add_item(bulletin, by=editor, section=industry_news, body="另一条新闻。")
+    return first, second, third
+
+
+def test_one_click_creates_the_entity_with_aliases_and_links_it_across_the_issue(issue, editor):
+    first, second, third = issue
+    candidate = next(c for c in entities.item_candidates(first) if c.type == "company")
+    entity, created, linked_ids = entities.create_from_candidate(
+        first, by=editor, name=candidate.name, type=candidate.type, aliases=candidate.aliases
+    )
+    assert created and entity.name == "某某生物" and entity.type == "company"
+    assert "苏州某某生物科技有限公司" in set(entity.aliases.values_list("alias", flat=True))
+    assert sorted(linked_ids) == sorted([first.pk, second.pk])
+    assert set(ItemEntity.objects.filter(entity=entity).values_list("item_id", "is_confirmed")) == {
+        (first.pk, True),
+        (second.pk, True),
+    }
+    assert not any(c.name == "某某生物" for c in entities.item_candidates(first))
+    # a second click finds the entity instead of duplicating it
+    again, created, _ids = entities.create_from_candidate(
+        second, by=editor, name="某某生物", type="company"
+    )
+    assert again == entity and not created
+
+
+def test_a_dismissed_candidate_is_not_proposed_again(issue, editor):
+    first, second, _third = issue
+    assert any(c.name == "某某生物" for c in entities.item_candidates(second))
+    entities.dismiss_candidate("某某生物", by=editor)
+    assert DismissedCandidate.objects.filter(name="某某生物").exists()
+    assert not any(c.name == "某某生物" for c in entities.item_candidates(second))
+    assert not any("某某生物" in c.names for c in entities.item_candidates(first))
+
+
+def test_reviewers_may_not_create_or_dismiss_candidates(issue, reviewer):
+    first, _second, _third = issue
+    with pytest.raises(TransitionNotAllowed):
+        entities.create_from_candidate(first, by=reviewer, name="某某生物", type="company")
+    with pytest.raises(TransitionNotAllowed):
+        entities.dismiss_candidate("某某生物", by=reviewer)
+    assert not Entity.objects.filter(name="某某生物").exists()
+
+
+def test_a_candidate_must_be_in_the_item(issue, editor):
+    _first, _second, third = issue
+    with pytest.raises(TransitionNotAllowed):
+        entities.create_from_candidate(third, by=editor, name="某某生物", type="company")
+
+
+def test_candidates_show_on_the_item_page_and_in_the_import_preview(issue, editor, client):
+    first, _second, _third = issue
+    client.force_login(editor)
+    page = client.get(f"/admin/bulletins/item/{first.pk}/change/").content.decode()
+    assert "新名称(候选)" in page and 'value="某某生物"' in page
+    text = (
+        "某某生物完成融资 | 日报\n(医药健闻2026年5月7日讯)\n\n企业动态\n"
+        "杭州某某制药有限公司宣布,其XYZ1234获批开展临床试验,由甲乙资本领投。\n"
+    )
+    preview = client.post("/admin/bulletins/import/", {"text": text, "preview": "1"})
+    body = preview.content.decode()
+    assert "XYZ1234" in body and "imp-candidate" in body
+
+
+def test_one_click_through_the_admin(issue, editor, client):
+    first, second, _third = issue
+    client.force_login(editor)
+    response = client.post(
+        "/admin/bulletins/entity/suggestions/candidate/",
+        {
+            "item": first.pk,
+            "name": "某某生物",
+            "type": "company",
+            "aliases": "苏州某某生物科技有限公司",
+        },
+    )
+    assert response.status_code == 302
+    entity = Entity.objects.get(name="某某生物")
+    assert set(entity.item_links.values_list("item_id", flat=True)) == {first.pk, second.pk}
+    client.post("/admin/bulletins/entity/suggestions/dismiss/", {"item": first.pk, "name": "B轮"})
+    assert DismissedCandidate.objects.filter(name="B轮").exists()
+
+
+def test_candidates_never_reach_public_surfaces(db, client):
+    """A published item naming an unknown company: its text is public, the candidate is not —
+    no entity page, no entity in the API, no candidate markup on the site."""
+    import datetime as dt
+
+    from .site_data import make_issue
+
+    bulletin = make_issue(dt.date(2026, 5, 6), 1)
+    item = bulletin.items.get()
+    item.body = "苏州某某生物科技有限公司宣布完成B轮融资,由甲乙资本领投。"
+    item.save(update_fields=["body"])
+    assert {c.name for c in entities.item_candidates(item)} >= {"甲乙资本"}
+    api = client.get(f"/api/v1/items/{item.pk}/").json()
+    assert api["entities"] == [] and "candidates" not in api
+    page = client.get(f"/items/{item.pk}/").content.decode()
+    assert "某某生物" in page  # the published text itself
+    assert "候选" not in page and "entity-candidates" not in page
+    for url in ("/api/v1/entities/?q=甲乙", "/entities/"):
+        assert "甲乙资本" not in client.get(url).content.decode()
+    assert not Entity.objects.filter(name__in=["甲乙资本", "某某生物"]).exists()
+
+
+def test_banks_are_found_by_their_deal_role():
+    names = found("甲公司递交招股书,乙证券与丙资本国际担任联席保荐人。")
+    assert {("乙证券", "company"), ("丙资本国际", "company")} <= names
+    assert ("丁证券", "company") in found("拟募资10亿元,保荐机构为丁证券。")
+
+
+def test_saving_an_item_in_the_admin_fills_its_empty_facts_and_keeps_the_editors(
+    client, draft_bulletin, editor
+):
+    from .test_admin_workflow import admin_form_data, change_url
+
+    item = draft_bulletin.items.first()
+    client.force_login(editor)
+    data = admin_form_data(client.get(change_url(item)))
+    data["body"] = "某某生物宣布完成近2亿元人民币B轮融资,由礼来亚洲基金领投。"
+    data["facts"] = "{}"  # as a browser posts the empty object
+    assert client.post(change_url(item), data).status_code == 302
+    item.refresh_from_db()
+    assert (item.event_kind, item.financing_round) == ("financing", "B")
+    assert item.facts["amount"]["amount"] == 200_000_000
+    assert item.facts["lead_investors"] == ["礼来亚洲基金"]
+
+    data = admin_form_data(client.get(change_url(item)))
+    data["financing_round"] = "C"  # the editor's correction
+    data["facts"] = json.dumps(item.facts, ensure_ascii=False)
+    data["body"] = "某某生物宣布完成近2亿元人民币B轮融资,由礼来亚洲基金领投,山河资本跟投。"
+    assert client.post(change_url(item), data).status_code == 302
+    item.refresh_from_db()
+    assert item.financing_round == "C"
+    assert item.facts["lead_investors"] == ["礼来亚洲基金"]
+
+
+def test_the_chief_editor_may_undo_a_dismissal_in_the_admin(client, editor, chief):
+    entities.dismiss_candidate("某某生物", by=editor)
+    row = DismissedCandidate.objects.get(name="某某生物")
+    url = f"/admin/bulletins/dismissedcandidate/{row.pk}/delete/"
+    client.force_login(editor)
+    assert client.get("/admin/bulletins/dismissedcandidate/").status_code == 200
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    client.force_login(chief)
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not DismissedCandidate.objects.exists()
+
+
+@pytest.mark.django_db
+def test_suggestions_are_the_same_with_or_without_candidates():
+    """The import links what ``suggest`` links; ``analyse`` only adds the candidates."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    for name, type_ in [("罗氏", "company"), ("信达生物", "company"), ("乳腺癌", "disease")]:
+        EntityFactory(name=name, type=type_)
+    alphabet = list("罗氏诊断信达生物医药乳腺癌三阴性由领投与和、,。公司宣布AB-1234获批")
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.text(alphabet=alphabet, max_size=40))
+    def check(text):
+        assert linking.analyse(text).suggestions == linking.suggest(text)
+
+    check()

@@ -1,0 +1,140 @@
+"""evaluate_linking: the arithmetic on a two-item fixture, and nothing is saved."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from bulletins.models import Bulletin, Entity
+
+from .factories import EntityAliasFactory, EntityFactory
+
+ISSUE = (
+    "甲乙生物完成1亿元A轮融资;国家药监局批准罗氏新药 | 日报\n"
+    "(医药健闻2026年6月1日讯)\n"
+    "\n"
+    "企业动态\n"
+    "甲乙生物宣布完成1亿元人民币A轮融资,由丙丁资本领投,资金用于新药研发和团队建设。\n"
+    "国家药监局批准罗氏的XYZ1234上市,这是该药在中国获批的首个适应症,公司将尽快上市。\n"
+)
+GOLD = {
+    "date": "2026-06-01",
+    "items": [
+        {
+            "n": 1,
+            "starts": "甲乙生物宣布完成1亿元人民",
+            "entities": [
+                {"type": "company", "names": ["甲乙生物"]},
+                {"type": "investor", "names": ["丙丁资本"]},
+            ],
+            "event_kind": "financing",
+            "facts": {
+                "amount": {"amount": 100000000, "currency": "CNY", "approximate": False},
+                "round": "A",
+                "lead_investors": ["丙丁资本"],
+            },
+        },
+        {
+            "n": 2,
+            "starts": "国家药监局批准罗氏的XYZ1",
+            "entities": [
+                {"type": "regulator", "names": ["国家药监局"]},
+                {"type": "company", "names": ["罗氏"]},
+                {"type": "drug", "names": ["XYZ1234"]},
+            ],
+            "event_kind": "approval",
+            "facts": {"regulator": "NMPA", "decision": "ind"},
+        },
+    ],
+}
+
+
+@pytest.fixture
+def evaluation_dir(tmp_path, db):
+    folder = tmp_path / "tuning"
+    folder.mkdir()
+    (folder / "2026-06-01.txt").write_text(ISSUE, encoding="utf-8")
+    (folder / "2026-06-01.gold.json").write_text(json.dumps(GOLD, ensure_ascii=False), "utf-8")
+    nmpa = EntityFactory(name="国家药品监督管理局", type="regulator")
+    EntityAliasFactory(entity=nmpa, alias="国家药监局")
+    EntityFactory(name="罗氏", type="company")
+    EntityFactory(name="上市", type="institution")  # a wrong link the gold does not expect
+    return tmp_path
+
+
+def run(evaluation_dir, *args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command(
+        "evaluate_linking",
+        "--part",
+        "tuning",
+        "--dir",
+        str(evaluation_dir),
+        "--no-gazetteer",
+        *args,
+        stdout=out,
+        stderr=StringIO(),
+    )
+    return out.getvalue()
+
+
+def test_the_figures_add_up(evaluation_dir):
+    lines = [line.split() for line in run(evaluation_dir).splitlines()]
+    text = {" ".join(words[:2]): words for words in lines}
+    # links: 国家药监局 ✓, 罗氏 ✓, 上市 ✗ → precision 2/3; 2 of 5 gold entities linked
+    assert text["automatic links"][2:] == [
+        "precision",
+        "0.667",
+        "(2/3)",
+        "recall",
+        "0.400",
+        "(2/5)",
+    ]
+    # candidates add 甲乙生物, 丙丁资本 and XYZ1234 → 5/5
+    assert text["links +"][3:] == ["recall", "1.000", "(5/5)"]
+    by_type = {
+        words[0]: words[1:]
+        for words in lines
+        if words and words[0] in ("company", "drug", "institution")
+    }
+    assert by_type["company"] == ["1.000", "(1/1)", "0.500", "(1/2)", "1.000", "(2/2)"]
+    assert by_type["drug"] == ["-", "(0/0)", "0.000", "(0/1)", "1.000", "(1/1)"]
+    assert by_type["institution"][:2] == ["0.000", "(0/1)"]  # the wrong link, by its own type
+    fields = {words[0]: words[1:] for words in lines if len(words) == 3}
+    for name in ("amount", "currency", "round", "lead_investors", "regulator"):
+        assert fields[name] == ["1.000", "(1/1)"], name
+    assert fields["decision"] == ["0.000", "(0/1)"]  # 批准…上市 is an approval, the gold says ind
+    assert text["event kind"][-2:] == ["1.000", "(2/2)"]
+
+
+def test_nothing_is_saved(evaluation_dir):
+    run(evaluation_dir)
+    Entity.objects.all().delete()  # the shipped gazetteer names some of the fixture's entities
+    call_command(
+        "evaluate_linking",
+        "--part",
+        "tuning",
+        "--dir",
+        str(evaluation_dir),
+        stdout=__import__("io").StringIO(),
+        stderr=__import__("io").StringIO(),
+    )  # with the shipped gazetteer loaded inside the rolled-back transaction
+    assert Entity.objects.count() == 0
+    assert not Bulletin.objects.exists()
+
+
+def test_a_gold_file_out_of_line_is_refused_with_where_and_why(evaluation_dir):
+    gold = evaluation_dir / "tuning" / "2026-06-01.gold.json"
+    broken = json.loads(gold.read_text("utf-8"))
+    broken["items"][1]["starts"] = "别的条目"
+    gold.write_text(json.dumps(broken, ensure_ascii=False), "utf-8")
+    with pytest.raises(CommandError, match="2026-06-01.gold.json: item 2 starts"):
+        run(evaluation_dir)
+
+
+def test_misses_are_for_tuning_only(evaluation_dir):
+    with pytest.raises(CommandError, match="tuning only"):
+        call_command("evaluate_linking", "--part", "all", "--misses", "--dir", str(evaluation_dir))
+    assert "wrong link: 上市" in run(evaluation_dir, "--misses")
