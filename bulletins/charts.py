@@ -8,8 +8,8 @@ from django.db.models import Count
 from .models import Entity, ItemEntity
 
 
-def mention_chart(entity: Entity) -> dict | None:
-    """Mentions per month, from the first month mentioned to the last, as SVG bar geometry."""
+def live_monthly_mentions(entity: Entity) -> Counter:
+    """Mentions per month counted from the links (the read model's reference)."""
     # Grouped by issue date (an index column), rolled up to months here: a date function
     # in SQL would run once per mention.
     rows = (
@@ -24,6 +24,18 @@ def mention_chart(entity: Entity) -> dict | None:
     counts = Counter()
     for day, n in rows:
         counts[day.replace(day=1)] += n
+    return counts
+
+
+def mention_chart(entity: Entity, counts=None) -> dict | None:
+    """Mentions per month, from the first month mentioned to the last, as SVG bar geometry.
+
+    ``counts`` ({first day of month: n}) defaults to the read model
+    (``readmodels.monthly_mentions``)."""
+    if counts is None:
+        from .readmodels import monthly_mentions
+
+        counts = monthly_mentions(entity)
     if not counts:
         return None
     months = []

@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import facts, linking, pinyin
+from . import facts, linking, pinyin, readmodels
 from .models import (
     LOCKED_BULLETIN_STATUSES,
     AliasKind,
@@ -87,9 +87,15 @@ def _require_link_permission(item: Item, by: User | None) -> None:
         _require(by, "edit")
 
 
-def _changed(item_ids=()) -> None:
-    """After commit: every linker rebuilds, search re-indexes the items whose links moved."""
+def _changed(item_ids=(), *, entities=(), renamed=False) -> None:
+    """The read models follow at once (``entities``: ones a link left or that merged away;
+    ``renamed``: only names changed, no count); after commit every linker rebuilds and
+    search re-indexes the items whose links moved."""
     item_ids = sorted(set(item_ids))
+    if renamed:
+        readmodels.entities_renamed(entities, item_ids=item_ids)
+    else:
+        readmodels.visibility_changed(items=item_ids, entities=entities)
 
     def after():
         linking.bump_version()
@@ -112,7 +118,11 @@ def reindex_items(item_ids) -> None:
 def entity_renamed(*entities: Entity) -> None:
     """After a name or alias change: the linker rebuilds and linked items are re-indexed."""
     _changed(
-        ItemEntity.objects.confirmed().filter(entity__in=entities).values_list("item_id", flat=True)
+        ItemEntity.objects.confirmed()
+        .filter(entity__in=entities)
+        .values_list("item_id", flat=True),
+        entities=entities,
+        renamed=True,
     )
 
 
@@ -210,7 +220,7 @@ def save_link(
         defaults={"role": role, "is_confirmed": is_confirmed},
         create_defaults={"role": role, "is_confirmed": is_confirmed, "source": source},
     )
-    _changed([item.pk])
+    _changed([item.pk], entities=[replaces] if replaces is not None else ())
     return row
 
 
@@ -219,7 +229,7 @@ def unlink(item: Item, entity: Entity, *, by: User) -> bool:
     _require_link_permission(item, by)
     deleted, _rows = ItemEntity.objects.filter(item=item, entity=entity).delete()
     if deleted:
-        _changed([item.pk])
+        _changed([item.pk], entities=[entity])
     return bool(deleted)
 
 
@@ -606,7 +616,7 @@ def merge(source: Entity, target: Entity, *, by: User) -> Entity:
     source.save(update_fields=["merged_into", "parent", "updated_at"])
     _log(by, target, _("合并了“%(name)s”(%(slug)s)") % {"name": source.name, "slug": source.slug})
     _log(by, source, _("已合并到“%(name)s”") % {"name": target.name})
-    _changed(touched)
+    _changed(touched, entities=[source, target])
     return target
 
 

@@ -417,22 +417,26 @@ def analyse_texts(texts: dict) -> dict:
 # ----------------------------------------------------------------------------- rendering
 
 
-def _names_of(entity: Entity) -> list[str]:
+def _names_of(entity: Entity, aliases=None) -> list[str]:
     names = [entity.name, entity.name_en]
-    names.extend(a.alias for a in entity.aliases.all())
+    if aliases is not None:
+        names.extend(aliases.get(entity.pk, ()))
+    else:
+        names.extend(a.alias for a in entity.aliases.all())
     return names
 
 
 def render_mentions(
-    text: str, entities: Iterable[Entity], *, first_only: bool = False
+    text: str, entities: Iterable[Entity], *, first_only: bool = False, aliases=None
 ) -> SafeString:
     """``text`` escaped, each mention of one of ``entities`` linked to its page.
 
     ``first_only``: link an entity at its first mention only, as news sites do — the
     same name underlined four times in a paragraph reads as noise.
 
-    Give the item's confirmed entities (prefetch ``aliases``); a name two of them share
-    stays plain text. Computed at render time, never stored.
+    Give the item's confirmed entities (prefetch ``aliases``, or pass ``aliases`` as
+    {entity id: [alias…]}); a name two of them share stays plain text. Pages read it stored
+    per item version (``readmodels.ItemMarkup``), rendered again when that is stale.
     """
     entities = {e.pk: e for e in entities}
     if not text:
@@ -440,7 +444,7 @@ def render_mentions(
     if not entities:
         return mark_safe(escape(text))
     gazetteer = Gazetteer(
-        (name, entity.pk) for entity in entities.values() for name in _names_of(entity)
+        (name, entity.pk) for entity in entities.values() for name in _names_of(entity, aliases)
     )
     out = []
     pos = 0

@@ -8,17 +8,30 @@ Every public view, feed, sitemap, API read and benchmark starts from them.
 Status fields are written only by ``bulletins.workflow``.
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .images import logo_thumbnail_url, validate_image
 
 PUBLICATION_CACHE_KEY = "bulletins:publication-settings"
+
+
+@lru_cache(maxsize=65536)
+def _cached_reverse(urlconf, prefix, name, key, value) -> str:
+    return reverse(name, urlconf=urlconf, kwargs={key: value})
+
+
+def reverse_one(name: str, key: str, value) -> str:
+    """``reverse(name, kwargs={key: value})``, memoised per URLconf and script prefix: a page
+    links dozens of items and entities, and resolving each costs ~30 µs."""
+    return _cached_reverse(get_urlconf(), get_script_prefix(), name, key, value)
 
 
 class PublicationSettings(models.Model):
@@ -258,15 +271,25 @@ class ItemQuerySet(models.QuerySet):
         return self.order_by("section__position", "section_id", "position", "id")
 
     def for_reading(self):
-        """Shaped for a page or feed: section, bulletin and the confirmed entity links (with
-        their entity and aliases) in ``item.public_links``, so templates never query."""
+        """Shaped for a page or feed: section, bulletin, the stored markup of its text
+        (``readmodels.ItemMarkup``) and the confirmed entity links with their entity in
+        ``item.public_links``, so templates never query. Aliases are not loaded: the markup
+        already has the mentions linked (``templatetags.mentions`` renders live only when the
+        markup is missing or stale)."""
         links = (
             ItemEntity.objects.confirmed()
             .select_related("entity")
-            .prefetch_related("entity__aliases")
+            .only(
+                "item_id",
+                "entity__id",
+                "entity__type",
+                "entity__name",
+                "entity__name_en",
+                "entity__slug",
+            )
             .order_by("entity__name")
         )
-        return self.select_related("section", "bulletin").prefetch_related(
+        return self.select_related("section", "bulletin", "markup").prefetch_related(
             models.Prefetch("entity_links", queryset=links, to_attr="public_links")
         )
 
@@ -392,7 +415,7 @@ class Item(models.Model):
         )
 
     def get_absolute_url(self):
-        return reverse("bulletins:item_detail", kwargs={"pk": self.pk})
+        return reverse_one("bulletins:item_detail", "pk", self.pk)
 
 
 class Correction(models.Model):
@@ -544,16 +567,21 @@ class EntityQuerySet(models.QuerySet):
             )
         return entity
 
-    def co_mentioned_with(self, entity, *, limit: int = 10, window: int = CO_MENTION_WINDOW):
+    def co_mentioned_with(
+        self, entity, *, limit: int | None = 10, window: int | None = CO_MENTION_WINDOW
+    ):
         """Live entities most often confirmed on the same published items as ``entity``,
-        among its ``window`` latest such items; each carries ``n`` (shared items)."""
+        among its ``window`` latest such items (``None``: all of them, the rule the site's
+        read model ``readmodels.co_mentions`` keeps); each carries ``n`` (shared items)."""
         items = (
             ItemEntity.objects.confirmed()
             .on_published_items()
             .filter(entity=entity)
             .order_by("-item_id")  # newest first along the (entity, item) index
-            .values("item_id")[:window]
+            .values("item_id")
         )
+        if window is not None:
+            items = items[:window]
         shared = (
             ItemEntity.objects.confirmed()
             .filter(item_id__in=items, entity__merged_into__isnull=True)
@@ -638,7 +666,7 @@ class Entity(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("bulletins:entity_detail", kwargs={"slug": self.slug})
+        return reverse_one("bulletins:entity_detail", "slug", self.slug)
 
     @property
     def logo_thumbnail_url(self) -> str:
@@ -802,3 +830,10 @@ class DismissedCandidate(models.Model):
 
 
 from .tracker_rows import TrackerRow  # noqa: E402, F401  (the trackers' derived rows)
+# The read models are models of this app; importing them here registers them.
+from .readmodels import (  # noqa: E402, F401
+    EntityCoMention,
+    EntityMentionMonth,
+    EntityMentionTotal,
+    ItemMarkup,
+)

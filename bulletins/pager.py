@@ -22,11 +22,13 @@ class IssueOrderedItems:
     SORT_LIMIT = 2000
     FIRST_CHUNK = 64
 
-    def __init__(self, items, *, order=("section__position", "position", "pk"), key=None):
+    def __init__(
+        self, items, *, order=("section__position", "position", "pk"), key=None, count=None
+    ):
         self.items = items
         self.order = ("-bulletin__issued_on", *order)
         self.key = key  # names the list for caching its length until the content changes
-        self._count = None
+        self._count = count  # known already (a read model): no COUNT query
 
     def count(self) -> int:
         if self._count is None:

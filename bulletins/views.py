@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, ListView, TemplateView
 
-from . import exporters, reader, trackers
+from . import exporters, reader, readmodels, trackers
 from .charts import mention_chart
 from .exporters.text import issue_items, title_headlines
 from .models import (
@@ -35,10 +35,9 @@ from .models import (
     ItemEntity,
     ItemStatus,
     Section,
+    reverse_one,
 )
-from .pagecache import cached
 from .pager import PAGE_SIZE, IssueOrderedItems
-from .pinyin import index_letter, index_letter_key
 from .search import highlight, search_ids
 from .tracker_views import describe as describe_row
 
@@ -338,25 +337,16 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
+        # One published item per confirmed link: the read model's total is the list's length.
         return IssueOrderedItems(
             Item.objects.published().for_reading().mentioning(self.entity),
-            key=f"entity-{self.entity.pk}",
+            count=readmodels.mention_counts([self.entity.pk]).get(self.entity.pk, 0),
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(entity=self.entity, **kwargs)
-        # Aggregates over the entity's history: worth keeping until the content changes.
-        context.update(
-            cached(
-                f"site-entity-stats:{self.entity.pk}",
-                lambda: {
-                    "chart": mention_chart(self.entity),
-                    "co_mentioned": Entity.objects.co_mentioned_with(
-                        self.entity, limit=CO_MENTIONS
-                    ),
-                },
-            )
-        )
+        context["chart"] = mention_chart(self.entity)
+        context["co_mentioned"] = readmodels.co_mentions(self.entity, limit=CO_MENTIONS)
         if self.entity.type == EntityType.INVESTOR:
             context["deals"] = [describe_row(row) for row in trackers.entity_deals(self.entity)]
         return context
@@ -369,40 +359,38 @@ class EntityIndexView(TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        counts = dict(
-            Entity.objects.public()
-            .values_list("type")
-            .annotate(n=Count("pk"))
-            .values_list("type", "n")
-        )
+        # From the read model: public entities by type and A–Z letter (no aggregate over
+        # the links per request).
+        public = readmodels.public_entity_rows()
+        counts = readmodels.type_counts()
         types = [(value, label, counts.get(value, 0)) for value, label in EntityType.choices]
         requested = self.request.GET.get("type")
         if requested and requested not in EntityType.values:
             raise Http404
         current = requested or next((v for v, _label, n in types if n), EntityType.COMPANY)
-        groups: dict[str, list] = {}
-        # Plain tuples: a type may hold thousands of entities, and only one letter is shown.
-        rows = Entity.objects.public().filter(type=current).values_list("name", "name_en", "slug")
-        for name, name_en, slug in rows:
-            groups.setdefault(index_letter(name), []).append((name, name_en, slug))
-        letters = sorted(groups, key=lambda letter: (letter == "#", letter))
+        letters = sorted(
+            set(public.filter(type=current).values_list("letter", flat=True)),
+            key=lambda letter: (letter == "#", letter),
+        )
         # A long list (thousands of companies in ten years) shows one letter at a time.
-        by_letter = sum(len(members) for members in groups.values()) > ENTITY_INDEX_ONE_PAGE
+        by_letter = counts.get(current, 0) > ENTITY_INDEX_ONE_PAGE
         current_letter = None
+        rows = public.filter(type=current)
         if by_letter and letters:
             current_letter = self.request.GET.get("letter") or letters[0]
-            if current_letter not in groups:
+            if current_letter not in letters:
                 raise Http404
-            groups = {current_letter: groups[current_letter]}
-        groups = {
-            letter: [
-                {"name": name, "name_en": name_en, "url": reverse_entity(slug)}
-                for name, name_en, slug in sorted(
-                    members, key=lambda row: (index_letter_key(row[0]), row[0])
-                )
-            ]
-            for letter, members in groups.items()
-        }
+            rows = rows.filter(letter=current_letter)
+        rows = list(rows)
+        entities = Entity.objects.only("pk", "name", "name_en", "slug").in_bulk(
+            [row["entity_id"] for row in rows]
+        )
+        groups: dict[str, list] = {}
+        for row in sorted(rows, key=lambda row: (row["sort_key"], entities[row["entity_id"]].name)):
+            entity = entities[row["entity_id"]]
+            groups.setdefault(row["letter"], []).append(
+                {"name": entity.name, "name_en": entity.name_en, "url": reverse_entity(entity.slug)}
+            )
         context.update(
             types=types,
             current_type=current,
@@ -416,7 +404,7 @@ class EntityIndexView(TemplateView):
 
 
 def reverse_entity(slug: str) -> str:
-    return reverse("bulletins:entity_detail", kwargs={"slug": slug})
+    return reverse_one("bulletins:entity_detail", "slug", slug)
 
 
 # ----------------------------------------------------------------------------- search

@@ -47,6 +47,7 @@ from .models import (
     Section,
     Transition,
 )
+from .readmodels import visibility_changed
 from .roles import ACTION_LABELS, ACTIONS, REVIEWER, TransitionNotAllowed, User, can, require
 from .search import index_items
 
@@ -296,6 +297,7 @@ def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> B
         comment=timezone.localtime(at).strftime("%Y-%m-%d %H:%M"),
         fields=("publish_at", "updated_by"),
     )
+    visibility_changed(bulletins=[current])  # counts show from ``at`` on, with no cron
     distribution.on_published(current)  # a task row in this transaction: sent iff committed
     return current
 
@@ -314,9 +316,11 @@ def unschedule(bulletin: Bulletin, *, by: User) -> Bulletin:
     if current.status != BulletinStatus.SCHEDULED or current.is_public():
         raise TransitionNotAllowed(_("只有尚未到时间的定时发布可以取消。"))
     current.publish_at = None
-    return _transition(
+    _transition(
         current, BulletinStatus.APPROVED, action="unschedule", by=by, fields=("publish_at",)
     )
+    visibility_changed(bulletins=[current])
+    return current
 
 
 @transaction.atomic
@@ -351,6 +355,7 @@ def correct(
             locked.save(update_fields=["body", "updated_by", "version", "updated_at"])
             _keep_revision(locked, by=by, note=_("更正"))
             index_items([locked.pk])  # the corrected text is searchable at once
+            visibility_changed(items=[locked])  # and shown at once
     correction = Correction.objects.create(
         bulletin=current, item=item, note=note.strip(), created_by=by
     )
@@ -382,6 +387,7 @@ def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
         comment=comment.strip(),
         fields=("retraction_note", "retracted_at", "publish_at"),
     )
+    visibility_changed(bulletins=[current])
     distribution.on_retracted(current)
     return current
 

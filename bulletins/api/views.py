@@ -32,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 
 from .. import entities as entity_services
-from .. import exporters, workflow
+from .. import exporters, readmodels, workflow
 from ..exporters.text import issue_items
 from ..importers.parser import ParseError
 from ..importers.service import import_issue
@@ -551,6 +551,8 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
 
     def _counts(self, entities) -> dict[int, int]:
         ids = [e.pk for e in entities]
+        if not self.visibility.is_editorial:  # what readers see: the site's read model
+            return readmodels.mention_counts(ids)
         rows = (
             self.visibility.public_links()
             .filter(entity_id__in=ids)
@@ -578,10 +580,10 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
         return Response(s.EntityDetailSerializer(entity, context=context).data)
 
     def _related(self, entity, limit=10):
-        """The site's co-mention rule (``Entity.objects.co_mentioned_with``), as JSON."""
+        """The site's co-mentions (``readmodels.co_mentions``), as JSON."""
         return [
             {"slug": e.slug, "name": e.name, "type": e.type, "shared_items": e.n}
-            for e in Entity.objects.co_mentioned_with(entity, limit=limit)
+            for e in readmodels.co_mentions(entity, limit=limit)
         ]
 
     @extend_schema(

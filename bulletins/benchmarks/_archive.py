@@ -79,6 +79,13 @@ def archive(*, days: int, per_day: int, entities: int, out):
                 stdout=out,
             )
             figures["archive generated in"] = f"{time.perf_counter() - started:.0f} s"
+        from ..readmodels import EntityMentionTotal, rebuild
+
+        if not EntityMentionTotal.objects.exists():  # an archive from before the read models
+            out.write("  building the read models…\n")
+            started = time.perf_counter()
+            rebuild()
+            figures["read models rebuilt in"] = f"{time.perf_counter() - started:.0f} s"
         if connection.vendor == "sqlite":
             _analyze(connection)
         yield figures

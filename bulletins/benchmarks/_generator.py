@@ -17,7 +17,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from .. import facts as extraction
-from .. import trackers
+from .. import readmodels, trackers
 from ..models import (
     AliasKind,
     Bulletin,
@@ -436,6 +436,8 @@ def generate_archive(
             _write_days(archive, chunk, taken, sections, items_per_day, counts)
         bar.update(len(chunk) * items_per_day)
     bar.close()
+    # The rows above bypass the workflow, so its read-model hook never ran: rebuild them.
+    readmodels.rebuild()
     # Fresh planner statistics, as a production database has them: without them SQLite
     # guesses that the (status, bulletin) index is selective and sorts every item for a page.
     with connections[Item.objects.db].cursor() as cursor:

@@ -5,8 +5,8 @@ import json
 from django import template
 from django.utils.safestring import mark_safe
 
-from ..linking import render_mentions
 from ..models import EntityType
+from ..readmodels import item_html
 
 register = template.Library()
 
@@ -31,8 +31,9 @@ def item_entities(item):
 
 @register.filter
 def mentions(item):
-    """The item text, each confirmed entity linked to its page at its first mention."""
-    return render_mentions(item.body, item_entities(item), first_only=True)
+    """The item text with its confirmed entities' mentions linked to its page at its first mention (stored per
+    item version by ``readmodels``; rendered now only when that is missing or stale)."""
+    return item_html(item)
 
 
 @register.simple_tag(takes_context=True)
