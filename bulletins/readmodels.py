@@ -29,6 +29,7 @@ never drifts by a delta. ``rebuild()`` (``manage.py rebuild_read_models``) recom
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from itertools import batched
@@ -123,6 +124,9 @@ class ItemMarkup(models.Model):
         Item, models.CASCADE, primary_key=True, related_name="markup", verbose_name=_("item")
     )
     version = models.PositiveIntegerField(_("item version"))
+    text_crc = models.BigIntegerField(
+        _("text checksum"), default=0, help_text=_("CRC-32 of the text it was rendered from.")
+    )
     html = models.TextField(_("text with linked mentions (HTML)"))
     entity_ids = models.JSONField(_("confirmed entities"), default=list)
 
@@ -336,6 +340,7 @@ def render_items(item_ids: Iterable[int]) -> None:
                 ItemMarkup(
                     item_id=item.pk,
                     version=item.version,
+                    text_crc=zlib.crc32(item.body.encode()),
                     html=str(render_mentions(item.body, entities)),
                     entity_ids=sorted(e.pk for e in entities),
                 )
@@ -359,10 +364,13 @@ def item_html(item):
         markup = item.markup
     except ObjectDoesNotExist:
         markup = None
+    # Valid for this version, these links and this text (a checksum costs ~1 µs; it catches
+    # a text written without the workflow, which would not bump the version).
     if (
         markup is not None
         and markup.version == item.version
         and markup.entity_ids == sorted(e.pk for e in entities)
+        and markup.text_crc == zlib.crc32(item.body.encode())
     ):
         return mark_safe(markup.html)  # noqa: S308 - escaped by render_mentions when stored
     aliases = defaultdict(list)
@@ -371,6 +379,34 @@ def item_html(item):
     ).values_list("entity_id", "alias"):
         aliases[entity_id].append(alias)
     return render_mentions(item.body, entities, aliases=aliases)
+
+
+class PublicLink:
+    """What pages read of a confirmed link: its entity (``item.public_links``)."""
+
+    __slots__ = ("entity",)
+
+    def __init__(self, entity):
+        self.entity = entity
+
+
+def attach_public_links(items) -> None:
+    """``item.public_links`` for a list of items in two light queries (link pairs, then
+    each distinct entity once) instead of a prefetch building a link and an entity object
+    per mention — on an issue page about 150 model instances fewer."""
+    rows = list(
+        ItemEntity.objects.confirmed()
+        .filter(item_id__in=[item.pk for item in items])
+        .values_list("item_id", "entity_id")
+    )
+    entities = Entity.objects.only("pk", "type", "name", "name_en", "slug").in_bulk(
+        {entity_id for _item, entity_id in rows}
+    )
+    by_item = defaultdict(list)
+    for item_id, entity_id in rows:
+        by_item[item_id].append(PublicLink(entities[entity_id]))
+    for item in items:
+        item.public_links = sorted(by_item[item.pk], key=lambda link: link.entity.name)
 
 
 def links_prefetch():

@@ -56,7 +56,14 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     items = bulletin.items.exclude(status=ItemStatus.SPIKED)
     if not preview:
         items = items.filter(status=ItemStatus.APPROVED)
-    items = list(items.for_reading().in_issue_order())
+    # Shaped by hand rather than with for_reading(): the issue is known, links come as pairs
+    # (readmodels.attach_public_links), facts and sources are not shown.
+    items = list(
+        items.select_related("section", "markup")
+        .defer("facts", "sources", "image")
+        .in_issue_order()
+    )
+    readmodels.attach_public_links(items)
     sections = []
     for item in items:
         item.bulletin = bulletin  # templates read item.bulletin: no query per item

@@ -15,6 +15,7 @@ from bulletins.models import (
     ItemStatus,
     Section,
 )
+from bulletins.readmodels import visibility_changed
 from bulletins.search import index_items
 
 PAST = timezone.make_aware(dt.datetime(2026, 3, 1, 8, 0))
@@ -58,6 +59,7 @@ def make_issue(
         for entity in entities
     )
     index_items([item.pk for item in items])
+    visibility_changed(bulletins=[bulletin])  # rows written directly: the workflow's hook
     return bulletin
 
 

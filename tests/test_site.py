@@ -439,7 +439,8 @@ def test_issue_page_query_count_is_fixed(client, roche, django_assert_num_querie
     issue = make_issue(DAY, n_items, entities=[roche])
     Correction.objects.create(bulletin=issue, note="更正")
     client.get(issue.get_absolute_url())
-    # bulletin, items, entity links, aliases, corrections, previous, next
+    # bulletin, items (+section, stored markup), link pairs, entities, corrections, previous,
+    # next — no aliases: the markup has the mentions linked
     with django_assert_num_queries(7):
         client.get(issue.get_absolute_url())
 
@@ -449,8 +450,8 @@ def test_item_page_query_count_is_fixed(client, roche, django_assert_num_queries
     issue = make_issue(DAY, n_items, entities=[roche])
     item = issue.items.first()
     client.get(item.get_absolute_url())
-    # item (+bulletin, section), entity links, aliases, corrections
-    with django_assert_num_queries(4):
+    # item (+bulletin, section, stored markup), entity links, corrections
+    with django_assert_num_queries(3):
         client.get(item.get_absolute_url())
 
 

@@ -102,7 +102,10 @@ def news_article_jsonld(context, headline, url, bulletin, items, about=None):
 
 @register.filter
 def jsonld(data):
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES)
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    # str.replace, not str.translate with a dict: ~20x faster on an 8 KB block.
+    for char, escaped in _JSON_ESCAPES.items():
+        text = text.replace(chr(char), escaped)
     return mark_safe(f'<script type="application/ld+json">{text}</script>')  # noqa: S308
 
 
