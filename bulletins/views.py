@@ -42,7 +42,8 @@ from .search import highlight, search_ids
 from .tracker_views import describe as describe_row
 
 ISSUE_NAV_SIZE = 7
-SEARCH_COUNT_CAP = 1000
+# Hits counted for "N+" (ten pages): every id counted is a document the database visits.
+SEARCH_COUNT_CAP = 300
 CO_MENTIONS = 10
 ENTITY_INDEX_ONE_PAGE = 300
 

@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # gzip once per distinct page body, not per hit (bulletins/compression.py).
     "bulletins.compression.CachedGzipMiddleware",
+    # A conditional GET holding a memoised ETag gets its 304 here, before sessions and views.
+    "bulletins.pagecache.NotModifiedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "newsroom.middleware.ChineseUnlessChosenMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -10,9 +10,8 @@ import hashlib
 from functools import cached_property, partial
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Count, Prefetch
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
@@ -38,7 +37,7 @@ from ..exporters.text import issue_items
 from ..importers.parser import ParseError
 from ..importers.service import import_issue
 from ..models import Bulletin, Entity, ItemStatus, Section
-from ..pagecache import memo_content_version
+from ..pagecache import memoise_etag
 from ..search import search_ids
 from . import serializers as s
 from .exceptions import Retracted
@@ -61,12 +60,6 @@ class ApiViewMixin:
     def visibility(self):
         return visibility_for(self.request)
 
-    def dispatch(self, request, *args, **kwargs):
-        not_modified = _memoised_not_modified(request)
-        if not_modified is not None:
-            return not_modified
-        return super().dispatch(request, *args, **kwargs)
-
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -79,7 +72,7 @@ class ApiViewMixin:
             response.render()
         etag = f'"{hashlib.blake2b(response.content, digest_size=16).hexdigest()}"'
         response["ETag"] = etag
-        _memoise_etag(request, etag)
+        memoise_etag(request, etag)  # later conditional GETs: pagecache.NotModifiedMiddleware
         last_modified = None
         if self.last_modified is not None:
             last_modified = int(self.last_modified.timestamp())
@@ -88,41 +81,6 @@ class ApiViewMixin:
             request, etag=etag, last_modified=last_modified, response=response
         )
         return conditional if conditional is not None else response
-
-
-def _etag_key(request) -> str | None:
-    """Where an anonymous read's ETag is kept while the public content stays the same (the
-    page cache's rule: ``content_version`` changes on publish, correct, retract and due
-    schedules; other changes show within ``NEWSROOM_PAGE_CACHE_SECONDS``). None: not kept."""
-    seconds = getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 0)
-    if not seconds or request.method not in ("GET", "HEAD"):
-        return None
-    if "Authorization" in request.headers or settings.SESSION_COOKIE_NAME in request.COOKIES:
-        return None
-    identity = f"{memo_content_version()}|{request.get_full_path()}"
-    return "api-etag:" + hashlib.sha256(identity.encode()).hexdigest()
-
-
-def _memoise_etag(request, etag: str) -> None:
-    key = _etag_key(request)
-    if key is not None:
-        cache.set(key, etag, settings.NEWSROOM_PAGE_CACHE_SECONDS)
-
-
-def _memoised_not_modified(request):
-    """A 304 without building the response, when the client holds the current ETag."""
-    held = request.headers.get("If-None-Match")
-    if not held:
-        return None
-    key = _etag_key(request)
-    etag = cache.get(key) if key is not None else None
-    if etag is None or etag not in [tag.strip() for tag in held.split(",")]:
-        return None
-    response = HttpResponseNotModified()
-    response["ETag"] = etag
-    patch_vary_headers(response, ("Authorization", "Cookie"))
-    _add_cors(request, response)
-    return response
 
 
 def _add_cors(request, response):
