@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 
+from bulletins import entities
 from bulletins.admin.entities import ItemEntityInline
 from bulletins.models import Entity, Item, ItemEntity
 
@@ -25,8 +26,12 @@ def hengrui(db):
     return EntityFactory(name="恒瑞医药", slug="hengrui", name_en="Hengrui")
 
 
-def test_entity_list_shows_mention_counts_and_filters_by_type(client, chief, item, hengrui):
-    ItemEntity.objects.create(item=item, entity=hengrui)
+def test_entity_list_shows_mention_counts_and_filters_by_type(
+    client, chief, published_bulletin, hengrui
+):
+    # The column counts published mentions, from the read model the entity services keep.
+    published = published_bulletin.items.get(body="恒瑞医药新药获批。")
+    entities.link(published, hengrui, by=chief)
     EntityFactory(name="国家药品监督管理局", slug="nmpa", type="regulator")
     client.force_login(chief)
     response = client.get(CHANGELIST, {"type__exact": "regulator"})

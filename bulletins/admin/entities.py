@@ -8,7 +8,8 @@ list, may add an entity (a suggestion), and link entities to items from the item
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -20,7 +21,10 @@ from django.utils.translation import gettext_lazy
 
 from .. import entities, workflow
 from ..models import DismissedCandidate, Entity, EntityAlias, Item, ItemEntity, LinkSource
+from ..readmodels import EntityMentionTotal
 from ..roles import is_staff_member
+from . import scaling
+from .scaling import TenYearAdmin
 
 # ----------------------------------------------------------------------------- item form
 
@@ -146,7 +150,7 @@ def _back(request, item=None):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
     list_display = ["name", "name_en", "type", "mention_count", "alias_list", "parent", "slug"]
     list_filter = ["type", MergedFilter, MentionFilter]
     list_select_related = ["parent"]
@@ -175,23 +179,32 @@ class EntityAdmin(admin.ModelAdmin):
     change_form_template = "admin/bulletins/entity_change_form.html"
 
     def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                mention_count=Count("item_links", filter=Q(item_links__is_confirmed=True)),
-            )
-            .prefetch_related("aliases")
+        queryset = super().get_queryset(request)
+        if request.path.endswith("/autocomplete/"):  # names only: fast as one types
+            return queryset.only("pk", "name", "type", "merged_into_id")
+        # Published mentions from the read model (readmodels.EntityMentionTotal): one indexed
+        # lookup per listed entity instead of counting 255,000 links for every page.
+        published = (
+            EntityMentionTotal.objects.visible()
+            .filter(entity=OuterRef("pk"))
+            .order_by()
+            .values("entity")
+            .annotate(total=Sum("n"))
+            .values("total")
         )
+        return queryset.annotate(
+            mention_count=Coalesce(Subquery(published), Value(0))
+        ).prefetch_related("aliases")
 
     def get_search_results(self, request, queryset, search_term):
-        # The autocomplete of the item form offers live entities only.
-        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Names and aliases without a join (no DISTINCT over 5,000 entities × their aliases).
+        queryset = scaling.search_entities(queryset, search_term)
         if request.path.endswith("/autocomplete/"):
+            # The autocomplete of the item form offers live entities only.
             queryset = queryset.live()
-        return queryset, may_have_duplicates
+        return queryset, False
 
-    @admin.display(description=gettext_lazy("提及次数"), ordering="mention_count")
+    @admin.display(description=gettext_lazy("已发布提及"), ordering="mention_count")
     def mention_count(self, obj):
         return obj.mention_count
 

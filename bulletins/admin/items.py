@@ -24,6 +24,7 @@ from ..models import (
 from .entities import ItemEntityInline
 from .forms import ItemForm, KeepTextOnRefusal, copy_row, redirect_back
 from .history import labelled
+from .scaling import IssueYearFilter, TenYearAdmin, search_items
 
 ENTITY_SUGGESTIONS_TEMPLATE = "admin/bulletins/_entity_suggestions.html"
 
@@ -69,7 +70,7 @@ def short_label(item: Item) -> str:
 
 
 @admin.register(Item)
-class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
+class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
     form = ItemForm
     change_form_template = "admin/bulletins/item/change_form.html"
     change_list_template = "admin/bulletins/item/change_list.html"
@@ -82,10 +83,11 @@ class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
         "headline",
         "updated_by",
     ]
-    list_filter = ["status", "section", "event_kind"]
+    list_filter = ["status", "section", "event_kind", IssueYearFilter]
     list_select_related = ["bulletin", "section", "updated_by"]
-    date_hierarchy = "bulletin__issued_on"
-    search_fields = ["body", "headline"]
+    # Newest first along the primary key: the model's issue order sorts all 91,000 items.
+    ordering = ["-pk"]
+    search_fields = ["body", "headline"]  # answered by search_items (the search index)
     readonly_fields = ["status", "version", "created_by", "updated_by"]
     inlines = [ItemEntityInline]
     actions = ["submit_selected", "approve_selected", "spike_selected"]
@@ -140,6 +142,11 @@ class ItemAdmin(KeepTextOnRefusal, admin.ModelAdmin):
         return (
             obj.get_absolute_url() if Item.objects.published().filter(pk=obj.pk).exists() else None
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return search_items(queryset, search_term), False
 
     @admin.display(description=gettext_lazy("正文"))
     def short_text(self, obj):
