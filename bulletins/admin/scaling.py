@@ -1,7 +1,7 @@
 """What keeps the admin's lists fast at ten years (91,000 items, 5,000 entities).
 
-* ``TenYearAdmin``: no second count of the whole table (``show_full_result_count = False``)
-  and, on PostgreSQL, the planner's row estimate instead of ``COUNT(*)`` for an unfiltered
+* ``TenYearAdmin``: no second count of the whole table (``show_full_result_count = False``),
+  50 rows a page, and, on PostgreSQL, the planner's row estimate instead of ``COUNT(*)`` for an unfiltered
   list (``EstimatedCountPaginator``) — exact counts stay for filtered lists and searches.
 * ``IssueYearFilter``: the items by issue year from the 3,650 bulletins, instead of a date
   hierarchy that truncates the date of every one of 91,000 joined items per page view.
@@ -51,6 +51,8 @@ class TenYearAdmin:
 
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    # Rendering a row costs ~0.5 ms of CPU (links, badges, related names): 50 rows a page.
+    list_per_page = 50
 
 
 class IssueYearFilter(admin.SimpleListFilter):
