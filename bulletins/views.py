@@ -322,7 +322,7 @@ class SectionDetailView(PaginatedItemsMixin, ListView):
         return IssueOrderedItems(
             Item.objects.published().for_reading().filter(section=self.section),
             order=("position", "pk"),
-            key=f"section-{self.section.pk}",
+            count=readmodels.section_count(self.section),
         )
 
     def get_context_data(self, **kwargs):

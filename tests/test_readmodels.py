@@ -18,7 +18,7 @@ from django.utils import timezone
 from bulletins import entities as entity_services
 from bulletins import readmodels, workflow
 from bulletins.charts import live_monthly_mentions
-from bulletins.models import BulletinStatus, Entity, Item, ItemEntity
+from bulletins.models import BulletinStatus, Entity, Item, ItemEntity, Section
 from bulletins.pinyin import index_letter
 
 from .site_data import make_entity, make_issue
@@ -35,6 +35,9 @@ def live_state():
     )
     public = list(Entity.objects.public())
     return {
+        "sections": {
+            s.pk: Item.objects.published().filter(section=s).count() for s in Section.objects.all()
+        },
         "totals": dict(counts),
         "index": sorted((e.pk, e.type, index_letter(e.name)) for e in public),
         "months": {e.pk: dict(live_monthly_mentions(e)) for e in public},
@@ -51,6 +54,7 @@ def read_state():
     rows = readmodels.public_entity_rows()
     public = Entity.objects.filter(pk__in=[r["entity_id"] for r in rows])
     return {
+        "sections": {s.pk: readmodels.section_count(s) for s in Section.objects.all()},
         "totals": readmodels.mention_counts(),
         "index": sorted((r["entity_id"], r["type"], r["letter"]) for r in rows),
         "months": {e.pk: readmodels.monthly_mentions(e) for e in public},
