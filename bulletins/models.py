@@ -836,5 +836,5 @@ from .readmodels import (  # noqa: E402, F401
     EntityMentionMonth,
     EntityMentionTotal,
     ItemMarkup,
-    SectionItemCount,
+    SectionIssueCount,
 )

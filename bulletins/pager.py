@@ -23,12 +23,21 @@ class IssueOrderedItems:
     FIRST_CHUNK = 64
 
     def __init__(
-        self, items, *, order=("section__position", "position", "pk"), key=None, count=None
+        self,
+        items,
+        *,
+        order=("section__position", "position", "pk"),
+        key=None,
+        count=None,
+        issues=None,
     ):
         self.items = items
         self.order = ("-bulletin__issued_on", *order)
         self.key = key  # names the list for caching its length until the content changes
-        self._count = count  # known already (a read model): no COUNT query
+        # Known already from a read model: the length, or [(bulletin id, items)…] newest
+        # first (then neither a COUNT nor a walk over the issues is needed, at any depth).
+        self.issues = issues
+        self._count = sum(n for _pk, n in issues) if issues is not None else count
 
     def count(self) -> int:
         if self._count is None:
@@ -46,6 +55,8 @@ class IssueOrderedItems:
             return self[index : index + 1][0]
         start = index.start or 0
         stop = index.stop if index.stop is not None else self.count()
+        if self.issues is not None:
+            return self._slice_by_issues(start, stop)
         if self.count() <= self.SORT_LIMIT:
             return list(self.items.order_by(*self.order)[start:stop])
         issues = Bulletin.objects.published().order_by("-issued_on").values_list("pk", flat=True)
@@ -71,6 +82,21 @@ class IssueOrderedItems:
                 if seen >= stop:
                     break
             offset, size = offset + size, size * 2
+        if not wanted:
+            return []
+        rows = list(self.items.filter(bulletin_id__in=wanted).order_by(*self.order))
+        return rows[skip : skip + (stop - start)]
+
+    def _slice_by_issues(self, start: int, stop: int) -> list:
+        wanted, seen, skip = [], 0, 0
+        for pk, n in self.issues:
+            if seen + n > start and seen < stop:
+                if not wanted:
+                    skip = start - seen
+                wanted.append(pk)
+            seen += n
+            if seen >= stop:
+                break
         if not wanted:
             return []
         rows = list(self.items.filter(bulletin_id__in=wanted).order_by(*self.order))

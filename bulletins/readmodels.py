@@ -9,7 +9,7 @@ up. These tables hold the answers:
   A–Z letter and pinyin sort key (the entity index by type and letter);
 * ``EntityMentionMonth`` — mentions per entity and month (the chart on its page);
 * ``EntityCoMention`` — how many published items two entities share (the co-mention list);
-* ``SectionItemCount`` — published items per section (the length of a section's list);
+* ``SectionIssueCount`` — items per section and issue (a section's length and deep pages);
 * ``ItemMarkup`` — an item's text with its confirmed entities' mentions linked, per item
   version, and the ids of those entities (the issue page, item page, feeds).
 
@@ -118,25 +118,28 @@ class EntityCoMention(models.Model):
         return f"{self.entity_id} + {self.other_id}: {self.n}"
 
 
-class SectionItemCount(models.Model):
-    """Published items per section: the length of a section's list without a COUNT over
-    its 55,000 items (the pager needs it on the first request after every publication)."""
+class SectionIssueCount(models.Model):
+    """Approved items per section and public (or scheduled) issue: a section's length and
+    where its page N starts, read from ≈3,650 small rows instead of counting 55,000 items
+    (the first request after every publication, and every deep page, paid that count)."""
 
     section = models.ForeignKey(
         "Section", models.CASCADE, related_name="+", verbose_name=_("section")
     )
-    visible_from = models.DateTimeField(_("visible from"), null=True, blank=True)
+    bulletin = models.ForeignKey(
+        "Bulletin", models.CASCADE, related_name="+", verbose_name=_("bulletin")
+    )
+    issued_on = models.DateField(_("issue date"))
+    publish_at = models.DateTimeField(_("public from"))
     n = models.PositiveIntegerField(_("items"))
 
-    objects = VisibleQuerySet.as_manager()
-
     class Meta:
-        verbose_name = _("section item count")
-        verbose_name_plural = _("section item counts")
-        indexes = [models.Index(fields=["section", "visible_from"], name="rm_section_idx")]
+        verbose_name = _("section items per issue")
+        verbose_name_plural = _("section items per issue")
+        indexes = [models.Index(fields=["section", "-issued_on"], name="rm_section_issue_idx")]
 
     def __str__(self):
-        return f"{self.section_id}: {self.n}"
+        return f"{self.section_id} {self.issued_on}: {self.n}"
 
 
 class ItemMarkup(models.Model):
@@ -203,38 +206,43 @@ def type_counts(*, at=None) -> dict[str, int]:
     )
 
 
-def section_count(section, *, at=None) -> int:
-    """Published items in this section."""
-    rows = visible_sum(SectionItemCount.objects.filter(section=section), at=at, group=())
-    return sum(row["total"] or 0 for row in rows)
-
-
-def refresh_sections(section_ids: Iterable[int], *, now=None) -> None:
-    """Recompute these sections' item counts from the live tables."""
-    section_ids = sorted(set(section_ids))
-    if not section_ids:
-        return
-    now = now or timezone.now()
-    rows = (
-        Item.objects.filter(
-            section_id__in=section_ids,
-            status=ItemStatus.APPROVED,
-            bulletin__status__in=PUBLIC_BULLETIN_STATUSES,
-            bulletin__publish_at__isnull=False,
-        )
-        .values_list("section_id", "bulletin__publish_at")
-        .annotate(n=Count("pk"))
-        .order_by()
+def section_issues(section, *, at=None) -> list[tuple[int, int]]:
+    """``[(bulletin id, items)…]`` of this section's public issues, newest first."""
+    at = at or timezone.now()
+    return list(
+        SectionIssueCount.objects.filter(section=section, publish_at__lte=at)
+        .order_by("-issued_on")
+        .values_list("bulletin_id", "n")
     )
-    counts: Counter = Counter()
-    for section_id, publish_at, n in rows:
-        counts[(section_id, _when(publish_at, now))] += n
-    with transaction.atomic():
-        SectionItemCount.objects.filter(section_id__in=section_ids).delete()
-        SectionItemCount.objects.bulk_create(
-            SectionItemCount(section_id=section_id, visible_from=when, n=n)
-            for (section_id, when), n in counts.items()
+
+
+def refresh_bulletins(bulletin_ids: Iterable[int]) -> None:
+    """Recompute the per-section item counts of these issues from the live tables."""
+    bulletin_ids = sorted(set(bulletin_ids))
+    for chunk in batched(bulletin_ids, BATCH_SIZE):
+        rows = (
+            Item.objects.filter(
+                bulletin_id__in=chunk,
+                status=ItemStatus.APPROVED,
+                bulletin__status__in=PUBLIC_BULLETIN_STATUSES,
+                bulletin__publish_at__isnull=False,
+            )
+            .values_list("section_id", "bulletin_id", "bulletin__issued_on", "bulletin__publish_at")
+            .annotate(n=Count("pk"))
+            .order_by()
         )
+        with transaction.atomic():
+            SectionIssueCount.objects.filter(bulletin_id__in=chunk).delete()
+            SectionIssueCount.objects.bulk_create(
+                SectionIssueCount(
+                    section_id=section_id,
+                    bulletin_id=bulletin_id,
+                    issued_on=issued_on,
+                    publish_at=publish_at,
+                    n=n,
+                )
+                for section_id, bulletin_id, issued_on, publish_at, n in rows
+            )
 
 
 def monthly_mentions(entity, *, at=None) -> dict:
@@ -488,17 +496,12 @@ def visibility_changed(*, bulletins=(), items=(), entities=()) -> None:
             Item.objects.filter(bulletin_id__in=bulletin_ids).values_list("pk", flat=True)
         )
     entity_ids = _ids(entities)
-    section_ids = set()
     for chunk in batched(sorted(item_ids), BATCH_SIZE):
         entity_ids.update(
             ItemEntity.objects.filter(item_id__in=chunk).values_list("entity_id", flat=True)
         )
-        section_ids.update(
-            Item.objects.filter(pk__in=chunk).values_list("section_id", flat=True).distinct()
-        )
     refresh_entities(entity_ids)
-    if bulletin_ids:  # a section's count changes when an issue's visibility does
-        refresh_sections(section_ids)
+    refresh_bulletins(bulletin_ids)
     render_items(item_ids)
 
 
@@ -512,9 +515,9 @@ def rebuild(*, progress: Callable[[int], object] | None = None) -> dict[str, int
         EntityMentionTotal.objects.all().delete()
         EntityMentionMonth.objects.all().delete()
         EntityCoMention.objects.all().delete()
-    from .models import Section
+    from .models import Bulletin
 
-    refresh_sections(Section.objects.values_list("pk", flat=True))
+    refresh_bulletins(Bulletin.objects.values_list("pk", flat=True))
     entity_ids = list(Entity.objects.order_by("pk").values_list("pk", flat=True))
     for chunk in batched(entity_ids, BATCH_SIZE):
         refresh_entities(chunk)
@@ -542,7 +545,7 @@ __all__ = [
     "EntityMentionMonth",
     "EntityMentionTotal",
     "ItemMarkup",
-    "SectionItemCount",
+    "SectionIssueCount",
     "co_mentions",
     "mention_counts",
     "monthly_mentions",

@@ -322,7 +322,7 @@ class SectionDetailView(PaginatedItemsMixin, ListView):
         return IssueOrderedItems(
             Item.objects.published().for_reading().filter(section=self.section),
             order=("position", "pk"),
-            count=readmodels.section_count(self.section),
+            issues=readmodels.section_issues(self.section),
         )
 
     def get_context_data(self, **kwargs):

@@ -54,7 +54,9 @@ def read_state():
     rows = readmodels.public_entity_rows()
     public = Entity.objects.filter(pk__in=[r["entity_id"] for r in rows])
     return {
-        "sections": {s.pk: readmodels.section_count(s) for s in Section.objects.all()},
+        "sections": {
+            s.pk: sum(n for _pk, n in readmodels.section_issues(s)) for s in Section.objects.all()
+        },
         "totals": readmodels.mention_counts(),
         "index": sorted((r["entity_id"], r["type"], r["letter"]) for r in rows),
         "months": {e.pk: readmodels.monthly_mentions(e) for e in public},
