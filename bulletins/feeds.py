@@ -10,11 +10,24 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from . import readmodels
 from .models import Bulletin, Entity, Item, PublicationSettings, Section
 from .pager import IssueOrderedItems
 
 FEED_SIZE = 50
 RECENT_ISSUES = 60
+
+
+def feed_items(items):
+    """What a feed shows of an item: its text (not the linked markup), section and issue."""
+    return items.select_related("section", "bulletin").defer("facts", "sources", "image")
+
+
+def with_links(items) -> list:
+    """The items with ``public_links`` (the categories) from two light queries."""
+    items = list(items)
+    readmodels.attach_public_links(items)
+    return items
 
 
 class ItemFeed(Feed):
@@ -26,10 +39,14 @@ class ItemFeed(Feed):
         # One Feed instance serves every request (and every thread): work on a copy.
         feed = copy.copy(self)
         feed.request = request
+        feed._publication = None
         return Feed.__call__(feed, request, *args, **kwargs)
 
     def publication(self):
-        return PublicationSettings.load()
+        # Asked once per item (author name): read from the cache once per request.
+        if getattr(self, "_publication", None) is None:
+            self._publication = PublicationSettings.load()
+        return self._publication
 
     def title(self, obj=None):
         return self.publication().name
@@ -47,12 +64,14 @@ class ItemFeed(Feed):
         # The newest items lie in the newest issues: looking only there spares sorting the
         # whole archive (an issue holds about 25 items, a feed shows 50).
         recent = Bulletin.objects.published().order_by("-issued_on").values("pk")[:RECENT_ISSUES]
-        return Item.objects.published().for_reading().filter(bulletin__in=recent)
+        return feed_items(Item.objects.published()).filter(bulletin__in=recent)
 
     def items(self, obj=None):
-        return self.queryset(obj).order_by(
-            "-bulletin__issued_on", "section__position", "position", "pk"
-        )[:FEED_SIZE]
+        return with_links(
+            self.queryset(obj).order_by(
+                "-bulletin__issued_on", "section__position", "position", "pk"
+            )[:FEED_SIZE]
+        )
 
     def item_title(self, item):
         return item.headline or Truncator(item.body).chars(40)
@@ -143,11 +162,11 @@ class EntityFeed(ItemFeed):
         return obj.get_absolute_url()
 
     def queryset(self, obj):
-        return Item.objects.published().for_reading().mentioning(obj)
+        return feed_items(Item.objects.published()).mentioning(obj)
 
     def items(self, obj=None):
         # An entity may be in thousands of items: walk the newest issues, don't sort them all.
-        return IssueOrderedItems(self.queryset(obj), key=f"entity-{obj.pk}")[:FEED_SIZE]
+        return with_links(IssueOrderedItems(self.queryset(obj), key=f"entity-{obj.pk}")[:FEED_SIZE])
 
 
 class EntityAtomFeed(AtomMixin, EntityFeed):

@@ -105,6 +105,6 @@ def test_feed_query_count_is_fixed(client, hengrui, django_assert_num_queries, n
     make_issue(DAY, n_items, entities=[hengrui])
     url = reverse("bulletins:entity_rss", kwargs={"slug": "hengrui"})
     client.get(url)
-    # entity (merged check), public entity, items (+stored markup), entity links
-    with django_assert_num_queries(4):
+    # entity (merged check), public entity, items (+section, issue), link pairs, entities
+    with django_assert_num_queries(5):
         client.get(url)
