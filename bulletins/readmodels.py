@@ -496,10 +496,13 @@ def visibility_changed(*, bulletins=(), items=(), entities=()) -> None:
             Item.objects.filter(bulletin_id__in=bulletin_ids).values_list("pk", flat=True)
         )
     entity_ids = _ids(entities)
+    bulletin_ids = set(bulletin_ids)
     for chunk in batched(sorted(item_ids), BATCH_SIZE):
         entity_ids.update(
             ItemEntity.objects.filter(item_id__in=chunk).values_list("entity_id", flat=True)
         )
+        # An item withdrawn or restored changes its section's count in its issue.
+        bulletin_ids.update(Item.objects.filter(pk__in=chunk).values_list("bulletin_id", flat=True))
     refresh_entities(entity_ids)
     refresh_bulletins(bulletin_ids)
     render_items(item_ids)

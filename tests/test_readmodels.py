@@ -165,3 +165,14 @@ def test_stale_markup_is_not_shown(client, names):
     Item.objects.filter(pk=item.pk).update(body="罗氏的新文本。")  # no workflow, no hook
     html = client.get(bulletin.get_absolute_url()).content.decode()
     assert 'href="/entities/roche/">罗氏</a>的新文本' in html
+
+
+def test_one_item_leaving_the_public_site_through_the_hook(names):
+    """What a per-item withdrawal (another branch's workflow step) does: change the item, then
+    call the one hook with that item — counts, sections and co-mentions follow."""
+    bulletin = make_issue(DAY, 3, entities=[names["roche"], names["gsk"]])
+    item = bulletin.items.order_by("pk").first()
+    Item.objects.filter(pk=item.pk).update(status="spiked")
+    readmodels.visibility_changed(items=[item])
+    live = assert_in_step()
+    assert live["totals"][names["roche"].pk] == 2
