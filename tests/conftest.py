@@ -127,4 +127,5 @@ def _clear_cache():
     # (another database state), or one expiring between a warm-up request and a measured one on
     # a busy machine, would add queries at random.
     pagecache._VERSION_MEMO.update(value="", until=0.0)
+    pagecache.clear_local_pages()  # the process-local copies of cached pages go with it
     yield

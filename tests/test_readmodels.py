@@ -176,3 +176,19 @@ def test_one_item_leaving_the_public_site_through_the_hook(names):
     readmodels.visibility_changed(items=[item])
     live = assert_in_step()
     assert live["totals"][names["roche"].pk] == 2
+
+
+def test_section_pages_from_the_issue_counts_match_a_full_sort(names):
+    from bulletins.pager import IssueOrderedItems
+
+    for offset in range(5):
+        make_issue(DAY - dt.timedelta(days=offset * 3), 7)
+    section = Section.objects.get(slug="company-news")
+    items = Item.objects.published().filter(section=section)
+    expected = list(items.order_by("-bulletin__issued_on", "position", "pk"))
+    paged = IssueOrderedItems(
+        items, order=("position", "pk"), issues=readmodels.section_issues(section)
+    )
+    assert paged.count() == len(expected) == 20
+    for start, stop in [(0, 7), (5, 13), (18, 30), (30, 40)]:
+        assert paged[start:stop] == expected[start:stop]
