@@ -124,6 +124,7 @@ def clear_local_pages() -> None:
     """Forget the process-local copies (tests clear the shared cache and this together)."""
     with _local_lock:
         _local.clear()
+        _local_etags.clear()
 
 
 def cached(key: str, compute, *, seconds: int = STATS_CACHE_SECONDS):
@@ -152,11 +153,37 @@ def _etag_key(request) -> str | None:
     return "etag:" + hashlib.sha256(identity.encode()).hexdigest()
 
 
+LOCAL_ETAGS = 4096
+_local_etags: OrderedDict = OrderedDict()
+
+
 def memoise_etag(request, etag: str) -> None:
-    """Remember the ETag a view computed from its content (the API does, for every read)."""
+    """Remember the ETag a view computed from its content (the API does, for every read):
+    in the shared cache for the other workers, and in this process (no round trip)."""
     key = _etag_key(request)
     if key is not None:
-        cache.set(key, etag, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+        seconds = settings.NEWSROOM_PAGE_CACHE_SECONDS
+        cache.set(key, etag, seconds)
+        _remember_etag(key, etag, seconds)
+
+
+def _remember_etag(key, etag, seconds) -> None:
+    with _local_lock:
+        _local_etags[key] = (time.monotonic() + seconds, etag)
+        _local_etags.move_to_end(key)
+        while len(_local_etags) > LOCAL_ETAGS:
+            _local_etags.popitem(last=False)
+
+
+def _memoised_etag(key):
+    with _local_lock:
+        entry = _local_etags.get(key)
+    if entry is not None and entry[0] >= time.monotonic():
+        return entry[1]
+    etag = cache.get(key)
+    if etag is not None:
+        _remember_etag(key, etag, settings.NEWSROOM_PAGE_CACHE_SECONDS)
+    return etag
 
 
 class NotModifiedMiddleware:
@@ -171,7 +198,7 @@ class NotModifiedMiddleware:
         held = request.headers.get("If-None-Match")
         if held:
             key = _etag_key(request)
-            etag = cache.get(key) if key is not None else None
+            etag = _memoised_etag(key) if key is not None else None
             if etag is not None and etag in [tag.strip() for tag in held.split(",")]:
                 return self.not_modified(request, etag)
         return self.get_response(request)
