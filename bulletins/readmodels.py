@@ -36,7 +36,8 @@ from collections.abc import Callable, Iterable
 from itertools import batched
 
 from django.db import models, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Case, Count, F, Q, Sum, Value, When
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -279,7 +280,7 @@ def co_mentions(entity, *, limit: int = 10, at=None) -> list[Entity]:
 # ----------------------------------------------------------------------------- maintenance
 
 
-def _visible_links(entity_ids=None, item_ids=None):
+def _visible_links(entity_ids=None, item_ids=None, *, rows=False):
     """Confirmed links of live entities on approved items of issues that are public or will
     be (scheduled): (item_id, entity_id, issued_on, publish_at)."""
     links = ItemEntity.objects.confirmed().filter(
@@ -292,6 +293,8 @@ def _visible_links(entity_ids=None, item_ids=None):
         links = links.filter(entity_id__in=entity_ids)
     if item_ids is not None:
         links = links.filter(item_id__in=item_ids)
+    if rows:
+        return links
     return links.values_list(
         "item_id", "entity_id", "item__bulletin__issued_on", "item__bulletin__publish_at"
     )
@@ -371,6 +374,84 @@ def _refresh_chunk(entity_ids: list[int], *, now) -> None:
                 for (entity_id, other, when), n in pairs.items()
             ],
             batch_size=BATCH_SIZE,
+        )
+
+
+def _visible_when(now):
+    """SQL for a link's ``visible_from``: NULL when its issue is public already."""
+    return Case(
+        When(item__bulletin__publish_at__gt=now, then=F("item__bulletin__publish_at")),
+        default=Value(None),
+        output_field=models.DateTimeField(),
+    )
+
+
+def refresh_changed(changed: set[int], explicit: set[int], *, now=None) -> None:
+    """The hook's refresh: ``explicit`` entities (a link left them, or they merged) are
+    recomputed in full; for the ``changed`` ones (on the items that changed) the totals and
+    months are recounted in SQL and only the co-mention pairs among ``changed | explicit`` —
+    the only pairs a change of those items can touch. A publication thus costs a few
+    grouped queries instead of reloading every link of every popular entity it names."""
+    now = now or timezone.now()
+    refresh_entities(explicit, now=now)
+    changed = sorted(set(changed) - set(explicit))
+    if not changed:
+        return
+    universe = sorted(set(changed) | set(explicit))
+    when = _visible_when(now)
+    links = _visible_links(entity_ids=changed, rows=True).order_by()
+    months = list(
+        links.annotate(when=when, month=TruncMonth("item__bulletin__issued_on"))
+        .values_list("entity_id", "month", "when")
+        .annotate(n=Count("pk"))
+    )
+    totals: Counter = Counter()  # the same grouped rows, summed over the months
+    for entity_id, _month, visible_from, n in months:
+        totals[(entity_id, visible_from)] += n
+    pairs = (
+        links.filter(
+            item__entity_links__entity_id__in=universe,
+            item__entity_links__is_confirmed=True,
+            item__entity_links__entity__merged_into__isnull=True,
+        )
+        .annotate(when=when)
+        .values_list("entity_id", "item__entity_links__entity_id", "when")
+        .annotate(n=Count("pk"))
+    )
+    entities = {
+        pk: (type_, name)
+        for pk, type_, name in Entity.objects.filter(pk__in=changed).values_list(
+            "pk", "type", "name"
+        )
+    }
+    with transaction.atomic():
+        EntityMentionTotal.objects.filter(entity_id__in=changed).delete()
+        EntityMentionMonth.objects.filter(entity_id__in=changed).delete()
+        EntityCoMention.objects.filter(entity_id__in=changed, other_id__in=universe).delete()
+        EntityMentionTotal.objects.bulk_create(
+            EntityMentionTotal(
+                entity_id=entity_id,
+                visible_from=visible_from,
+                type=entities[entity_id][0],
+                letter=index_letter(entities[entity_id][1]),
+                sort_key=index_letter_key(entities[entity_id][1])[:100],
+                n=n,
+            )
+            for (entity_id, visible_from), n in totals.items()
+        )
+        EntityMentionMonth.objects.bulk_create(
+            EntityMentionMonth(
+                entity_id=entity_id,
+                month=month.replace(day=1) if hasattr(month, "replace") else month,
+                visible_from=visible_from,
+                n=n,
+            )
+            for entity_id, month, visible_from, n in months
+        )
+        EntityCoMention.objects.bulk_create(
+            EntityCoMention(entity_id=entity_id, other_id=other, visible_from=visible_from, n=n)
+            for entity_id, other, visible_from, n in pairs
+            if other != entity_id
         )
 
 
@@ -497,13 +578,21 @@ def visibility_changed(*, bulletins=(), items=(), entities=()) -> None:
         )
     entity_ids = _ids(entities)
     bulletin_ids = set(bulletin_ids)
+    if not bulletin_ids and item_ids:
+        # Links edited on drafts (every import links its items) change nothing readers see:
+        # only items of public or scheduled issues count, and only they have stored markup.
+        item_ids = set(
+            Item.objects.filter(
+                pk__in=item_ids, bulletin__status__in=PUBLIC_BULLETIN_STATUSES
+            ).values_list("pk", flat=True)
+        )
     for chunk in batched(sorted(item_ids), BATCH_SIZE):
         entity_ids.update(
             ItemEntity.objects.filter(item_id__in=chunk).values_list("entity_id", flat=True)
         )
         # An item withdrawn or restored changes its section's count in its issue.
         bulletin_ids.update(Item.objects.filter(pk__in=chunk).values_list("bulletin_id", flat=True))
-    refresh_entities(entity_ids)
+    refresh_changed(entity_ids - _ids(entities), _ids(entities))
     refresh_bulletins(bulletin_ids)
     render_items(item_ids)
 
