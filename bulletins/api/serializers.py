@@ -233,8 +233,8 @@ class RelatedEntitySerializer(serializers.Serializer):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=EntityType.choices)
     shared_items = serializers.IntegerField(
-        help_text="Of this entity's latest 300 published items, how many also confirm the other "
-        "(Entity.objects.co_mentioned_with, as on the site)."
+        help_text="How many of this entity's published items also confirm the other "
+        "(readmodels.co_mentions, as on the site)."
     )
 
 
