@@ -250,8 +250,8 @@ def _publish_probe(server: Server, out) -> float:
 def run(*, out, quick: bool) -> dict[str, str]:
     from ..models import Bulletin, Entity, Item
 
-    if shutil.which("wrk") is None:
-        raise RuntimeError("wrk is not installed (Debian: apt-get install wrk)")
+    if shutil.which("wrk") is None:  # the other benchmarks still run
+        return {"not run": "wrk is not installed (Debian: apt-get install wrk)"}
     seconds = QUICK_SECONDS if quick else SECONDS
     port = int(os.environ.get("NEWSROOM_BENCH_PORT", "8181"))
     days, per_day, n_entities = (60, 25, 500) if quick else (3650, 25, 5000)
