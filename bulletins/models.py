@@ -830,6 +830,7 @@ class DismissedCandidate(models.Model):
 
 
 from .tracker_rows import TrackerRow  # noqa: E402, F401  (the trackers' derived rows)
+
 # The read models are models of this app; importing them here registers them.
 from .readmodels import (  # noqa: E402, F401
     EntityCoMention,

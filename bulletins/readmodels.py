@@ -144,7 +144,8 @@ class SectionIssueCount(models.Model):
 
 
 class ItemMarkup(models.Model):
-    """An item's text as the site shows it, for one item version and set of links."""
+    """An item's text as the site shows it (each entity linked at its first mention), for
+    one item version and set of links."""
 
     item = models.OneToOneField(
         Item, models.CASCADE, primary_key=True, related_name="markup", verbose_name=_("item")
@@ -486,7 +487,7 @@ def render_items(item_ids: Iterable[int]) -> None:
                     item_id=item.pk,
                     version=item.version,
                     text_crc=zlib.crc32(item.body.encode()),
-                    html=str(render_mentions(item.body, entities)),
+                    html=str(render_mentions(item.body, entities, first_only=True)),
                     entity_ids=sorted(e.pk for e in entities),
                 )
             )
@@ -523,7 +524,7 @@ def item_html(item):
         entity_id__in=[e.pk for e in entities]
     ).values_list("entity_id", "alias"):
         aliases[entity_id].append(alias)
-    return render_mentions(item.body, entities, aliases=aliases)
+    return render_mentions(item.body, entities, first_only=True, aliases=aliases)
 
 
 class PublicLink:

@@ -57,13 +57,9 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     items = bulletin.items.exclude(status=ItemStatus.SPIKED)
     if not preview:
         items = items.filter(status=ItemStatus.APPROVED)
-    # Shaped by hand rather than with for_reading(): the issue is known, links come as pairs
-    # (readmodels.attach_public_links), facts and sources are not shown.
-    items = list(
-        items.select_related("section", "markup")
-        .defer("facts", "sources", "image")
-        .in_issue_order()
-    )
+    # Shaped by hand rather than with for_reading(): the issue is known and links come as
+    # pairs (readmodels.attach_public_links) with each entity once.
+    items = list(items.select_related("section", "markup").in_issue_order())
     readmodels.attach_public_links(items)
     sections = []
     for item in items:

@@ -19,6 +19,6 @@ POSTGRESQL_BACKWARDS = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("bulletins", "0008_read_models")]
+    dependencies = [("bulletins", "0009_read_models")]
 
     operations = [VendorRunSQL("postgresql", POSTGRESQL_FORWARDS, POSTGRESQL_BACKWARDS)]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bulletins', '0009_search_title_index'),
+        ('bulletins', '0010_search_title_index'),
     ]
 
     operations = [
