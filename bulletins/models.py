@@ -829,8 +829,6 @@ class DismissedCandidate(models.Model):
         return self.name
 
 
-from .tracker_rows import TrackerRow  # noqa: E402, F401  (the trackers' derived rows)
-
 # The read models are models of this app; importing them here registers them.
 from .readmodels import (  # noqa: E402, F401
     EntityCoMention,
@@ -839,3 +837,4 @@ from .readmodels import (  # noqa: E402, F401
     ItemMarkup,
     SectionIssueCount,
 )
+from .tracker_rows import TrackerRow  # noqa: E402, F401  (the trackers' derived rows)
