@@ -117,12 +117,13 @@ def _steady_content_version(settings):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Each test starts with an empty cache (locmem, or Redis in the PostgreSQL run)."""
-    from django.core.cache import cache
+    """Each test starts with empty caches (locmem/files, or Redis in the PostgreSQL run)."""
+    from django.core.cache import caches
 
     from bulletins import pagecache
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     # The content version is reused in-process for a second: a value left by the previous test
     # (another database state), or one expiring between a warm-up request and a measured one on
     # a busy machine, would add queries at random.

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from functools import cached_property, partial
 
+from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
@@ -23,13 +24,14 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, status, viewsets
+from rest_framework import exceptions, mixins, status, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
+
+from newsroom import lockout
 
 from .. import entities as entity_services
 from .. import exporters, readmodels, workflow
@@ -44,6 +46,7 @@ from .exceptions import Retracted
 from .filters import BulletinFilter, EntityFilter, ItemFilter, about
 from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, StandardPagination
 from .permissions import ReadAnyoneWriteAuthenticated, visibility_for
+from .throttling import ScopedRateThrottle
 
 # Path parameters match anything up to the next slash and are validated by the view, so a
 # malformed one is a JSON 404 from the API rather than the site's HTML 404 page.
@@ -694,6 +697,13 @@ class TokenView(ApiViewMixin, ObtainAuthToken):
     throttle_scope = "auth"
 
     def post(self, request, *args, **kwargs):
+        # django-axes refuses a locked-out login inside authenticate(), which Django turns into
+        # "wrong password"; ask first so the client learns it is locked out and for how long.
+        username = request.data.get("username") if isinstance(request.data, dict) else None
+        if not AxesProxyHandler.is_allowed(request, {"username": username}):
+            raise exceptions.Throttled(
+                wait=lockout.cooloff_seconds(), detail=lockout.lockout_message()
+            )
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         token, _created = Token.objects.get_or_create(user=serializer.validated_data["user"])
