@@ -1,12 +1,14 @@
 """RSS 2.0 and Atom feeds of published items: all, per section, per entity."""
 
 import copy
+import re
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -15,6 +17,7 @@ from .models import Bulletin, Entity, Item, PublicationSettings, Section
 from .pager import IssueOrderedItems
 
 FEED_SIZE = 50
+_ANGLE_BRACKETS = re.compile(r"[<>]")
 RECENT_ISSUES = 60
 
 
@@ -77,7 +80,9 @@ class ItemFeed(Feed):
         return item.headline or Truncator(item.body).chars(40)
 
     def item_description(self, item):
-        return item.body
+        # RSS <description> and Atom <summary type="html"> are HTML to a feed reader: the item
+        # is plain text, so it goes in escaped — "<img onerror=…>" in a body stays visible text.
+        return escape(item.body)
 
     def item_link(self, item):
         return item.get_absolute_url()
@@ -94,7 +99,9 @@ class ItemFeed(Feed):
         return max(item.bulletin.publish_at, item.updated_at)
 
     def item_categories(self, item):
-        return [item.section.name, *(link.entity.name for link in item.public_links)]
+        # Some readers render <category> as HTML too; names never need angle brackets.
+        names = [item.section.name, *(link.entity.name for link in item.public_links)]
+        return [_ANGLE_BRACKETS.sub("", name) for name in names]
 
     def item_author_name(self, item):
         return self.publication().name

@@ -108,3 +108,45 @@ def test_feed_query_count_is_fixed(client, hengrui, django_assert_num_queries, n
     # entity (merged check), public entity, items (+section, issue), link pairs, entities
     with django_assert_num_queries(5):
         client.get(url)
+
+
+HOSTILE = '<img src=x onerror="alert(1)"><script>alert(2)</script>&amp;'
+
+
+@pytest.fixture
+def hostile_issue(db):
+    from bulletins.models import Item, Section
+
+    entity = make_entity(HOSTILE[:60], "hostile-co")
+    bulletin = make_issue(DAY, 2, entities=[entity])
+    Section.objects.filter(slug="company-news").update(name="企业<b>动态</b>")
+    Item.objects.filter(bulletin=bulletin).update(
+        body=f"正文{HOSTILE}结尾", headline=f"标题{HOSTILE}"
+    )
+    return entity
+
+
+@pytest.mark.parametrize(("name", "kwargs", "version", "content_type"), FEEDS)
+def test_hostile_text_reaches_a_feed_reader_as_text_never_as_markup(
+    client, hostile_issue, name, kwargs, version, content_type
+):
+    import xml.etree.ElementTree as ET
+
+    kwargs = {"slug": "hostile-co"} if "entity" in name else kwargs
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code == 200
+    root = ET.fromstring(response.content)
+    atom = "{http://www.w3.org/2005/Atom}"
+    # What a reader renders as HTML: RSS <description>, Atom <summary type="html">; what some
+    # readers render as HTML although it should be text: <category>.
+    html_fields = root.findall(".//item/description") + root.findall(f".//{atom}summary")
+    assert html_fields
+    for field in html_fields:
+        rendered = field.text or ""
+        assert "<" not in rendered and ">" not in rendered, rendered
+        assert "&lt;img src=x" in rendered  # visible as text, not dropped
+    categories = [c.text or c.get("term", "") for c in root.findall(".//item/category")] + [
+        c.get("term", "") for c in root.findall(f".//{atom}category")
+    ]
+    assert categories
+    assert not any("<" in c or ">" in c for c in categories), categories
