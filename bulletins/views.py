@@ -44,6 +44,8 @@ from .tracker_views import describe as describe_row
 ISSUE_NAV_SIZE = 7
 # Hits counted for "N+" (ten pages): every id counted is a document the database visits.
 SEARCH_COUNT_CAP = 300
+# Deepest hit a search pages to; far beyond any real result list.
+MAX_SEARCH_HITS = 100_000
 CO_MENTIONS = 10
 ENTITY_INDEX_ONE_PAGE = 300
 
@@ -459,6 +461,9 @@ class SearchView(TemplateView):
             wanted = max(1, int(params.get("page", 1))) * PAGE_SIZE
         except ValueError:
             wanted = PAGE_SIZE
+        if wanted > MAX_SEARCH_HITS:
+            # A page number past any real result would overflow the database's LIMIT.
+            raise Http404(_("没有这一页。"))
         cap = max(SEARCH_COUNT_CAP, wanted)
         ids = search_ids(q, items=scope, limit=cap + 1)
         is_capped = len(ids) > cap

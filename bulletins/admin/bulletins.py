@@ -333,17 +333,17 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         return [
             path("dashboard/", wrap(self.dashboard_view), name="bulletins_bulletin_dashboard"),
             path(
-                "<path:object_id>/act/<str:action>/",
+                "<int:object_id>/act/<str:action>/",
                 wrap(self.action_view),
                 name="bulletins_bulletin_act",
             ),
             path(
-                "<path:object_id>/preview/",
+                "<int:object_id>/preview/",
                 wrap(self.preview_view),
                 name="bulletins_bulletin_preview",
             ),
             path(
-                "<path:object_id>/export/<str:format>/",
+                "<int:object_id>/export/<str:format>/",
                 wrap(self.export_view),
                 name="bulletins_bulletin_export",
             ),

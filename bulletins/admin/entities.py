@@ -504,7 +504,7 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
             ),
             path("import/", wrap(self.import_view), name="bulletins_entity_import"),
             path("export/", wrap(self.export_view), name="bulletins_entity_export"),
-            path("<path:object_id>/merge/", wrap(self.merge_view), name="bulletins_entity_merge"),
+            path("<int:object_id>/merge/", wrap(self.merge_view), name="bulletins_entity_merge"),
             *super().get_urls(),
         ]
 

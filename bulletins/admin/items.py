@@ -257,12 +257,12 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         return [
             path("review/", wrap(self.review_view), name="bulletins_item_review"),
             path(
-                "<path:object_id>/act/<str:action>/",
+                "<int:object_id>/act/<str:action>/",
                 wrap(self.action_view),
                 name="bulletins_item_act",
             ),
             path(
-                "<path:object_id>/revisions/",
+                "<int:object_id>/revisions/",
                 wrap(self.revisions_view),
                 name="bulletins_item_revisions",
             ),
