@@ -5,7 +5,8 @@ import re
 
 import pytest
 from django.urls import URLResolver, get_resolver
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .site_data import make_entity, make_issue
 
