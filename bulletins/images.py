@@ -8,6 +8,10 @@ JPEG/PNG/WebP/GIF (``image_format``), more pixels than ``NEWSROOM_MAX_IMAGE_PIXE
 whose pixel data is cut short (``image_truncated``). The pixel count is checked from the
 header before anything is decoded, so the decode that finds truncation is bounded.
 
+``reencode_uploads`` (a ``pre_save`` receiver for every model with an ``ImageField``) stores
+what Pillow decoded, encoded again, never the uploaded bytes: whatever rides after a valid
+image (HTML, a script, a second file) or inside its metadata (EXIF, comments) is dropped.
+
 ``logo_thumbnail`` makes a square PNG of a logo once, under a name derived from the logo's
 file name, so a new logo gets a new thumbnail and an old one is never served for it.
 """
@@ -116,6 +120,54 @@ def _check_image(file) -> None:
                     _("图片文件不完整(可能上传中断或已损坏),请重新上传。"),
                     code="image_truncated",
                 ) from exc
+
+
+# What an accepted format is written as (GIF keeps its frames; JPEG a high quality).
+REENCODE = {
+    "JPEG": ("JPEG", ".jpg", {"quality": 90}),
+    "PNG": ("PNG", ".png", {"optimize": True}),
+    "WEBP": ("WEBP", ".webp", {"quality": 90}),
+    "GIF": ("GIF", ".gif", {"save_all": True}),
+}
+
+
+def reencode_image(file) -> ContentFile:
+    """The image in ``file`` decoded and encoded again by Pillow (a validated upload)."""
+    file.seek(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        with Image.open(file, formats=ALLOWED_FORMATS) as image:
+            fmt, extension, options = REENCODE[image.format]
+            if image.format == "GIF":
+                out = io.BytesIO()
+                image.save(out, fmt, **options)
+            else:
+                picture = ImageOps.exif_transpose(image)
+                if fmt == "JPEG" and picture.mode not in ("RGB", "L", "CMYK"):
+                    picture = picture.convert("RGB")
+                out = io.BytesIO()
+                picture.save(out, fmt, **options)
+    stem = (getattr(file, "name", "") or "image").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    return ContentFile(out.getvalue(), name=f"{stem or 'image'}{extension}")
+
+
+def reencode_uploads(sender, instance, **kwargs) -> None:
+    """Before a save, replace each newly uploaded image by its re-encoding."""
+    from django.db import models
+
+    for field in sender._meta.concrete_fields:
+        if not isinstance(field, models.ImageField):
+            continue
+        value = getattr(instance, field.attname)
+        if not value or getattr(value, "_committed", True):
+            continue  # nothing new: a stored file was re-encoded when it was uploaded
+        try:
+            setattr(instance, field.attname, reencode_image(value.file))
+        except Exception:  # validation runs first in forms and the API; here: refuse
+            raise ValidationError(
+                _("这个文件不是图片,或已损坏;请上传 JPEG、PNG、WebP 或 GIF 图片。"),
+                code="image_invalid",
+            ) from None
 
 
 def thumbnail_name(logo_name: str, size: int) -> str:

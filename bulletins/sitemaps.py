@@ -1,17 +1,43 @@
 """sitemap.xml (issues, items, entities, sections) and a Google News sitemap of the last two days."""
 
 import datetime as dt
+import hashlib
+from functools import wraps
 
 from django.contrib.sitemaps import Sitemap
+from django.core.cache import cache
 from django.db.models import Max
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
 from .models import Bulletin, Entity, Item, Section
+from .pagecache import memo_content_version
 
 NEWS_WINDOW = dt.timedelta(days=2)
 NEWS_LIMIT = 1000  # Google News reads at most 1,000 URLs per sitemap
+# A full item sitemap page lists 5,000 URLs: worth caching, but under the page cache's
+# publish-aware key, so a publication, correction or retraction shows within a second.
+SITEMAP_CACHE_SECONDS = 60 * 10
+
+
+def cached_sitemap(view):
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        identity = f"{memo_content_version()}|{request.get_full_path()}"
+        key = "sitemap:" + hashlib.sha256(identity.encode()).hexdigest()
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+                cache.set(key, response, SITEMAP_CACHE_SECONDS)
+        return response
+
+    return wrapped
 
 
 class StaticSitemap(Sitemap):

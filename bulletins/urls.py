@@ -5,7 +5,6 @@ network); the admin and the API docs keep the project-wide policy."""
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.utils.csp import CSP
-from django.views.decorators.cache import cache_page
 from django.views.decorators.csp import csp_override
 
 from . import feeds, share_views, sitemaps, tracker_views, views
@@ -53,9 +52,6 @@ PUBLIC_CSP = {
 def public(view):
     return csp_override(PUBLIC_CSP)(cache_public_page(view))
 
-
-# A full item sitemap page lists 10,000 URLs; crawlers read it rarely, so it may be 10 min old.
-SITEMAP_CACHE = cache_page(60 * 10)
 
 app_name = "bulletins"
 urlpatterns = [
@@ -119,13 +115,13 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        SITEMAP_CACHE(sitemap_views.index),
+        sitemaps.cached_sitemap(sitemap_views.index),
         {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "bulletins:sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        SITEMAP_CACHE(sitemap_views.sitemap),
+        sitemaps.cached_sitemap(sitemap_views.sitemap),
         {"sitemaps": sitemaps.SITEMAPS},
         name="sitemap_section",
     ),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -114,8 +115,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # SECURE_CSP stays empty project-wide (admin, Swagger UI); the public site's URLs set a
-    # strict policy per view with csp_override (bulletins/urls.py).
+    # SECURE_CSP (below) covers the admin, the API and its docs; the public site's URLs set
+    # a stricter policy per view with csp_override (bulletins/urls.py).
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into the lockout response.
     "axes.middleware.AxesMiddleware",
@@ -138,6 +139,22 @@ AXES_VERBOSE = False
 # Addresses (or networks) of reverse proxies whose X-Forwarded-For is believed; empty: none.
 NEWSROOM_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
+# Everything that does not set its own policy (the admin, the API, the shared preview): our
+# own scripts and styles only, an inline <script>/<style> only with this response's nonce.
+# The Django admin needs nothing more; the API docs widen it for themselves (api/urls.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
 ROOT_URLCONF = "newsroom.urls"
 WSGI_APPLICATION = "newsroom.wsgi.application"
 ASGI_APPLICATION = "newsroom.asgi.application"
@@ -153,6 +170,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bulletins.context_processors.publication",
+                "django.template.context_processors.csp",
             ],
         },
     },

@@ -278,3 +278,31 @@ def test_an_unreadable_logo_costs_the_page_its_logo_not_the_page(client, publish
 
 def test_an_entity_without_a_logo_has_no_thumbnail():
     assert logo_thumbnail(EntityFactory()) is None
+
+
+def test_an_upload_is_stored_re_encoded_not_byte_for_byte(chief_client, entity, media):
+    """Defect 14: a valid PNG followed by HTML was stored as uploaded; now only pixels are."""
+    polyglot = image_bytes("PNG", size=(40, 20)) + b"<html><script>alert(1)</script></html>"
+    response = post_logo(chief_client, entity, "logo.png", polyglot)
+    assert response.status_code == 302
+    entity.refresh_from_db()
+    stored = (media / entity.logo.name).read_bytes()
+    assert b"<script>" not in stored and stored != polyglot
+    with Image.open(media / entity.logo.name) as image:
+        assert (image.format, image.size) == ("PNG", (40, 20))
+
+
+def test_a_jpeg_loses_its_metadata_and_keeps_its_pixels(db, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    exif = Image.Exif()
+    exif[0x010E] = "secret description"  # ImageDescription
+    data = image_bytes("JPEG", size=(64, 32), exif=exif.tobytes())
+    assert b"secret description" in data
+    entity = EntityFactory(name="某公司", slug="some-co")
+    entity.logo = SimpleUploadedFile("photo.jpeg", data)
+    entity.save()
+    stored = (media / entity.logo.name).read_bytes()
+    assert b"secret description" not in stored
+    with Image.open(media / entity.logo.name) as image:
+        assert (image.format, image.size) == ("JPEG", (64, 32))

@@ -85,3 +85,18 @@ def test_news_sitemap_skips_a_scheduled_issue_until_its_time(client, db):
     )
     _root, urls = locations(client, reverse("bulletins:news_sitemap"))
     assert urls == []
+
+
+def test_a_retraction_leaves_the_cached_sitemap_at_once(client, content, chief, settings):
+    """Defect 14: sitemaps were cached ten minutes whatever changed; now under the page
+    cache's publish-aware key, a retracted issue's URLs are gone on the next request."""
+    from bulletins import workflow
+
+    settings.NEWSROOM_PAGE_CACHE_VERSION_SECONDS = 0
+    published, _draft = content
+    item_url = published.items.first().get_absolute_url()
+    assert item_url in all_sitemap_urls(client)
+    assert item_url in all_sitemap_urls(client)  # now from the cache
+    workflow.retract(published, by=chief, comment="撤回测试")
+    urls = all_sitemap_urls(client)
+    assert item_url not in urls and published.get_absolute_url() not in urls

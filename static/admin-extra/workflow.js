@@ -121,4 +121,17 @@
       });
     });
   });
+  // Small helpers that used to be inline onclick handlers, which the admin's CSP forbids.
+  ready(function () {
+    document.querySelectorAll("[data-select-on-click]").forEach(function (input) {
+      input.addEventListener("click", function () { input.select(); });
+    });
+    document.querySelectorAll("[data-select-all]").forEach(function (box) {
+      box.addEventListener("click", function () {
+        document.querySelectorAll(box.dataset.selectAll).forEach(function (c) {
+          c.checked = box.checked;
+        });
+      });
+    });
+  });
 })();
