@@ -771,6 +771,41 @@ def _validate(rows) -> list[tuple[int, str]]:
         parent = str(row.get("parent") or "").strip()
         if parent and parent not in slugs and parent not in known_slugs:
             errors.append((n, _("上级实体“%s”不存在。") % parent))
+    errors.extend(_parent_cycles(rows))
+    return errors
+
+
+def would_cycle(entity: Entity, parent: Entity | None) -> bool:
+    """Whether making ``parent`` the parent of ``entity`` closes a loop (itself included)."""
+    return entity.creates_cycle(parent)
+
+
+def _parent_cycles(rows) -> list[tuple[int, str]]:
+    """Rows whose parent would be the entity itself or one of its descendants, once every
+    row's parent is applied on top of the parents already stored."""
+    parents = dict(Entity.objects.filter(parent__isnull=False).values_list("slug", "parent__slug"))
+    for row in rows:
+        slug = str(row.get("slug") or "").strip()
+        if slug and "parent" in row:
+            parents[slug] = str(row.get("parent") or "").strip() or None
+    errors = []
+    for n, row in enumerate(rows, start=1):
+        slug = str(row.get("slug") or "").strip()
+        if not slug or not parents.get(slug):
+            continue
+        seen, current = set(), parents[slug]
+        while current and current not in seen:
+            if current == slug:
+                message = (
+                    _("实体不能是自己的上级。")
+                    if parents[slug] == slug
+                    else _("上级“%(parent)s”会形成循环(它是“%(slug)s”的下级)。")
+                    % {"parent": parents[slug], "slug": slug}
+                )
+                errors.append((n, message))
+                break
+            seen.add(current)
+            current = parents.get(current)
     return errors
 
 
@@ -896,8 +931,6 @@ def import_entities(rows: list[dict], *, by: User) -> ImportReport:
     for slug, parent_slug in wanted_parents.items():
         entity = slugs[slug]
         parent = slugs.get(parent_slug) if parent_slug else None
-        if parent is not None and parent.pk == entity.pk:
-            parent = None
         if entity.parent_id != (parent.pk if parent else None):
             entity.parent = parent
             entity.updated_at = now

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import get_script_prefix, get_urlconf, reverse
@@ -668,10 +669,37 @@ class Entity(models.Model):
     def get_absolute_url(self):
         return reverse_one("bulletins:entity_detail", "slug", self.slug)
 
+    def clean(self):
+        super().clean()
+        if self.parent_id is not None and self.creates_cycle(self.parent):
+            raise ValidationError({"parent": parent_cycle_message(self, self.parent)})
+
+    def creates_cycle(self, parent: "Entity | None") -> bool:
+        """Whether ``parent`` as this entity's parent closes a loop (itself included)."""
+        if parent is None or self.pk is None:
+            return False
+        seen = set()
+        current = parent.pk
+        while current is not None and current not in seen:
+            if current == self.pk:
+                return True
+            seen.add(current)
+            current = Entity.objects.filter(pk=current).values_list("parent_id", flat=True).first()
+        return False
+
     @property
     def logo_thumbnail_url(self) -> str:
         """The logo as a small square PNG for pages ("" without a readable logo)."""
         return logo_thumbnail_url(self)
+
+
+def parent_cycle_message(entity, parent) -> str:
+    if parent.pk == entity.pk:
+        return str(_("实体不能是自己的上级。"))
+    return str(
+        _("“%(parent)s”是“%(entity)s”的下级:设为上级会形成循环。")
+        % {"parent": parent.name, "entity": entity.name}
+    )
 
 
 class AliasKind(models.TextChoices):

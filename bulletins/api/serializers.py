@@ -282,11 +282,35 @@ def _no_nul(value):
     return value
 
 
+def json_depth(value, limit: int) -> int:
+    """Nesting depth of a JSON value, counted without recursion up to ``limit`` + 1."""
+    depth, level = 0, [(value, 1)]
+    while level:
+        node, d = level.pop()
+        depth = max(depth, d)
+        if depth > limit:
+            return depth
+        if isinstance(node, dict):
+            level.extend((v, d + 1) for v in node.values())
+        elif isinstance(node, list):
+            level.extend((v, d + 1) for v in node)
+    return depth
+
+
+# Facts are a flat record (amounts, investors, regulator): a few levels are plenty, and a
+# bound keeps encoders and the database's JSON functions away from their recursion limits.
+MAX_FACTS_DEPTH = 8
+
+
 class FactsField(serializers.JSONField):
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not isinstance(value, dict):
             raise serializers.ValidationError(_("应为 JSON 对象。"))
+        if json_depth(value, MAX_FACTS_DEPTH) > MAX_FACTS_DEPTH:
+            raise serializers.ValidationError(
+                _("嵌套过深:最多 %(limit)s 层。") % {"limit": MAX_FACTS_DEPTH}
+            )
         if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_JSON_BYTES:
             raise serializers.ValidationError(_("内容过大。"))
         return _no_nul(value)

@@ -38,7 +38,7 @@ from .. import exporters, readmodels, workflow
 from ..exporters.text import issue_items
 from ..importers.parser import ParseError
 from ..importers.service import import_issue
-from ..models import Bulletin, Entity, ItemStatus, Section
+from ..models import Bulletin, Entity, ItemStatus, Section, parent_cycle_message
 from ..pagecache import memoise_etag
 from ..search import search_ids
 from . import serializers as s
@@ -622,6 +622,8 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
         row = {"slug": entity.slug, "name": entity.name, "type": entity.type}
         if "parent" in data:
             parent = data.pop("parent")
+            if entity.creates_cycle(parent):
+                raise ValidationError({"parent": [parent_cycle_message(entity, parent)]})
             row["parent"] = parent.slug if parent else ""
         row.update(data)
         try:
