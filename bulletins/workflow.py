@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from distribution import services as distribution
 
+from . import limits
 from .checks import Check, CheckReport, prepublish_checks
 from .models import (
     LOCKED_BULLETIN_STATUSES,
@@ -347,7 +348,7 @@ def correct(
         if expected_version is not None:
             check_version(locked, expected_version)
         if body is not None and body != locked.body:
-            _check_paragraph(body)
+            _check_text(body=body)
             _keep_revision(locked, by=by, note=_("更正前"))
             locked.body = body
             locked.updated_by = by
@@ -464,7 +465,7 @@ def add_item(
     require(by, "edit")
     current = _locked_bulletin(bulletin)
     _ensure_editable(current)
-    _check_paragraph(body)
+    _check_text(body=body, headline=headline)
     _check_rank(current, headline_rank)
     if position is None:
         position = _next_position(current, section)
@@ -497,6 +498,34 @@ def _check_paragraph(body: str | None) -> None:
         raise TransitionNotAllowed(
             _("一条内容只能是一个段落:正文中有换行,请删除换行或拆成两条。"), code="invalid"
         )
+
+
+def _check_text(**fields) -> None:
+    """The limits every write obeys, imports included (bulletins.limits): length, and no
+    control characters (named with their position)."""
+    if "body" in fields:
+        _check_paragraph(fields["body"])
+    maxima = {"body": limits.MAX_ITEM_CHARS, "headline": limits.MAX_HEADLINE_CHARS}
+    labels = {"body": _("正文"), "headline": _("标题")}
+    for name, value in fields.items():
+        value = value or ""
+        if len(value) > maxima[name]:
+            raise TransitionNotAllowed(
+                _("%(field)s有 %(count)s 个字符,超过上限 %(limit)s。")
+                % {"field": labels[name], "count": len(value), "limit": maxima[name]},
+                code="invalid",
+            )
+        found = limits.first_control_character(value)
+        if found:
+            raise TransitionNotAllowed(
+                _("%(field)s第 %(column)s 个字符是控制字符(%(char)s),无法保存;请删除。")
+                % {
+                    "field": labels[name],
+                    "column": found[1],
+                    "char": limits.describe_character(found[2]),
+                },
+                code="invalid",
+            )
 
 
 def _check_rank(bulletin: Bulletin, rank: int | None, *, exclude_pk=None) -> None:
@@ -546,8 +575,7 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
     text_changed = any(name in TEXT_FIELDS for name in changed)
     if text_changed and not current.revisions.filter(version=current.version).exists():
         _keep_revision(current, by=current.updated_by)
-    if "body" in changed:
-        _check_paragraph(changes["body"])
+    _check_text(**{name: changes[name] for name in ("body", "headline") if name in changed})
     if "headline_rank" in changed:
         _check_rank(current.bulletin, changes["headline_rank"], exclude_pk=current.pk)
     if "section" in changed or "position" in changed:

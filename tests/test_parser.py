@@ -138,7 +138,7 @@ def test_empty_headlines_between_separators_are_ignored():
         (
             "头条 | 日报\n(医药健闻2026年3月17日讯)\n企业动态\n某公司\x00融资。",
             4,
-            "unstorable_character",
+            "control_character",
         ),
         (
             "头" * 121 + " | 日报\n(医药健闻2026年3月17日讯)\n企业动态\n某公司融资。",

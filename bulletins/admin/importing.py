@@ -9,16 +9,17 @@ import hashlib
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.validators import ProhibitNullCharactersValidator
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import sections, workflow
+from .. import limits, sections, workflow
 from ..importers.parser import ParseError, split_lines
 from ..importers.service import plan_import, save_plan
 
-MAX_TEXT_LENGTH = 200_000
+MAX_TEXT_LENGTH = limits.MAX_IMPORT_CHARS
 LEAVE_OUT = "none"
 
 
@@ -42,6 +43,15 @@ class ImportForm(forms.Form):
         required=False,
     )
     previewed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The parser refuses a NUL (any control character) with its line; Django's own
+        # validator would refuse it without saying where.
+        field = self.fields["text"]
+        field.validators = [
+            v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
 
 
 def headline_choices_from(data) -> dict[int, int | None]:

@@ -8,7 +8,9 @@ same headline rank at once) are 409, never a 500.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.http import Http404
@@ -114,6 +116,16 @@ def api_exception_handler(exc, context):
         return Response(
             error_body("invalid", messages[0], {"non_field_errors": [str(m) for m in messages]}),
             status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, RequestDataTooBig):
+        set_rollback()
+        return Response(
+            error_body(
+                "too_large",
+                _("请求体过大:最多 %(limit)s 字节。")
+                % {"limit": settings.DATA_UPLOAD_MAX_MEMORY_SIZE},
+            ),
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

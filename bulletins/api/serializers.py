@@ -7,12 +7,14 @@ only code that saves — no serializer has a ``create()`` or ``update()`` that t
 
 import json
 
+from django.core.validators import ProhibitNullCharactersValidator
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .. import limits
 from ..exporters.text import title_headlines
 from ..models import (
     Bulletin,
@@ -27,7 +29,7 @@ from ..models import (
     Section,
 )
 
-MAX_BODY = 5000
+MAX_BODY = limits.MAX_ITEM_CHARS
 MAX_JSON_BYTES = 20_000
 MAX_SMALLINT = 32767
 MAX_INT = 2**31 - 1
@@ -399,8 +401,22 @@ class ReorderSerializer(serializers.Serializer):
     order = ReorderEntrySerializer(many=True, allow_empty=False, max_length=1000)
 
 
+class ImportTextField(serializers.CharField):
+    """The whole text goes to the parser, which refuses what is too long or holds a control
+    character (NUL included) with its line, as the admin and import_bulletin do."""
+
+    def __init__(self, **kwargs):
+        super().__init__(trim_whitespace=False, **kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ]
+
+
 class ImportSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=200_000, trim_whitespace=False)
+    text = ImportTextField(
+        help_text=f"At most {limits.MAX_IMPORT_CHARS} characters, {limits.MAX_IMPORT_ITEMS} "
+        f"items of at most {limits.MAX_ITEM_CHARS} characters each."
+    )
     replace = serializers.BooleanField(
         required=False, default=False, help_text="Replace an existing draft of the same date."
     )

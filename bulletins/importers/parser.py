@@ -23,10 +23,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from ..dateline import match_dateline
+from ..limits import (
+    CONTROL_RE,
+    MAX_HEADLINE_CHARS,
+    MAX_IMPORT_CHARS,
+    MAX_IMPORT_ITEMS,
+    MAX_ITEM_CHARS,
+    describe_character,
+)
 
-# Limits of the columns the result is stored in (bulletins.models); checked here so that a
-# paste that cannot be stored is refused with its line number instead of failing on save.
-MAX_HEADLINE_LENGTH = 120
+# Limits of the columns the result is stored in (bulletins.models) and of an edit
+# (bulletins.limits); checked here so that a paste that cannot be stored, or that a later
+# edit would refuse, is refused with its line number instead.
+MAX_HEADLINE_LENGTH = MAX_HEADLINE_CHARS
 MAX_DATELINE_LENGTH = 100
 MAX_SECTION_NAME_LENGTH = 20
 
@@ -37,8 +46,6 @@ TITLE_BAR_RE = re.compile(r"[|\uff5c]")
 HEADLINE_SEPARATOR_RE = re.compile(r"[;\uff1b]")
 # Sentence punctuation (ASCII and full-width): a line containing any is an item, not a heading.
 SENTENCE_PUNCTUATION = set(",.;:!?\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001")
-# Characters the database cannot store in text (PostgreSQL refuses NUL; surrogates do not encode).
-UNSTORABLE_RE = re.compile(r"[\x00\ud800-\udfff]")
 
 
 class ParseError(ValueError):
@@ -134,14 +141,25 @@ def parse_issue(text: str, *, known_sections: Iterable[str] | None = None) -> Pa
     is given.
     """
     known = set(known_sections) if known_sections is not None else None
+    if len(text) > MAX_IMPORT_CHARS:
+        raise ParseError(
+            line=0,
+            code="too_long",
+            message=f"全文 {len(text)} 个字符,超过上限 {MAX_IMPORT_CHARS} 个字符;请分期导入。",
+            message_en=f"the text has {len(text)} characters, more than {MAX_IMPORT_CHARS}",
+        )
     lines = [clean_line(line) for line in split_lines(text)]
     for number, line in enumerate(lines, 1):
-        if UNSTORABLE_RE.search(line):
+        found = CONTROL_RE.search(line)
+        if found:
+            char = describe_character(found.group())
             raise ParseError(
                 line=number,
-                code="unstorable_character",
-                message="含有无法保存的控制字符或残缺字符。",
-                message_en="contains a NUL or broken (surrogate) character that cannot be stored",
+                code="control_character",
+                message=f"第 {found.start() + 1} 个字符是控制字符或残缺字符({char}),无法保存;"
+                "请删除后再导入。",
+                message_en=f"character {found.start() + 1} is a control or broken character "
+                f"({char}) that cannot be stored",
             )
     numbered = [(number, line) for number, line in enumerate(lines, 1) if line]
     if not numbered:
@@ -188,6 +206,7 @@ def parse_issue(text: str, *, known_sections: Iterable[str] | None = None) -> Pa
         )
 
     sections = _parse_body(numbered[2:], known, warnings)
+    _check_item_limits(sections)
     if not any(section.items for section in sections):
         last_line = numbered[-1][0]
         raise ParseError(
@@ -293,6 +312,28 @@ def _parse_body(numbered, known, warnings: list[ParseWarning]) -> list[ParsedSec
         if not section.items:
             warnings.append(_empty_section_warning(section))
     return sections
+
+
+def _check_item_limits(sections) -> None:
+    items = [item for section in sections for item in section.items]
+    for item in items:
+        if len(item.body) > MAX_ITEM_CHARS:
+            raise ParseError(
+                line=item.line,
+                code="item_too_long",
+                message=f"这一条有 {len(item.body)} 个字符,超过上限 {MAX_ITEM_CHARS} 个字符"
+                "(与编辑时相同)。",
+                message_en=f"the item has {len(item.body)} characters, more than "
+                f"{MAX_ITEM_CHARS} (the same limit as an edit)",
+            )
+    if len(items) > MAX_IMPORT_ITEMS:
+        raise ParseError(
+            line=items[MAX_IMPORT_ITEMS].line,
+            code="too_many_items",
+            message=f"一期最多 {MAX_IMPORT_ITEMS} 条,这是第 {MAX_IMPORT_ITEMS + 1} 条;请分期导入。",
+            message_en=f"an issue holds at most {MAX_IMPORT_ITEMS} items; this is item "
+            f"{MAX_IMPORT_ITEMS + 1}",
+        )
 
 
 def _empty_section_warning(section: ParsedSection) -> ParseWarning:

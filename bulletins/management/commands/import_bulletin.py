@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from bulletins.importers.parser import ParseError
 from bulletins.importers.service import import_issue
+from bulletins.limits import MAX_IMPORT_FILE_BYTES
 from bulletins.roles import TransitionNotAllowed, can
 
 
@@ -64,6 +65,17 @@ class Command(BaseCommand):
         )
         for path in bar:
             try:
+                size = path.stat().st_size
+                if size > MAX_IMPORT_FILE_BYTES:
+                    failed.append(
+                        (
+                            path,
+                            f"文件有 {size} 字节,超过上限 {MAX_IMPORT_FILE_BYTES} 字节,未读取"
+                            f"(the file has {size} bytes, more than {MAX_IMPORT_FILE_BYTES}; "
+                            "not read)",
+                        )
+                    )
+                    continue
                 text = path.read_bytes().decode("utf-8-sig")
             except UnicodeDecodeError as error:
                 failed.append((path, f"不是 UTF-8 文本(not UTF-8 text): {error}"))
