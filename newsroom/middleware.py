@@ -1,4 +1,9 @@
-from django.http import HttpResponseBadRequest
+import logging
+import re
+
+from django.db import OperationalError
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
 
@@ -35,3 +40,49 @@ class RefuseNulMiddleware:
                 _("请求中含有空字符(NUL),无法处理。"), content_type="text/plain; charset=utf-8"
             )
         return self.get_response(request)
+
+
+logger = logging.getLogger(__name__)
+
+# The database was busy, not broken: SQLite's lock (after its busy timeout), PostgreSQL's lock
+# or statement timeouts, a dropped or refused connection. Worth a retry in a few seconds.
+BUSY_RE = re.compile(
+    r"database is locked|database table is locked|lock timeout|statement timeout"
+    r"|could not obtain lock|deadlock detected|could not connect|connection .*(closed|refused)"
+    r"|server closed the connection|terminating connection",
+    re.IGNORECASE,
+)
+RETRY_AFTER_SECONDS = 5
+
+
+class DatabaseBusyMiddleware:
+    """Answer 503 with ``Retry-After`` when the database is busy, never a 500.
+
+    The API answers in its error shape (``{"code", "message", "field_errors"}``), pages in
+    HTML. Nothing was written: the request's transaction was rolled back by the error.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError) or not BUSY_RE.search(str(exception)):
+            return None
+        logger.warning("database busy on %s: %s", request.path, exception)
+        message = _("数据库正忙(其他人正在保存),请 %(seconds)s 秒后重试;您的修改没有保存。") % {
+            "seconds": RETRY_AFTER_SECONDS
+        }
+        if request.path.startswith("/api/"):
+            response = JsonResponse(
+                {"code": "busy", "message": message, "field_errors": {}}, status=503
+            )
+        else:
+            response = HttpResponse(
+                render_to_string("503.html", {"message": message}, request=request),
+                status=503,
+            )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

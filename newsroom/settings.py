@@ -51,17 +51,20 @@ def sqlite_options() -> dict:
     # Several processes (gunicorn workers, management commands) write at once. With Django's
     # defaults a read-then-write transaction gets "database is locked" under concurrency;
     # IMMEDIATE takes the write lock up front, WAL lets readers go on, the timeout waits.
+    # Every write transaction is short (imports are bounded: bulletins/limits.py), so a
+    # writer that waited SQLITE_BUSY_SECONDS gets a clean 503 to retry rather than hanging.
+    busy = int(os.environ.get("SQLITE_BUSY_SECONDS", "10"))
     return {
         "CONN_MAX_AGE": 0,
         "CONN_HEALTH_CHECKS": False,
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
+            "timeout": busy,
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
-                "PRAGMA busy_timeout=20000;"
+                f"PRAGMA busy_timeout={busy * 1000};"
             ),
         },
     }
@@ -102,6 +105,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsroom.middleware.RefuseNulMiddleware",
+    "newsroom.middleware.DatabaseBusyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # gzip once per distinct page body, not per hit (bulletins/compression.py).
     "bulletins.compression.CachedGzipMiddleware",

@@ -233,14 +233,12 @@ def test_failure_while_saving_rolls_back_everything(chief, monkeypatch):
     before = database_state()
     calls = []
 
-    def failing_add_item(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("disk full")
-        return original(*args, **kwargs)
+    def failing_add_items(*args, **kwargs):
+        calls.append(original(*args, **kwargs))  # the items are written, then the disk fills
+        raise RuntimeError("disk full")
 
-    original = workflow.add_item
-    monkeypatch.setattr(workflow, "add_item", failing_add_item)
+    original = workflow.add_items
+    monkeypatch.setattr(workflow, "add_items", failing_add_items)
     with pytest.raises(RuntimeError):
         import_issue(text, by=chief)
     assert database_state() == before

@@ -253,6 +253,9 @@ def save_plan(plan: ImportPlan, *, by: User, replace: bool = False) -> ImportRes
     still a draft. Unknown sections are created for chief editors and refused for others.
     """
     workflow.require(by, "edit", message=_("您没有权限导入日报。"))
+    # Fact extraction only reads: done before the write transaction (as the plan is), so
+    # that on SQLite other writers wait for the inserts alone (bounded: bulletins/limits.py).
+    found_facts = [facts.extract(planned.body) for planned in plan.items]
     with transaction.atomic(), search.deferred_indexing():
         sections.require_known([(s.name, s.line) for s in plan.sections], by=by)
         existing = Bulletin.objects.select_for_update().filter(issued_on=plan.issued_on).first()
@@ -272,23 +275,29 @@ def save_plan(plan: ImportPlan, *, by: User, replace: bool = False) -> ImportRes
             workflow.delete_draft_bulletin(existing, by=by)
         by_name = _sections_for(plan, by=by)
         bulletin = workflow.create_bulletin(issued_on=plan.issued_on, by=by, dateline=plan.dateline)
-        suggested = []
-        for planned in plan.items:
-            # Suggested event kind, round and facts: editors correct them before submitting.
-            found = facts.extract(planned.body)
-            item = workflow.add_item(
-                bulletin,
-                by=by,
-                section=by_name[planned.section],
-                body=planned.body,
-                headline=planned.headline,
-                headline_rank=planned.headline_rank,
-                position=planned.position,
-                event_kind=found.event_kind,
-                financing_round=found.financing_round,
-                facts=found.as_json(),
-            )
-            suggested.append((item, planned.suggestions, facts.roles_by_name(found)))
+        items = workflow.add_items(
+            bulletin,
+            by=by,
+            items=[
+                {
+                    "section": by_name[planned.section],
+                    "body": planned.body,
+                    "headline": planned.headline,
+                    "headline_rank": planned.headline_rank,
+                    "position": planned.position,
+                    # Suggested event kind, round and facts: editors correct them before
+                    # submitting.
+                    "event_kind": found.event_kind,
+                    "financing_round": found.financing_round,
+                    "facts": found.as_json(),
+                }
+                for planned, found in zip(plan.items, found_facts, strict=True)
+            ],
+        )
+        suggested = [
+            (item, planned.suggestions, facts.roles_by_name(found))
+            for item, planned, found in zip(items, plan.items, found_facts, strict=True)
+        ]
         entities.link_new_items(suggested, by=by)
         bulletin.refresh_from_db()
     return ImportResult(bulletin=bulletin, plan=plan, replaced=existing is not None)
