@@ -73,6 +73,8 @@ def _require(by: User | None, action: str) -> None:
         return
     if action == "manage_entities":
         message = _("只有主编可以维护实体库。")
+    elif action == "create_entity":
+        message = _("只有编辑和主编可以新建实体。")
     else:
         message = _("您没有权限修改条目的实体关联。")
     require(by, action, message=message)
@@ -380,7 +382,7 @@ def create_entity(
     inn: str = "",
     slug: str = "",
 ) -> Entity:
-    _require(by, "manage_entities")
+    _require(by, "create_entity")
     return _create(
         name=name,
         type=type,

@@ -68,6 +68,9 @@ ACTIONS = {
     "unschedule": {CHIEF},
     "correct": {CHIEF},
     "retract": {CHIEF},
+    # A new entity (admin "add" and POST /api/v1/entities/ alike): editors meet new names
+    # first; editing, merging, deleting and importing entities stay the chief's.
+    "create_entity": {EDITOR, CHIEF},
     "manage_entities": {CHIEF},
     "manage_sections": {CHIEF},
 }
@@ -83,6 +86,7 @@ ACTION_LABELS = {
     "unschedule": gettext_lazy("取消定时"),
     "correct": gettext_lazy("更正"),
     "retract": gettext_lazy("撤回"),
+    "create_entity": gettext_lazy("新建实体"),
     "manage_entities": gettext_lazy("管理实体"),
     "manage_sections": gettext_lazy("管理栏目"),
 }

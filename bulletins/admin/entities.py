@@ -7,6 +7,7 @@ list, may add an entity (a suggestion), and link entities to items from the item
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -218,7 +219,8 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
         return is_staff_member(request.user) or super().has_view_permission(request, obj)
 
     def has_add_permission(self, request):
-        return workflow.can(request.user, "edit") or workflow.can(request.user, "manage_entities")
+        # The same rule as POST /api/v1/entities/ (entities.create_entity).
+        return workflow.can(request.user, "create_entity")
 
     def has_change_permission(self, request, obj=None):
         return workflow.can(request.user, "manage_entities")
@@ -337,6 +339,10 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
         return response
 
     def export_view(self, request):
+        # Every entity, unpublished-only ones included: for the editorial roles only, like
+        # the list it is exported from.
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         format = request.GET.get("format", "json")
         rows = entities.export_entities()
         if format == "csv":
