@@ -154,7 +154,7 @@ MATRIX = {
     "schedule": (req_schedule, {E: 403, R: 403, C: 200, "nobody": 404}),
     "correct": (req_correct, {E: 403, R: 403, C: 200, "nobody": 403}),
     "retract": (req_retract, {E: 403, R: 403, C: 200, "nobody": 403}),
-    "create_entity": (req_create_entity, {E: 403, R: 403, C: 201, "nobody": 403}),
+    "create_entity": (req_create_entity, {E: 201, R: 403, C: 201, "nobody": 403}),
     "update_entity": (req_update_entity, {E: 403, R: 403, C: 200, "nobody": 404}),
     "merge_entity": (req_merge_entity, {E: 403, R: 403, C: 200, "nobody": 403}),
 }
