@@ -14,7 +14,7 @@ import os
 import sys
 import time
 
-WRITERS, MIN_ROUNDS, IMPORTS = 4, 10, 3
+WRITERS, MIN_ROUNDS, IMPORTS = 4, 10, 2
 
 
 def setup_django(path):
