@@ -184,18 +184,29 @@ def link(
         entity=entity,
         defaults={"role": role, "source": source, "is_confirmed": is_confirmed},
     )
+    newly_public = created and row.is_confirmed
     if not created:
         fields = []
         if is_confirmed and not row.is_confirmed:
             row.is_confirmed = True
             fields.append("is_confirmed")
+            newly_public = True
         if role and row.role != role:
             row.role = role
             fields.append("role")
         if fields:
             row.save(update_fields=fields)
+    if newly_public:
+        _public_link_changed(item, by, _("关联 %(name)s") % {"name": entity.name})
     _changed([item.pk])
     return row
+
+
+def _public_link_changed(item: Item, by: User | None, comment: str) -> None:
+    """A link readers see appeared or went: content, for four eyes and re-review."""
+    from . import workflow
+
+    workflow.content_changed(item, by=by, comment=comment)
 
 
 @transaction.atomic
@@ -214,6 +225,9 @@ def save_link(
     ``replaces``: the entity this row pointed at before (the editor picked another one).
     """
     _require_link_permission(item, by)
+    public_before = set(
+        ItemEntity.objects.filter(item=item, is_confirmed=True).values_list("entity_id", flat=True)
+    )
     if replaces is not None and replaces.pk != entity.pk:
         ItemEntity.objects.filter(item=item, entity=replaces).delete()
     row, _created = ItemEntity.objects.update_or_create(
@@ -222,6 +236,11 @@ def save_link(
         defaults={"role": role, "is_confirmed": is_confirmed},
         create_defaults={"role": role, "is_confirmed": is_confirmed, "source": source},
     )
+    public_after = set(
+        ItemEntity.objects.filter(item=item, is_confirmed=True).values_list("entity_id", flat=True)
+    )
+    if public_before != public_after:
+        _public_link_changed(item, by, _("关联 %(name)s") % {"name": entity.name})
     _changed([item.pk], entities=[replaces] if replaces is not None else ())
     return row
 
@@ -229,8 +248,11 @@ def save_link(
 @transaction.atomic
 def unlink(item: Item, entity: Entity, *, by: User) -> bool:
     _require_link_permission(item, by)
+    was_public = ItemEntity.objects.filter(item=item, entity=entity, is_confirmed=True).exists()
     deleted, _rows = ItemEntity.objects.filter(item=item, entity=entity).delete()
     if deleted:
+        if was_public:
+            _public_link_changed(item, by, _("取消关联 %(name)s") % {"name": entity.name})
         _changed([item.pk], entities=[entity])
     return bool(deleted)
 

@@ -68,8 +68,54 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
+# Log entries that change what a reader of the item would see. Whoever made one since the
+# item's last approval co-wrote the content under review (four eyes on content, not on the
+# last editor): "create", "edit" (an edit that sent an approved item back), "revise" (an edit
+# of a reader-visible field that left the status alone) and "link" (a public entity link).
+CONTENT_ACTIONS = ("create", "edit", "revise", "link")
+
+
+def contributors(item: Item) -> set[int]:
+    """Ids of everyone who wrote part of the item's content since its last approval — its
+    creator and every editor, as long as it was never approved."""
+    prefetched = getattr(item, "content_log", None)  # see ``content_log_prefetch``
+    if prefetched is not None:
+        last = max((t.pk for t in prefetched if t.action == "approve"), default=None)
+        people = {
+            t.by_id
+            for t in prefetched
+            if t.action in CONTENT_ACTIONS and (last is None or t.pk > last)
+        }
+    else:
+        log = Transition.objects.filter(item_id=item.pk)
+        last = log.filter(action="approve").order_by("-pk").values_list("pk", flat=True).first()
+        since = log.filter(action__in=CONTENT_ACTIONS).exclude(by=None)
+        if last is not None:
+            since = since.filter(pk__gt=last)
+        people = set(since.values_list("by_id", flat=True))
+    if last is None:
+        people.add(item.created_by_id)
+    people.add(item.updated_by_id)
+    people.discard(None)
+    return people
+
+
+def content_log_prefetch():
+    """``prefetch_related`` this for a list of items whose ``can_decide`` is asked: their
+    ``contributors`` then cost no query each."""
+    from django.db.models import Prefetch
+
+    return Prefetch(
+        "transitions",
+        queryset=Transition.objects.filter(action__in=(*CONTENT_ACTIONS, "approve")).only(
+            "pk", "item_id", "action", "by_id"
+        ),
+        to_attr="content_log",
+    )
+
+
 def is_own_work(item: Item, user) -> bool:
-    return user.pk is not None and user.pk in {item.created_by_id, item.updated_by_id}
+    return user.pk is not None and user.pk in contributors(item)
 
 
 def can_decide(user, item: Item) -> bool:
@@ -396,6 +442,10 @@ def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
 # ----------------------------------------------------------------------------- items
 
 TEXT_FIELDS = ("body", "headline")
+# What a reader sees of an item (its public entity links aside, see ``content_changed``):
+# a change to any of them sends an approved item back to review. Section, position and the
+# headline's rank are layout: they keep the approval.
+READER_FIELDS = (*TEXT_FIELDS, "facts", "financing_round", "event_kind", "sources", "image")
 EDITABLE_FIELDS = (
     "body",
     "headline",
@@ -623,7 +673,8 @@ def _shift_positions(bulletin, section, *, from_position):
 def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item:
     """Save an editor's changes if nobody saved in between; text changes become revisions.
 
-    An edit of an approved item's text sends it back to review.
+    An edit of any reader-visible field (``READER_FIELDS``) of an approved item sends it back
+    to review, and makes its author a contributor who may not approve it.
     """
     require(by, "edit")
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -656,7 +707,8 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
         setattr(current, name, changes[name])
     current.updated_by = by
     fields = (*changed, "updated_by")
-    requeued = text_changed and current.status == ItemStatus.APPROVED
+    visible = [name for name in changed if name in READER_FIELDS]
+    requeued = bool(visible) and current.status == ItemStatus.APPROVED
     if requeued:
         _transition(
             current,
@@ -669,6 +721,16 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
     else:
         current.version += 1
         current.save(update_fields=[*fields, "version", "updated_at"])
+        if visible:  # who wrote what: the four-eyes rule reads it (``contributors``)
+            _log(
+                None,
+                item=current,
+                action="revise",
+                from_status=current.status,
+                to_status=current.status,
+                by=by,
+                comment=", ".join(visible),
+            )
     if text_changed:
         _keep_revision(current, by=by)
         index_items([current.pk])
@@ -681,6 +743,34 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
             _reviewer_emails(exclude=by),
         )
         _sync_bulletin(current.bulletin, by=by)
+    return current
+
+
+@transaction.atomic
+def content_changed(item: Item, *, by: User | None, comment: str = "") -> Item:
+    """Record that ``by`` changed a reader-visible part of the item outside ``edit_item`` (a
+    public entity link): ``by`` becomes a contributor, and an approved item goes back to
+    review. Links on a published issue are the chief editor's curation, its text unchanged:
+    they are recorded but leave the issue as published. A command (``by`` None) records
+    nothing."""
+    current = _locked_item(item)
+    if by is None:
+        return current
+    if current.status == ItemStatus.APPROVED and current.bulletin.status not in (
+        LOCKED_BULLETIN_STATUSES
+    ):
+        _transition(current, ItemStatus.SUBMITTED, action="link", by=by, comment=comment)
+        _sync_bulletin(current.bulletin, by=by)
+    else:
+        _log(
+            None,
+            item=current,
+            action="link",
+            from_status=current.status,
+            to_status=current.status,
+            by=by,
+            comment=comment,
+        )
     return current
 
 
@@ -905,19 +995,34 @@ def decidable_items(user):
     "Oldest" is the moment the item was last submitted (its latest ``submit`` or ``edit``
     transition), so an item sent back and resubmitted queues again at the end.
     """
-    from django.db.models import OuterRef, Q, Subquery
+    from django.db.models import Exists, OuterRef, Q, Subquery, Value
+    from django.db.models.functions import Coalesce
 
     if not can(user, "approve"):
         return Item.objects.none()
     submitted_at = (
         Transition.objects.filter(item=OuterRef("pk"), to_status=ItemStatus.SUBMITTED)
+        .exclude(from_status=ItemStatus.SUBMITTED)  # a revision while waiting keeps its place
         .order_by("-at", "-pk")
         .values("at")[:1]
     )
+    # ``contributors`` in SQL: content this user wrote since the item's last approval (or
+    # ever, before one); the same rule as ``can_decide``.
+    last_approval = (
+        Transition.objects.filter(item=OuterRef(OuterRef("pk")), action="approve")
+        .order_by("-pk")
+        .values("pk")[:1]
+    )
+    wrote = Transition.objects.filter(
+        item=OuterRef("pk"), action__in=CONTENT_ACTIONS, by=user
+    ).filter(pk__gt=Coalesce(Subquery(last_approval), Value(0)))
+    approved_once = Exists(Transition.objects.filter(item=OuterRef("pk"), action="approve"))
     return (
         Item.objects.filter(status=ItemStatus.SUBMITTED)
         .exclude(bulletin__status__in=LOCKED_BULLETIN_STATUSES)
-        .exclude(Q(created_by=user) | Q(updated_by=user))
+        .exclude(Exists(wrote))
+        .exclude(updated_by=user)
+        .exclude(Q(created_by=user) & ~approved_once)
         .select_related("bulletin", "section", "created_by", "updated_by")
         .annotate(submitted_at=Subquery(submitted_at))
         .order_by("submitted_at", "pk")

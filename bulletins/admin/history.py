@@ -21,6 +21,8 @@ from ..models import (
 LOG_LABELS = {
     "create": gettext_lazy("创建"),
     "edit": gettext_lazy("修改"),
+    "revise": gettext_lazy("修改内容"),
+    "link": gettext_lazy("修改实体关联"),
     "auto": gettext_lazy("自动"),
 }
 STATUS_LABELS = {**dict(ItemStatus.choices), **dict(BulletinStatus.choices)}
