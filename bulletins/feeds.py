@@ -125,7 +125,7 @@ class LatestItemsAtomFeed(AtomMixin, LatestItemsFeed):
 
 class SectionFeed(ItemFeed):
     def get_object(self, request, slug):
-        return get_object_or_404(Section, slug=slug)
+        return get_object_or_404(Section.objects.public(), slug=slug)
 
     def title(self, obj=None):
         return f"{obj.name} | {self.publication().name}"

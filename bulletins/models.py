@@ -84,6 +84,17 @@ class PublicationSettings(models.Model):
         )
 
 
+class SectionQuerySet(models.QuerySet):
+    def public(self, *, at=None):
+        """Sections a reader may know of: those holding a published item.
+
+        A section an editor's import proposed, or one only drafts use, stays off the search
+        form, the section pages and feeds, the sitemap and the API until an item in it is
+        published (its name could announce news).
+        """
+        return self.filter(Exists(Item.objects.published(at=at).filter(section=OuterRef("pk"))))
+
+
 class Section(models.Model):
     name = models.CharField(_("name"), max_length=40, unique=True, help_text=_("例如:企业动态"))
     slug = models.SlugField(_("slug"), max_length=60, unique=True, help_text=_("e.g. company-news"))
@@ -91,6 +102,8 @@ class Section(models.Model):
         _("position"), default=0, help_text=_("Sections appear in an issue in this order.")
     )
     description = models.TextField(_("description"), blank=True)
+
+    objects = SectionQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]

@@ -97,7 +97,7 @@ class SectionSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return Section.objects.all()
+        return Section.objects.public()
 
 
 class EntitySitemap(Sitemap):

@@ -316,7 +316,7 @@ class SectionDetailView(PaginatedItemsMixin, ListView):
     template_name = "bulletins/section_detail.html"
 
     def get_queryset(self):
-        self.section = get_object_or_404(Section, slug=self.kwargs["slug"])
+        self.section = get_object_or_404(Section.objects.public(), slug=self.kwargs["slug"])
         return IssueOrderedItems(
             Item.objects.published().for_reading().filter(section=self.section),
             order=("position", "pk"),
@@ -350,7 +350,13 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
         )
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(entity=self.entity, **kwargs)
+        # The parent is named only when readers may know it (Entity.objects.public()).
+        parent = (
+            Entity.objects.public().filter(pk=self.entity.parent_id).first()
+            if self.entity.parent_id
+            else None
+        )
+        context = super().get_context_data(entity=self.entity, public_parent=parent, **kwargs)
         context["chart"] = mention_chart(self.entity)
         context["co_mentioned"] = readmodels.co_mentions(self.entity, limit=CO_MENTIONS)
         if self.entity.type == EntityType.INVESTOR:
@@ -431,7 +437,7 @@ class SearchView(TemplateView):
         date_to = parse_date(params.get("to", ""))
         context.update(
             q=q,
-            sections=list(Section.objects.all()),
+            sections=list(Section.objects.public()),
             entity_types=EntityType.choices,
             current_section=section,
             current_type=entity_type,

@@ -34,14 +34,14 @@ def archive(db):
         )
         for n in range(N)
     )
-    Section.objects.bulk_create(
+    # Each section holds a published item: a section without one is not public.
+    sections = Section.objects.bulk_create(
         Section(name=f"栏目{n}", slug=f"extra-{n}", position=10 + n) for n in range(N)
     )
-    section = Section.objects.get(slug="company-news")
     items = Item.objects.bulk_create(
         Item(
             bulletin=bulletin,
-            section=section,
+            section=sections[n],
             position=1,
             body=f"第{n}家公司宣布完成融资。",
             headline=f"标题{n}",
@@ -76,7 +76,7 @@ LISTS = {
     ),
     "entities": ("/api/v1/entities/?page_size={n}", 3, 4),
     "entity items": ("/api/v1/entities/company-0/items/?page_size={n}", 6, 7),
-    "sections": ("/api/v1/sections/?page_size={n}", 2, 2),
+    "sections": ("/api/v1/sections/?page_size={n}", 2, 3),
 }
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..models import Bulletin, Entity, Item, ItemEntity, ItemStatus
+from ..models import Bulletin, Entity, Item, ItemEntity, ItemStatus, Section
 from ..roles import is_staff_member
 
 
@@ -54,6 +54,11 @@ class Visibility:
         if self.is_editorial:
             return Entity.objects.live()
         return Entity.objects.public()
+
+    def sections(self):
+        if self.is_editorial:
+            return Section.objects.all()
+        return Section.objects.public()
 
 
 def visibility_for(request) -> Visibility:

@@ -201,7 +201,10 @@ class BulletinDetailSerializer(BulletinSummarySerializer):
 
 
 class EntitySerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    parent = serializers.SerializerMethodField(
+        help_text="The parent's slug, when the client may see the parent (readers: a public "
+        "entity, Entity.objects.public())."
+    )
     item_count = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
 
@@ -219,6 +222,11 @@ class EntitySerializer(serializers.ModelSerializer):
             "item_count",
         ]
         read_only_fields = fields
+
+    def get_parent(self, entity) -> str | None:
+        if entity.parent_id and entity.parent_id in self.context.get("visible_parents", ()):
+            return entity.parent.slug
+        return None
 
     def get_item_count(self, entity) -> int:
         """Items about this entity that the client may read."""
@@ -262,7 +270,7 @@ class EntityDetailSerializer(EntitySerializer):
         return [a.alias for a in entity.aliases.all()]
 
     def get_children(self, entity) -> list[str]:
-        return [c.slug for c in entity.children.all() if c.merged_into_id is None]
+        return self.context.get("children", [])
 
     @extend_schema_field(RelatedEntitySerializer(many=True))
     def get_related(self, entity):

@@ -38,7 +38,7 @@ from .. import exporters, readmodels, workflow
 from ..exporters.text import issue_items
 from ..importers.parser import ParseError
 from ..importers.service import import_issue
-from ..models import Bulletin, Entity, ItemStatus, Section, parent_cycle_message
+from ..models import Bulletin, Entity, ItemStatus, parent_cycle_message
 from ..pagecache import memoise_etag
 from ..search import search_ids
 from . import serializers as s
@@ -544,7 +544,7 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
             self.visibility.entities().select_related("parent").order_by("type", "name", "pk")
         )
         if self.action == "retrieve":
-            entities = entities.prefetch_related("aliases", "children")
+            entities = entities.prefetch_related("aliases")
         return entities
 
     def get_object(self):
@@ -570,7 +570,11 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
-        context = {**self.get_serializer_context(), "item_counts": self._counts(page)}
+        context = {
+            **self.get_serializer_context(),
+            "item_counts": self._counts(page),
+            "visible_parents": self._visible_parents(page),
+        }
         data = s.EntitySerializer(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
@@ -581,8 +585,23 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
             **self.get_serializer_context(),
             "item_counts": self._counts([entity]),
             "related": self._related(entity),
+            "visible_parents": self._visible_parents([entity]),
+            # Children by the same rule as every entity list: public ones for readers.
+            "children": list(
+                self.visibility.entities()
+                .filter(parent=entity)
+                .order_by("slug")
+                .values_list("slug", flat=True)
+            ),
         }
         return Response(s.EntityDetailSerializer(entity, context=context).data)
+
+    def _visible_parents(self, entities) -> set[int]:
+        """Parents this client may see (an unpublished parent is not named to readers)."""
+        ids = {e.parent_id for e in entities if e.parent_id}
+        if not ids:
+            return set()
+        return set(self.visibility.entities().filter(pk__in=ids).values_list("pk", flat=True))
 
     def _related(self, entity, limit=10):
         """The site's co-mentions (``readmodels.co_mentions``), as JSON."""
@@ -672,12 +691,14 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
     retrieve=extend_schema(summary="One section", parameters=[SLUG_PARAM]),
 )
 class SectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
-    queryset = Section.objects.order_by("position", "pk")
     serializer_class = s.SectionSerializer
     lookup_field = "slug"
     lookup_value_regex = ANY_SEGMENT
     pagination_class = StandardPagination
     filterset_class = None
+
+    def get_queryset(self):
+        return self.visibility.sections().order_by("position", "pk")
 
 
 # ----------------------------------------------------------------------------- auth
