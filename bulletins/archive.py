@@ -13,8 +13,9 @@ and permissions are named (their ids differ from one database to the next). Line
 canonical (sorted keys, no spaces), so a data file's SHA-256 is a content hash: the same
 content exported from SQLite or PostgreSQL gives the same bytes.
 
-Users are exported without password hashes and API tokens are left out unless
-``with_secrets``; users restored without a hash get an unusable password (they reset it).
+Users are exported without password hashes, and API tokens, subscribers' link keys and
+webhook secrets are left out unless ``with_secrets`` (``SECRET_FIELDS``); a restore without
+them gives users an unusable password (they reset it) and subscribers and webhooks new keys.
 The search index is derived and rebuilt on import. ``since`` exports only rows changed since
 then (rows of models without a timestamp follow their parent; small reference tables come in
 full); importing such an archive updates and adds, it never deletes.
@@ -51,6 +52,13 @@ BATCH = 2000
 ARCHIVED_APPS = ["bulletins", "distribution"]
 DERIVED = {"bulletins.searchdocument"}
 TIMESTAMP_FIELDS = ("updated_at", "at", "created_at", "created")
+# Left out unless ``with_secrets``: a restore without them makes new ones (field defaults; a
+# user gets an unusable password). API tokens (authtoken.Token) are a whole secret model.
+SECRET_FIELDS = {
+    "auth.user": {"password"},
+    "distribution.subscriber": {"key"},  # signs each reader's links
+    "distribution.webhookendpoint": {"secret"},  # shared with the partner
+}
 
 
 class ArchiveError(Exception):
@@ -137,8 +145,9 @@ def _permission_key(permission) -> list[str]:
 
 def _concrete(model, *, with_secrets: bool):
     fields = [f for f in model._meta.concrete_fields]
-    if _is_user(model) and not with_secrets:
-        fields = [f for f in fields if f.name != "password"]
+    if not with_secrets:
+        secret = SECRET_FIELDS.get(model._meta.label_lower, set())
+        fields = [f for f in fields if f.name not in secret]
     return fields
 
 
@@ -479,10 +488,10 @@ def _load(model, file: Path, update) -> int:
             objects.append(model(**values))
             if m2m:
                 memberships.append((row[model._meta.pk.attname], {k: row.get(k, []) for k in m2m}))
+        # Only what the archive holds: a secret left out keeps its stored value on an update
+        # (an incremental restore) and gets its default on an insert.
         update_fields = [
-            f.attname
-            for f in fields.values()
-            if not f.primary_key and f.attname in objects[0].__dict__
+            f.attname for f in fields.values() if not f.primary_key and f.attname in chunk[0][1]
         ]
         model._default_manager.bulk_create(
             objects,

@@ -155,3 +155,20 @@ def test_incremental_export_carries_only_changes(db, tmp_path, media):
     import_archive(increment)
     assert Item.objects.get(pk=item.pk).body == "后来改过的正文。"
     assert Group.objects.filter(name="编辑").exists()
+
+
+def test_distribution_secrets_only_when_asked(db, tmp_path, media):
+    from distribution.models import Subscriber, WebhookEndpoint
+
+    hook = WebhookEndpoint.objects.create(url="https://partner.example.com/hook")
+    reader = Subscriber.objects.create(email="reader@example.com")
+    call_command("export_archive", str(tmp_path / "plain"), "--no-progress", stdout=StringIO())
+    plain = _files_text(tmp_path / "plain")
+    assert "partner.example.com" in plain and "reader@example.com" in plain
+    assert hook.secret not in plain and reader.key not in plain
+    call_command(
+        "export_archive", str(tmp_path / "secret"), "--with-secrets", "--no-progress",
+        stdout=StringIO(),
+    )  # fmt: skip
+    secret = _files_text(tmp_path / "secret")
+    assert hook.secret in secret and reader.key in secret
