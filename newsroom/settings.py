@@ -288,6 +288,8 @@ NEWSROOM_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
 # Largest image upload (item image, entity logo) accepted, in bytes; see bulletins/images.py.
 NEWSROOM_MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
+# An import warns about an item near-identical to one published in this many days before.
+NEWSROOM_DUPLICATE_DAYS = int(os.environ.get("DUPLICATE_DAYS", 7))
 
 # Distribution (distribution/): subscriptions, the daily email, webhooks.
 # The mailer (a MAILERS alias) the newsletter and notices go through.
