@@ -31,8 +31,8 @@ from django.utils.translation import gettext as _
 from .. import entities, facts, linking, search, sections, workflow
 from ..dateline import normalize_dateline
 from ..models import Bulletin, BulletinStatus, Item, PublicationSettings, Section
-from . import duplicates
 from ..roles import User
+from . import duplicates
 from .headlines import HeadlineMatch, match_headlines
 from .parser import ParsedIssue, ParseError, ParseWarning, parse_issue
 
