@@ -240,6 +240,8 @@ class ItemStatus(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("退回修改")
     APPROVED = "approved", _("已审核")
     SPIKED = "spiked", _("已弃用")
+    # Taken down after publication by the chief editor: a dated notice stands in its place.
+    WITHDRAWN = "withdrawn", _("已撤下")
 
 
 class EventKind(models.TextChoices):
@@ -263,6 +265,15 @@ class ItemQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(
             status=ItemStatus.APPROVED,
+            bulletin__status__in=PUBLIC_BULLETIN_STATUSES,
+            bulletin__publish_at__lte=at,
+        )
+
+    def withdrawn(self, *, at=None):
+        """Items taken down from a public issue: their notice is public, their text is not."""
+        at = at or timezone.now()
+        return self.filter(
+            status=ItemStatus.WITHDRAWN,
             bulletin__status__in=PUBLIC_BULLETIN_STATUSES,
             bulletin__publish_at__lte=at,
         )
@@ -351,6 +362,8 @@ class Item(models.Model):
         validators=[validate_image],
         help_text=_("JPEG、PNG、WebP 或 GIF。"),
     )
+    withdrawal_note = models.TextField(_("撤下说明"), blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True, editable=False)
     entities = models.ManyToManyField(
         "Entity", through="ItemEntity", related_name="items", blank=True, verbose_name=_("entities")
     )
@@ -433,7 +446,7 @@ class Correction(models.Model):
         verbose_name=_("item"),
     )
     note = models.TextField(
-        _("correction note"), help_text=_("Shown to readers, e.g. 更正:融资金额应为1.5亿元。")
+        _("correction note"), help_text=_("Shown to readers, e.g. 融资金额应为1.5亿元。")
     )
     created_at = models.DateTimeField(_("corrected at"), default=timezone.now)
     created_by = models.ForeignKey(

@@ -68,6 +68,7 @@ ACTIONS = {
     "unschedule": {CHIEF},
     "correct": {CHIEF},
     "retract": {CHIEF},
+    "withdraw": {CHIEF},
     "manage_entities": {CHIEF},
     "manage_sections": {CHIEF},
 }
@@ -83,6 +84,7 @@ ACTION_LABELS = {
     "unschedule": gettext_lazy("取消定时"),
     "correct": gettext_lazy("更正"),
     "retract": gettext_lazy("撤回"),
+    "withdraw": gettext_lazy("撤下条目"),
     "manage_entities": gettext_lazy("管理实体"),
     "manage_sections": gettext_lazy("管理栏目"),
 }

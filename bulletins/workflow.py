@@ -7,6 +7,11 @@ an edit of an approved item sends it back to ``submitted``; any unpublished item
 Bulletins: ``draft → in_review → approved`` (by itself, when its last non-spiked item is
 approved; an item sent back returns it to ``in_review``) ``→ scheduled / published``;
 then ``corrected`` (a visible, dated note; the old text kept as a revision) or ``retracted``.
+A scheduled issue is public from its time on without any worker (``is_public``); the first
+admin request after that time records it (``record_went_live``: status ``published`` and a
+``went_live`` log entry dated at the scheduled time), so no cron is needed.
+One published item may be ``withdrawn`` by the chief editor (``withdraw_item``): it leaves
+every public surface, a dated notice with the reason stands in its place.
 
 Every function re-reads its rows with ``select_for_update()`` inside ``transaction.atomic``,
 checks its guard, writes with ``update_fields`` and logs a ``Transition``. A refused action
@@ -23,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import logging
+import re
 
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
@@ -48,7 +54,17 @@ from .models import (
     Transition,
 )
 from .readmodels import visibility_changed
-from .roles import ACTION_LABELS, ACTIONS, REVIEWER, TransitionNotAllowed, User, can, require
+from .roles import (
+    ACTION_LABELS,
+    ACTIONS,
+    CHIEF,
+    EDITOR,
+    REVIEWER,
+    TransitionNotAllowed,
+    User,
+    can,
+    require,
+)
 from .search import index_items
 
 # Callers keep their shape (``workflow.can``, ``workflow.TransitionNotAllowed`` …).
@@ -162,6 +178,13 @@ def _sync_bulletin(bulletin: Bulletin, *, by: User, comment="") -> Bulletin:
     target = BulletinStatus.APPROVED if all_approved else BulletinStatus.IN_REVIEW
     if target != bulletin.status:
         _transition(bulletin, target, action="auto", by=by, comment=comment)
+        if target == BulletinStatus.APPROVED:
+            _notify(
+                _("%(date)s 日报已全部审核通过,可以发布") % {"date": bulletin.issued_on},
+                _("%(date)s 日报的全部条目已审核通过,请在日报页发布或定时发布。")
+                % {"date": bulletin.issued_on},
+                _role_emails(CHIEF),
+            )
     return bulletin
 
 
@@ -179,11 +202,15 @@ def _notify(subject: str, message: str, recipients) -> None:
     transaction.on_commit(send)
 
 
-def _reviewer_emails(*, exclude=None):
-    users = get_user_model().objects.filter(groups__name=REVIEWER, is_active=True)
+def _role_emails(role: str, *, exclude=None):
+    users = get_user_model().objects.filter(groups__name=role, is_active=True)
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
     return users.values_list("email", flat=True)
+
+
+def _reviewer_emails(*, exclude=None):
+    return _role_emails(REVIEWER, exclude=exclude)
 
 
 # ----------------------------------------------------------------------------- bulletins
@@ -299,6 +326,13 @@ def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> B
     )
     visibility_changed(bulletins=[current])  # counts show from ``at`` on, with no cron
     distribution.on_published(current)  # a task row in this transaction: sent iff committed
+    if target == BulletinStatus.PUBLISHED:
+        _notify(
+            _("%(date)s 日报已上线") % {"date": current.issued_on},
+            _("%(user)s 发布了 %(date)s 日报。")
+            % {"user": by.get_username(), "date": current.issued_on},
+            _role_emails(EDITOR),
+        )
     return current
 
 
@@ -338,7 +372,8 @@ def correct(
     current = _locked_bulletin(bulletin)
     if not current.is_public():
         raise TransitionNotAllowed(_("只有已发布的日报可以更正。"))
-    if not note.strip():
+    note = correction_note(note)
+    if not note:
         raise TransitionNotAllowed(_("更正必须附说明。"), code="invalid")
     if item is not None:
         locked = _locked_item(item)
@@ -356,14 +391,22 @@ def correct(
             _keep_revision(locked, by=by, note=_("更正"))
             index_items([locked.pk])  # the corrected text is searchable at once
             visibility_changed(items=[locked])  # and shown at once
-    correction = Correction.objects.create(
-        bulletin=current, item=item, note=note.strip(), created_by=by
-    )
-    _transition(
-        current, BulletinStatus.CORRECTED, action="correct", by=by, comment=note.strip(), item=item
-    )
+    correction = Correction.objects.create(bulletin=current, item=item, note=note, created_by=by)
+    _transition(current, BulletinStatus.CORRECTED, action="correct", by=by, comment=note, item=item)
     distribution.on_corrected(correction)
     return correction
+
+
+# Readers see "更正(date):" before every note; an editor who starts with it too would print
+# it twice ("更正(…):更正:…").
+CORRECTION_PREFIX_RE = re.compile(r"^\s*[【\[(（]?\s*更正(?:说明)?\s*[】\])）]?\s*[:：,，、]?\s*")
+
+
+def correction_note(note: str) -> str:
+    """The note as readers get it: trimmed, without a leading 更正: of its own (a note that
+    is nothing but the word stays as written)."""
+    note = (note or "").strip()
+    return CORRECTION_PREFIX_RE.sub("", note, count=1).strip() or note
 
 
 @transaction.atomic
@@ -390,6 +433,92 @@ def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
     visibility_changed(bulletins=[current])
     distribution.on_retracted(current)
     return current
+
+
+def _touch(bulletin: Bulletin) -> None:
+    """Mark what readers see of the issue as changed (the page cache keys on the bulletins'
+    ``updated_at``) without bumping its version: an open form of the issue stays valid."""
+    Bulletin.objects.filter(pk=bulletin.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def withdraw_item(item: Item, *, by: User, note: str) -> Item:
+    """Take one published item down, with a public dated notice, leaving the issue public.
+
+    Like a retraction for one item: its text leaves the issue page, its own page (a 410
+    notice), search, feeds, sitemaps, entity pages and the API; the text stays in the admin.
+    """
+    require(by, "withdraw")
+    note = (note or "").strip()
+    if not note:
+        raise TransitionNotAllowed(_("撤下条目必须说明原因。"), code="invalid", field="note")
+    current = _locked_item(item)
+    if not current.bulletin.is_public():
+        raise TransitionNotAllowed(_("只有已发布日报中的条目可以撤下;未发布的条目请弃用。"))
+    if current.status != ItemStatus.APPROVED:
+        raise TransitionNotAllowed(
+            _("只有已发布的条目可以撤下;这条的状态是“%(status)s”。")
+            % {"status": current.get_status_display()}
+        )
+    current.withdrawal_note = note
+    current.withdrawn_at = timezone.now()
+    _transition(
+        current,
+        ItemStatus.WITHDRAWN,
+        action="withdraw",
+        by=by,
+        comment=note,
+        at=current.withdrawn_at,
+        fields=("withdrawal_note", "withdrawn_at"),
+    )
+    _touch(current.bulletin)
+    visibility_changed(items=[current])  # entity counts, co-mentions: without it at once
+    return current
+
+
+def record_went_live(*, now: dt.datetime | None = None) -> list[Bulletin]:
+    """Record every scheduled issue whose time has passed as ``published``, with a
+    ``went_live`` entry dated at its scheduled time (by nobody: no one pressed a button).
+
+    Readers never wait for this — ``is_public`` already derives it from ``publish_at`` — it
+    only makes the admin, the API and the log say what happened. Called lazily by the admin
+    (``bulletins.middleware``); idempotent and safe when two requests race (row lock, then
+    the status is checked again).
+    """
+    now = now or timezone.now()
+    due = Bulletin.objects.filter(status=BulletinStatus.SCHEDULED, publish_at__lte=now)
+    recorded = []
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            current = Bulletin.objects.select_for_update().get(pk=pk)
+            if current.status != BulletinStatus.SCHEDULED or current.publish_at > now:
+                continue
+            recorded.append(
+                _transition(
+                    current,
+                    BulletinStatus.PUBLISHED,
+                    action="went_live",
+                    by=None,
+                    comment=timezone.localtime(current.publish_at).strftime("%Y-%m-%d %H:%M"),
+                    at=current.publish_at,
+                )
+            )
+    if recorded:
+        _notify_went_live(recorded)
+    return recorded
+
+
+def _notify_went_live(bulletins: list[Bulletin]) -> None:
+    for bulletin in bulletins:
+        _notify(
+            _("%(date)s 日报已上线") % {"date": bulletin.issued_on},
+            _("定时发布的 %(date)s 日报已于 %(at)s 上线。")
+            % {
+                "date": bulletin.issued_on,
+                "at": timezone.localtime(bulletin.publish_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            _role_emails(EDITOR),
+        )
 
 
 # ----------------------------------------------------------------------------- items
