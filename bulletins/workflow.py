@@ -653,11 +653,55 @@ def _shift_positions(bulletin, section, *, from_position):
         Item.objects.filter(pk=pk).update(position=pos + 1)
 
 
+def _plain(value):
+    """A field value as compared for merging: a row by its key, blanks alike."""
+    if hasattr(value, "_meta"):
+        return value.pk
+    return None if value in ("", None) else value
+
+
+def merge_fields(base: dict, mine: dict, theirs) -> tuple[dict, list[str]]:
+    """Three-way merge of one editor's field edits with what another saved meanwhile.
+
+    ``base`` holds the values the editor loaded, ``mine`` what they submit, ``theirs`` the
+    row as saved now. A field only I changed takes my value; a field only they changed keeps
+    theirs; a field we both changed to different values is a conflict. Returns the changes
+    to apply and the conflicting field names (in ``mine``'s order).
+    """
+    changes, conflicts = {}, []
+    for name, value in mine.items():
+        if name not in base:  # no record of what was loaded (an upload): mine is a change
+            changes[name] = value
+            continue
+        loaded, now = _plain(base[name]), _plain(getattr(theirs, name))
+        if _plain(value) == loaded or _plain(value) == now:
+            continue  # I did not change it, or we agree
+        if now == loaded:
+            changes[name] = value
+        else:
+            conflicts.append(name)
+    return changes, conflicts
+
+
 @transaction.atomic
-def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item:
+def edit_item(
+    item: Item,
+    *,
+    by: User,
+    expected_version: int,
+    base: dict | None = None,
+    overwrite: bool = False,
+    **changes,
+) -> Item:
     """Save an editor's changes if nobody saved in between; text changes become revisions.
 
     An edit of an approved item's text sends it back to review.
+
+    With ``base`` (the values the editor loaded) a save over a newer version merges: edits
+    of different fields are combined and logged (``merge``); edits of the same field are a
+    ``conflict`` whose ``errors`` name the fields. ``overwrite=True`` settles those fields
+    with this editor's values — deliberately: ``expected_version`` must then be the version
+    the editor was shown on the conflict screen, and the overwrite is logged.
     """
     require(by, "edit")
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -667,7 +711,30 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
             code="invalid",
         )
     current = _locked_item(item)
-    check_version(current, expected_version)
+    merged_over, overwritten = None, []
+    if base is None or overwrite:
+        check_version(current, expected_version)
+    if base is not None:
+        stale = expected_version is None or int(expected_version) != current.version
+        mine = changes
+        changes, conflicts = merge_fields(base, mine, current)
+        if conflicts and not overwrite:
+            raise TransitionNotAllowed(
+                _("%(user)s 在您打开之后也修改了:%(fields)s。请对照双方内容,选择保留哪一份。")
+                % {
+                    "user": _editor_name(current),
+                    "fields": "、".join(
+                        str(Item._meta.get_field(f).verbose_name) for f in conflicts
+                    ),
+                },
+                code="conflict",
+                current=current,
+                errors=conflicts,
+            )
+        changes.update({name: mine[name] for name in conflicts})
+        overwritten = conflicts
+        if stale and not overwrite:
+            merged_over = (_editor_name(current), current.version)
     _ensure_editable(current.bulletin)
     changed = [name for name, value in changes.items() if getattr(current, name) != value]
     if not changed:
@@ -716,7 +783,27 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
             _reviewer_emails(exclude=by),
         )
         _sync_bulletin(current.bulletin, by=by)
+    if merged_over or overwritten:
+        labels = "、".join(str(Item._meta.get_field(f).verbose_name) for f in changed)
+        _log(
+            None,
+            item=current,
+            action="overwrite" if overwritten else "merge",
+            from_status=current.status,
+            to_status=current.status,
+            by=by,
+            comment=(
+                _("覆盖了他人同时保存的修改:%(fields)s") % {"fields": labels}
+                if overwritten
+                else _("与 %(user)s 的版本 %(v)s 自动合并;本次修改:%(fields)s")
+                % {"user": merged_over[0], "v": merged_over[1], "fields": labels}
+            ),
+        )
     return current
+
+
+def _editor_name(row) -> str:
+    return row.updated_by.get_username() if row.updated_by else "?"
 
 
 @transaction.atomic
@@ -880,7 +967,11 @@ def restore_revision(
 
 def revision_diff(old: ItemRevision | Item, new: ItemRevision | Item) -> str:
     """A readable character-level diff as HTML (<del>/<ins>), escaped."""
-    a, b = old.body, new.body
+    return text_diff(old.body, new.body)
+
+
+def text_diff(a: str, b: str) -> str:
+    """``a`` → ``b`` as escaped HTML with <del>/<ins> (the conflict screen, revisions)."""
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":

@@ -229,13 +229,41 @@ def test_concurrent_item_edit_is_refused_and_the_second_text_is_shown_back(
     item.refresh_from_db()
     assert item.body == "第一位编辑的修改。"
 
-    # Saving the re-rendered form again is a deliberate overwrite, and it works.
+    # The conflict screen shows their text against mine as a diff.
+    assert response.context["adminform"].form.conflicts[0]["name"] == "body"
+    assert "<del>" in html and "<ins>" in html
+
+    # Saving again without choosing to overwrite is refused again: nothing silent.
     retry = admin_form_data(response)
     assert retry["body"] == "第二位编辑的修改。"
+    assert client.post(change_url(item), retry).status_code == 200
+    item.refresh_from_db()
+    assert item.body == "第一位编辑的修改。"
+
+    # The explicit, labelled choice overwrites — and the log says so.
+    retry["overwrite"] = "on"
     assert client.post(change_url(item), retry).status_code == 302
     item.refresh_from_db()
     assert item.body == "第二位编辑的修改。"
     assert item.revisions.filter(body="第一位编辑的修改。").exists()
+    log = item.transitions.get(action="overwrite")
+    assert log.by == editor2 and "正文" in log.comment
+
+
+def test_edits_of_different_fields_by_two_editors_merge_in_the_admin(
+    client, draft_bulletin, editor, editor2
+):
+    item = draft_bulletin.items.first()
+    client.force_login(editor2)
+    mine = admin_form_data(client.get(change_url(item)))
+    workflow.edit_item(item, by=editor, expected_version=item.version, headline="他们改的标题")
+    mine["body"] = "我改的正文。"
+    response = client.post(change_url(item), mine, follow=True)
+    assert response.redirect_chain, response.content.decode()[:2000]
+    assert "自动合并" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.body, item.headline) == ("我改的正文。", "他们改的标题")
+    assert item.transitions.filter(action="merge", by=editor2).exists()
 
 
 def test_concurrent_edit_of_an_item_in_the_bulletin_inline_keeps_the_text(

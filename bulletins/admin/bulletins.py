@@ -85,6 +85,7 @@ class ItemInline(admin.TabularInline):
         "headline_rank",
         "event_kind",
         "expected_version",
+        "base",
         "status_badge",
         "linked_entities",
         "item_actions",
@@ -96,6 +97,7 @@ class ItemInline(admin.TabularInline):
         fields = list(super().get_fields(request, obj))
         if not self.has_change_permission(request, obj):
             fields.remove("expected_version")
+            fields.remove("base")
         return fields
 
     def get_queryset(self, request):
@@ -249,17 +251,10 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             return super().save_formset(request, form, formset, change)
         bulletin = form.instance
         for item_form in formset.initial_forms:
-            changes = {
-                name: item_form.cleaned_data[name]
-                for name in item_form.content_changed()
-                if name in workflow.EDITABLE_FIELDS
-            }
-            if changes:
+            if item_form.content_changed():
+                # merges with another editor's save of other fields (see ItemForm)
                 workflow.edit_item(
-                    item_form.instance,
-                    by=request.user,
-                    expected_version=item_form.cleaned_data["expected_version"],
-                    **changes,
+                    item_form.instance, by=request.user, **item_form.workflow_save_kwargs()
                 )
         for item_form in formset.extra_forms:
             if not item_form.has_changed() or not item_form.cleaned_data.get("section"):

@@ -112,7 +112,7 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         if obj is not None:
             fields += ["position", "status", "version", "created_by", "updated_by"]
             if self.has_change_permission(request, obj):
-                fields.append("expected_version")
+                fields += ["expected_version", "base", "overwrite_version"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -182,16 +182,19 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             # the text's facts fill what the editor left empty (never what they wrote)
             copy_row(obj, entities.apply_fact_suggestions(item, by=request.user))
             return
-        changes = {
-            name: data[name] for name in form.content_changed() if name in workflow.EDITABLE_FIELDS
-        }
-        if changes:
-            saved = workflow.edit_item(
-                obj, by=request.user, expected_version=data["expected_version"], **changes
-            )
-            if {"body", "headline"} & set(changes):
+        changed = form.content_changed()
+        if changed:
+            saved = workflow.edit_item(obj, by=request.user, **form.workflow_save_kwargs())
+            if {"body", "headline"} & set(changed):
                 saved = entities.apply_fact_suggestions(saved, by=request.user)
             copy_row(obj, saved)
+            theirs = form.merged_with
+            if theirs is not None:
+                messages.info(
+                    request,
+                    _("%(user)s 在您打开之后修改了其他字段,已与您的修改自动合并。")
+                    % {"user": theirs.updated_by.get_username() if theirs.updated_by else "?"},
+                )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.get_object(request, object_id)
