@@ -842,6 +842,76 @@ class DismissedCandidate(models.Model):
         return self.name
 
 
+class ItemComment(models.Model):
+    """An editorial remark on an item, in a thread; never public. ``@username`` mentions a
+    colleague (``mentions``), who is notified; a thread is resolved or open."""
+
+    item = models.ForeignKey(Item, models.CASCADE, related_name="comments", verbose_name=_("条目"))
+    parent = models.ForeignKey(
+        "self",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("回复"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("作者"),
+    )
+    body = models.TextField(_("评论"))
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("提及")
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("解决人"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("评论")
+        verbose_name_plural = _("评论")
+
+    def __str__(self):
+        return f"#{self.item_id}: {self.body[:30]}"
+
+
+class Notification(models.Model):
+    """Something a colleague or the workflow wants one user to see (the admin header counts
+    the unread ones); mailed as well when the user has an address."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="newsroom_notifications",
+        verbose_name=_("收件人"),
+    )
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.subject
+
+
 # The read models are models of this app; importing them here registers them.
 from .readmodels import (  # noqa: E402, F401
     EntityCoMention,

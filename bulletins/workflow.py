@@ -31,15 +31,16 @@ import logging
 import re
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from distribution import services as distribution
 
+from . import notifications
 from .checks import Check, CheckReport, prepublish_checks
 from .models import (
     LOCKED_BULLETIN_STATUSES,
@@ -183,34 +184,30 @@ def _sync_bulletin(bulletin: Bulletin, *, by: User, comment="") -> Bulletin:
                 _("%(date)s 日报已全部审核通过,可以发布") % {"date": bulletin.issued_on},
                 _("%(date)s 日报的全部条目已审核通过,请在日报页发布或定时发布。")
                 % {"date": bulletin.issued_on},
-                _role_emails(CHIEF),
+                _role_users(CHIEF),
+                url=_admin_url(bulletin),
             )
     return bulletin
 
 
-def _notify(subject: str, message: str, recipients) -> None:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-
-    def send():
-        try:
-            send_mail(subject, message, None, recipients)
-        except Exception:  # a mail outage must not undo an editorial action
-            logger.exception("notification mail failed: %s", subject)
-
-    transaction.on_commit(send)
+def _notify(subject: str, message: str, users, *, url: str = "") -> None:
+    """A notification (admin header, desk) and an e-mail after commit; see notifications."""
+    notifications.notify(users, subject, message, url=url)
 
 
-def _role_emails(role: str, *, exclude=None):
+def _role_users(role: str, *, exclude=None):
     users = get_user_model().objects.filter(groups__name=role, is_active=True)
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
-    return users.values_list("email", flat=True)
+    return users
 
 
-def _reviewer_emails(*, exclude=None):
-    return _role_emails(REVIEWER, exclude=exclude)
+def _reviewer_users(*, exclude=None):
+    return _role_users(REVIEWER, exclude=exclude)
+
+
+def _admin_url(obj) -> str:
+    return reverse(f"admin:bulletins_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 # ----------------------------------------------------------------------------- bulletins
@@ -288,7 +285,8 @@ def submit_bulletin(bulletin: Bulletin, *, by: User, comment: str = "") -> Bulle
             _("%(date)s 日报有 %(n)s 条待审核") % {"date": current.issued_on, "n": len(pending)},
             _("%(user)s 提交了 %(n)s 条条目,请在审核队列中处理。")
             % {"user": by.get_username(), "n": len(pending)},
-            _reviewer_emails(exclude=by),
+            _reviewer_users(exclude=by),
+            url=reverse("admin:bulletins_item_review"),
         )
     return _sync_bulletin(current, by=by)
 
@@ -331,7 +329,8 @@ def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> B
             _("%(date)s 日报已上线") % {"date": current.issued_on},
             _("%(user)s 发布了 %(date)s 日报。")
             % {"user": by.get_username(), "date": current.issued_on},
-            _role_emails(EDITOR),
+            _role_users(EDITOR),
+            url=_admin_url(current),
         )
     return current
 
@@ -517,7 +516,8 @@ def _notify_went_live(bulletins: list[Bulletin]) -> None:
                 "date": bulletin.issued_on,
                 "at": timezone.localtime(bulletin.publish_at).strftime("%Y-%m-%d %H:%M"),
             },
-            _role_emails(EDITOR),
+            _role_users(EDITOR),
+            url=_admin_url(bulletin),
         )
 
 
@@ -780,7 +780,8 @@ def edit_item(
             % {"date": current.bulletin.issued_on},
             _("%(user)s 修改了一条已审核的条目:%(text)s")
             % {"user": by.get_username(), "text": current.body[:80]},
-            _reviewer_emails(exclude=by),
+            _reviewer_users(exclude=by),
+            url=reverse("admin:bulletins_item_review"),
         )
         _sync_bulletin(current.bulletin, by=by)
     if merged_over or overwritten:
@@ -876,7 +877,8 @@ def submit_item(item: Item, *, by: User, comment: str = "") -> Item:
         _("%(date)s 日报有新条目待审核") % {"date": bulletin.issued_on},
         _("%(user)s 提交了一条条目:%(text)s")
         % {"user": by.get_username(), "text": current.body[:80]},
-        _reviewer_emails(exclude=by),
+        _reviewer_users(exclude=by),
+        url=reverse("admin:bulletins_item_review"),
     )
     _sync_bulletin(bulletin, by=by)
     return current
@@ -906,12 +908,12 @@ def request_changes(item: Item, *, by: User, comment: str) -> Item:
         by=by,
         comment=comment.strip(),
     )
-    author_emails = [u.email for u in (current.created_by, current.updated_by) if u is not None]
     _notify(
         _("您的条目被退回修改(%(date)s)") % {"date": current.bulletin.issued_on},
         _("%(user)s 的意见:%(comment)s\n\n条目:%(text)s")
         % {"user": by.get_username(), "comment": comment.strip(), "text": current.body[:200]},
-        author_emails,
+        [current.created_by, current.updated_by],
+        url=_admin_url(current),
     )
     _sync_bulletin(current.bulletin, by=by)
     return current

@@ -132,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "bulletins.context_processors.publication",
+                "bulletins.context_processors.desk",
             ],
         },
     },

@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import preview, sections, workflow
+from .. import comments, preview, sections, workflow
 from ..models import (
     Bulletin,
     Item,
@@ -453,6 +453,10 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             "wf_labels": workflow.ACTION_LABELS,
             "upcoming": upcoming,
             "queue_size": workflow.decidable_items(request.user).count(),
+            "may_review": workflow.can(request.user, "approve"),
+            "sent_back_size": comments.sent_back_to(request.user).count()
+            if workflow.can(request.user, "edit")
+            else 0,
             "can_add": self.has_add_permission(request),
         }
         return TemplateResponse(request, "admin/bulletins/dashboard.html", context)
