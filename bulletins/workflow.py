@@ -998,7 +998,16 @@ def allowed_bulletin_actions(user, bulletin: Bulletin, *, at=None) -> list[str]:
     status = bulletin.status
     public = bulletin.is_public(at=at)
     allowed = []
-    if can(user, "submit") and status in (BulletinStatus.DRAFT, BulletinStatus.IN_REVIEW):
+    if can(user, "submit") and (
+        status == BulletinStatus.DRAFT
+        or (
+            # In review, submitting again only makes sense for drafts or sent-back items.
+            status == BulletinStatus.IN_REVIEW
+            and bulletin.items.filter(
+                status__in=[ItemStatus.DRAFT, ItemStatus.CHANGES_REQUESTED]
+            ).exists()
+        )
+    ):
         allowed.append("submit")
     if status == BulletinStatus.APPROVED:
         allowed += [a for a in ("publish", "schedule") if can(user, a)]
@@ -1008,6 +1017,8 @@ def allowed_bulletin_actions(user, bulletin: Bulletin, *, at=None) -> list[str]:
         allowed.append("correct")
     if status in PUBLIC_BULLETIN_STATUSES and can(user, "retract"):
         allowed.append("retract")
+    if public and can(user, "withdraw"):
+        allowed.append("withdraw")
     return allowed
 
 

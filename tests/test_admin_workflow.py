@@ -118,7 +118,13 @@ def test_three_people_take_an_issue_from_draft_to_published_through_the_admin(
     page = client.get(change_url(bulletin))
     assert page.context["wf_checks"].ok
     assert "publish" in page.context["wf_allowed"]
-    response = client.post(act_url(bulletin, "publish"), follow=True)
+    # 立即发布 asks first, showing the check summary; nothing is published yet.
+    confirm = client.post(act_url(bulletin, "publish"))
+    assert confirm.status_code == 200 and "确认立即发布" in confirm.content.decode()
+    assert "没有阻断项" in confirm.content.decode()
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.APPROVED
+    response = client.post(act_url(bulletin, "publish"), {"confirmed": "1"}, follow=True)
     assert "已发布。" in messages_of(response)
     bulletin.refresh_from_db()
     assert bulletin.status == BulletinStatus.PUBLISHED
@@ -198,8 +204,14 @@ def test_buttons_are_only_those_the_user_may_use(client, draft_bulletin, editor,
     assert "审核通过" in page.content.decode()  # item buttons in the inline
     client.force_login(editor)
     page = client.get(change_url(draft_bulletin))
-    assert page.context["wf_allowed"] == ["submit"]
+    # already in review with nothing left to submit: 提交整期审核 is not offered again
+    assert page.context["wf_allowed"] == []
+    assert "提交整期审核" not in page.content.decode()
     assert 'value="approve"' not in page.content.decode()
+    item = draft_bulletin.items.first()
+    workflow.request_changes(item, by=reviewer, comment="再看看。")
+    page = client.get(change_url(draft_bulletin))
+    assert page.context["wf_allowed"] == ["submit"]  # a sent-back item can go again
 
 
 # ----------------------------------------------------------------------------- nothing lost
@@ -376,9 +388,11 @@ def test_schedule_button_reads_beijing_time(client, draft_bulletin, editor, revi
         workflow.approve_item(item, by=reviewer)
     client.force_login(chief)
     later = timezone.localtime() + dt.timedelta(days=1)
-    client.post(
-        act_url(draft_bulletin, "schedule"), {"publish_at": later.strftime("%Y-%m-%dT%H:%M")}
-    )
+    data = {"publish_at": later.strftime("%Y-%m-%dT%H:%M")}
+    confirm = client.post(act_url(draft_bulletin, "schedule"), data)
+    assert "确认定时发布" in confirm.content.decode()
+    assert later.strftime("%Y-%m-%d %H:%M") in confirm.content.decode()
+    client.post(act_url(draft_bulletin, "schedule"), {**data, "confirmed": "1"})
     draft_bulletin.refresh_from_db()
     assert draft_bulletin.status == BulletinStatus.SCHEDULED
     assert timezone.localtime(draft_bulletin.publish_at).strftime("%H:%M") == later.strftime(

@@ -115,7 +115,8 @@ class ItemInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         body = formset.form.base_fields.get("body")
         if body is not None:
-            body.widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+            # Room to read a whole item without scrolling inside the box.
+            body.widget = forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "wf-body"})
         section = formset.form.base_fields.get("section")
         if section is not None:
             # Evaluate the sections once for all rows, not once per row.
@@ -300,7 +301,7 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         )
         allowed = workflow.allowed_bulletin_actions(request.user, bulletin)
         correctable = []
-        if "correct" in allowed:
+        if "correct" in allowed or "withdraw" in allowed:
             correctable = list(
                 bulletin.items.filter(status=ItemStatus.APPROVED)
                 .select_related("section")
@@ -383,6 +384,15 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             if action == "submit":
                 workflow.submit_bulletin(bulletin, by=by, comment=post.get("comment", ""))
                 done = _("已提交审核。")
+            elif action in ("publish", "schedule") and post.get("confirmed") != "1":
+                # A confirmation step first, with what the checks say (nothing is written).
+                workflow.require(by, action)
+                at = (
+                    _parse_local_datetime(post.get("publish_at", ""))
+                    if action == "schedule"
+                    else None
+                )
+                return self.confirm_view(request, bulletin, action, at)
             elif action == "publish":
                 workflow.publish(bulletin, by=by)
                 done = _("已发布。")
@@ -411,6 +421,10 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
                     else None,
                 )
                 done = _("已更正。")
+            elif action == "withdraw":
+                item = get_object_or_404(Item, pk=post.get("item") or 0, bulletin=bulletin)
+                workflow.withdraw_item(item, by=by, note=post.get("note", ""))
+                done = _("已撤下该条目,读者将看到撤下说明。")
             elif action == "retract":
                 workflow.retract(bulletin, by=by, comment=post.get("comment", ""))
                 done = _("已撤回。")
@@ -421,6 +435,24 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         else:
             messages.success(request, done)
         return redirect_back(request, back)
+
+    def confirm_view(self, request, bulletin: Bulletin, action: str, at) -> TemplateResponse:
+        """ "Publish now?" / "Schedule for …?" with the check summary; the button posts the
+        same action again with ``confirmed=1``."""
+        report = workflow.prepublish_checks(bulletin)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("确认发布") if action == "publish" else _("确认定时发布"),
+            "bulletin": bulletin,
+            "action": action,
+            "at": at,
+            "at_value": timezone.localtime(at).strftime("%Y-%m-%dT%H:%M") if at else "",
+            "checks": report,
+            "items": bulletin.items.exclude(status=ItemStatus.SPIKED).count(),
+            "back": reverse("admin:bulletins_bulletin_change", args=[bulletin.pk]),
+        }
+        return TemplateResponse(request, "admin/bulletins/bulletin/confirm.html", context)
 
     def dashboard_view(self, request):
         """Today's issue at a glance: counts by status and what still blocks publication."""
