@@ -502,7 +502,11 @@ class Transition(models.Model):
         indexes = [models.Index(fields=["bulletin", "at"], name="transition_bulletin_at_idx")]
 
     def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"
+        labels = {**dict(ItemStatus.choices), **dict(BulletinStatus.choices)}
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {labels.get(self.from_status, self.from_status) or '—'}"
+            f" → {labels.get(self.to_status, self.to_status)}"
+        )
 
 
 class ItemRevision(models.Model):

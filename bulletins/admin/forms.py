@@ -104,11 +104,15 @@ class ItemForm(VersionedForm):
     only when the editor ticks ``overwrite`` — for the version the conflict screen showed.
     """
 
-    base = forms.CharField(widget=forms.HiddenInput, required=False)
+    base = forms.CharField(
+        label=gettext_lazy("打开时的内容"), widget=forms.HiddenInput, required=False
+    )
     overwrite = forms.BooleanField(
         label=gettext_lazy("用我的内容覆盖对方的修改(会记入流转记录)"), required=False
     )
-    overwrite_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    overwrite_version = forms.IntegerField(
+        label=gettext_lazy("冲突时看到的版本"), widget=forms.HiddenInput, required=False
+    )
 
     class Meta:
         model = Item
