@@ -28,7 +28,7 @@ def admin_form_data(response) -> dict:
             if field.disabled or name == "image":
                 continue
             value = form[name].value()
-            if isinstance(field, JSONField):
+            if isinstance(field, JSONField) and not isinstance(value, str):
                 value = field.prepare_value(value)
             if value is None:
                 value = ""

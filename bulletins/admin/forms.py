@@ -22,6 +22,7 @@ from ..models import (
     Bulletin,
     Item,
 )
+from .widgets import FactsField, SourcesField
 
 
 def redirect_back(request, default: str) -> HttpResponseRedirect:
@@ -113,6 +114,11 @@ class ItemForm(VersionedForm):
     overwrite_version = forms.IntegerField(
         label=gettext_lazy("冲突时看到的版本"), widget=forms.HiddenInput, required=False
     )
+    facts = FactsField(
+        label=gettext_lazy("要素"),
+        help_text=gettext_lazy("自动提取,编辑可逐项更正;没有把握的留空。"),
+    )
+    sources = SourcesField(label=gettext_lazy("来源"))
 
     class Meta:
         model = Item
