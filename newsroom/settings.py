@@ -98,7 +98,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # in development: the collected, compressed copy while it is up to date (see there)
+    "newsroom.middleware.DevelopmentStaticMiddleware"
+    if DEBUG
+    else "whitenoise.middleware.WhiteNoiseMiddleware",
     # gzip once per distinct page body, not per hit (bulletins/compression.py).
     "bulletins.compression.CachedGzipMiddleware",
     # A conditional GET holding a memoised ETag gets its 304 here, before sessions and views.
@@ -183,12 +186,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            "whitenoise.storage.CompressedStaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# WhiteNoise serves static files in development too (``runserver --nostatic``; the
+# whitenoise.runserver_nostatic app makes a plain runserver do the same): a changed file is
+# picked up at once (autorefresh, finders), the gzip/brotli copies ``collectstatic`` writes
+# (``make run`` runs it) are served to browsers that accept them, and a page's CSS and JS
+# are kept for ten minutes instead of being asked for again on every admin page.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    WHITENOISE_MAX_AGE = 600
 # Uploads larger than this are refused before Pillow ever sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
