@@ -135,8 +135,10 @@ def walk(client, limit=120):
     while queue and len(pages) < limit:
         url = queue.pop(0)
         path = urlsplit(url).path
-        keys = sorted(q.split("=")[0] for q in urlsplit(url).query.split("&") if q)
-        kind = (re.sub(r"/\d+/", "/N/", path), tuple(keys))
+        # one page per kind: ids and query strings (filters, facets) do not make a new kind,
+        # except that a changelist is also read with one filter applied
+        keys = tuple(sorted(q.split("=")[0] for q in urlsplit(url).query.split("&") if q))
+        kind = (re.sub(r"/\d+/", "/N/", path), bool(keys))
         if kind in seen_kinds or any(s in path for s in SKIP_PATHS):
             continue
         seen_kinds.add(kind)
