@@ -2,6 +2,7 @@
 overwrite happens only when asked for, and is logged."""
 
 import pytest
+from django.utils import translation
 
 from bulletins import workflow
 from bulletins.models import Transition
@@ -66,9 +67,10 @@ def test_overwrite_is_explicit_checked_against_the_version_shown_and_logged(item
         workflow.edit_item(
             item, by=editor, expected_version=v1, base=base, overwrite=True, body="我的。"
         )
-    saved = workflow.edit_item(
-        item, by=editor, expected_version=shown, base=base, overwrite=True, body="我的。"
-    )
+    with translation.override("zh-hans"):  # the log is written in the editor's language
+        saved = workflow.edit_item(
+            item, by=editor, expected_version=shown, base=base, overwrite=True, body="我的。"
+        )
     assert saved.body == "我的。"
     log = Transition.objects.get(item=item, action="overwrite")
     assert log.by == editor and "正文" in log.comment

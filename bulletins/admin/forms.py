@@ -240,6 +240,10 @@ def _shown(value, name):
 class ItemInlineForm(ItemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        # Declared fields come with every form; the inline shows neither facts nor sources
+        # nor the overwrite choice, and a field not shown must never be saved (as empty).
+        for name in ("facts", "sources", "overwrite", "overwrite_version"):
+            self.fields.pop(name, None)
         # An existing item changes section by dragging it; a new one picks its section here.
         if self.instance.pk is not None and "section" in self.fields:
             self.fields["section"].disabled = True

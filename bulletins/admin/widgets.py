@@ -217,8 +217,13 @@ class SourcesField(forms.Field):
         return value
 
     def to_python(self, value):
+        if isinstance(value, str) and value.strip().startswith("["):
+            try:  # a JSON list, as the field used to take (scripts, old forms)
+                value = json.loads(value)
+            except ValueError:
+                pass
         if isinstance(value, list):
-            return value
+            value = "\n".join(str(v) for v in value)
         urls, errors = [], []
         for number, line in enumerate((value or "").splitlines(), 1):
             url = line.strip()
