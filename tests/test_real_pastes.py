@@ -184,3 +184,11 @@ def test_warnings_come_in_line_order(db):
     )
     lines = [w.line for w in plan_import(text, link=False).warnings]
     assert lines == sorted(lines, key=lambda n: (n == 0, n)) and len(lines) >= 2
+
+
+def test_clean_items_of_equal_length_are_not_taken_for_a_hard_wrap():
+    same = ["甲公司宣布完成了一轮融资,详见公告。", "乙公司宣布完成了一轮融资,详见公告。"]
+    same.append("丙公司宣布完成了一轮融资,详见公告。")
+    same.append("丁公司宣布完成了一轮融资,详见公告。")
+    parsed = parse_issue(small("企业动态", *same), known_sections=KNOWN)
+    assert [item.body for item in parsed.items] == same

@@ -155,7 +155,10 @@ class ItemForm(VersionedForm):
         if self.instance.pk is None or not self.content_changed():
             return cleaned
         current = (
-            Item.objects.select_for_update().select_related("updated_by").get(pk=self.instance.pk)
+            # only the item's row: PostgreSQL refuses FOR UPDATE across the nullable join
+            Item.objects.select_for_update(of=("self",))
+            .select_related("updated_by")
+            .get(pk=self.instance.pk)
         )
         expected = cleaned.get("expected_version")
         if expected is not None and int(expected) == current.version:

@@ -210,13 +210,16 @@ def ends_sentence(text: str) -> bool:
 
 def wrap_width(lines: list[str]) -> int | None:
     """The width a plain-text paste was hard-wrapped at, if it was: the longest line length,
-    shared by at least three lines. A full-width line continues even after a full stop
-    (the wrap fell on a sentence end inside the item)."""
-    lengths = [len(line) for line in lines]
-    if not lengths:
+    shared by at least three lines, one of which is cut mid-sentence (so a clean paste whose
+    items merely happen to be as long is never taken for wrapped). A full-width line then
+    continues even after a full stop (the wrap fell on a sentence end inside the item)."""
+    if not lines:
         return None
-    longest = max(lengths)
-    return longest if longest >= 20 and lengths.count(longest) >= 3 else None
+    longest = max(len(line) for line in lines)
+    full = [line for line in lines if len(line) == longest]
+    if longest >= 20 and len(full) >= 3 and any(not ends_sentence(line) for line in full):
+        return longest
+    return None
 
 
 def join_separator(before: str, after: str) -> str:
