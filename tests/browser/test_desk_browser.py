@@ -191,3 +191,25 @@ def test_pages_at_phone_width_have_no_sideways_scroll_and_no_english(live_server
             assert width <= PHONE["width"], f"{username} {url}: {width}px wide"
             found, _links = english_in(page.content(), {"ed", "ed2", "rev", "boss"})
             assert found == [], f"{username} {url}"
+
+
+def test_the_reviewer_works_the_queue_from_the_keyboard(live_server, desk, open_page):
+    page, watcher = open_page(PHONE)  # early morning, on the phone
+    login(page, live_server.url, "rev")
+    page.goto(live_server.url + reverse("admin:bulletins_item_review"))
+    rows = page.locator(".wf-queue tbody tr")
+    assert rows.count() == 2
+    page.keyboard.press("j")  # to the second item
+    assert "wf-current" in (rows.nth(1).get_attribute("class") or "")
+    page.keyboard.press("k")
+    with page.expect_navigation():
+        page.keyboard.press("a")  # approve the first
+    assert Item.objects.get(pk=desk["one"].pk).status == ItemStatus.APPROVED
+    page.keyboard.press("r")  # the comment box of the (now first) remaining item
+    page.keyboard.type("来源是哪里?")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    two = Item.objects.get(pk=desk["two"].pk)
+    assert two.status == ItemStatus.CHANGES_REQUESTED
+    assert two.transitions.filter(action="request_changes", comment="来源是哪里?").exists()
+    assert [e for e in watcher.errors if "page error" in e] == []
