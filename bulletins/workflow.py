@@ -678,9 +678,36 @@ def merge_fields(base: dict, mine: dict, theirs) -> tuple[dict, list[str]]:
             continue  # I did not change it, or we agree
         if now == loaded:
             changes[name] = value
+            continue
+        merged = merge_text(loaded, value, now) if name in TEXT_FIELDS else None
+        if merged is not None:
+            changes[name] = merged  # we both edited the text, in different places
         else:
             conflicts.append(name)
     return changes, conflicts
+
+
+def _edits(base: str, text: str) -> list[tuple[int, int, str]]:
+    """The changes from ``base`` to ``text`` as (start, end, replacement) ranges of base."""
+    matcher = difflib.SequenceMatcher(None, base, text, autojunk=False)
+    return [(i1, i2, text[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+
+
+def merge_text(base, mine, theirs) -> str | None:
+    """Both sides' edits of one text when they touch different places of it (at least two
+    unchanged characters apart, so "2.8亿元" edited on both sides stays a conflict), else
+    None: a conflict for the editor to settle."""
+    if not all(isinstance(t, str) for t in (base, mine, theirs)):
+        return None
+    edits = sorted(_edits(base, mine) + _edits(base, theirs))
+    for (_s1, e1, _r1), (s2, _e2, _r2) in zip(edits, edits[1:], strict=False):
+        if s2 < e1 + 2:  # overlapping or close: which one is right is the editor's call
+            return None
+    out, at = [], 0
+    for start, end, replacement in edits:
+        out += [base[at:start], replacement]
+        at = end
+    return "".join(out) + base[at:]
 
 
 @transaction.atomic

@@ -96,3 +96,29 @@ def test_merge_fields_is_three_way():
         Row,
     )
     assert (changes, conflicts) == ({"headline": "mine-h"}, ["body"])
+
+
+def test_edits_in_different_places_of_the_same_text_merge(item, editor, editor2):
+    base, v1 = loaded(item), item.version
+    workflow.edit_item(item, by=editor2, expected_version=v1, body="恒瑞医药的新药获批。")
+    saved = workflow.edit_item(
+        item, by=editor, expected_version=v1, base=base, body="恒瑞医药新药获批上市。"
+    )
+    assert saved.body == "恒瑞医药的新药获批上市。"
+
+
+@pytest.mark.parametrize(
+    ("base", "mine", "theirs", "merged"),
+    [
+        (
+            "融资2.8亿元,由甲领投。",
+            "融资2.8亿元,由甲基金领投。",
+            "融资2.80亿元,由甲领投。",
+            "融资2.80亿元,由甲基金领投。",
+        ),
+        ("融资2.8亿元。", "融资2.8亿美元。", "融资2.80亿元。", None),  # the same place
+        ("甲乙", "甲X乙", "甲Y乙", None),  # both insert at one point: order unknown
+    ],
+)
+def test_merge_text(base, mine, theirs, merged):
+    assert workflow.merge_text(base, mine, theirs) == merged

@@ -94,7 +94,7 @@ def test_conflicts_merge_or_need_an_explicit_overwrite(live_server, desk, open_p
     theirs.fill("#id_body", "甲公司完成融资2.80亿元。")
     with theirs.expect_navigation():
         theirs.click("input[name=_continue]")
-    mine.fill("#id_body", "甲公司完成融资约2.8亿元。")
+    mine.fill("#id_body", "甲公司完成融资2.9亿元。")  # the same figure: a real conflict
     with mine.expect_navigation():
         mine.click("input[name=_continue]")
     conflict = mine.locator("#wf-conflict")
@@ -108,7 +108,7 @@ def test_conflicts_merge_or_need_an_explicit_overwrite(live_server, desk, open_p
     with mine.expect_navigation():
         mine.click("input[name=_continue]")
     item.refresh_from_db()
-    assert item.body == "甲公司完成融资约2.8亿元。"
+    assert item.body == "甲公司完成融资2.9亿元。"
     assert Transition.objects.filter(item=item, action="overwrite", by=desk["editor"]).exists()
 
 
