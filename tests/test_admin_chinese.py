@@ -55,10 +55,14 @@ ALLOWED = {
     "pre-a",
     "pre-b",
     "pre-ipo",  # financing rounds are named so in Chinese too
-    "esc",  # the key, in the queue's keyboard help
+    "esc",
+    "ctrl",  # keys, in keyboard help
+    "webhook",  # the word, as the partners' developers say it
 }
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’_-]{2,}")
-PLACEHOLDER = re.compile(r"\{[a-z_]+\}")  # {name}{year}: the dateline pattern's syntax
+# Not interface text: {name}{year} (the dateline pattern's syntax), URLs in examples, protocol
+# identifiers (webhook events such as issue.published, the X-Newsroom-Signature header).
+PLACEHOLDER = re.compile(r"\{[a-z_]+\}|https?://\S+|\b[a-z]+(?:\.[a-z_]+)+\b|\bX-[A-Za-z-]+")
 ACRONYM = re.compile(r"^[A-Z0-9+-]+$")  # GSK, NMPA, ADC: names, not interface text
 SKIP_TAGS = {"script", "style", "code", "pre", "textarea"}
 ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
