@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bulletins', '0006_image_validation'),
+        ('bulletins', '0007_entity_candidates'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
