@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bulletins', '0007_entity_candidates'),
+        ('bulletins', '0008_tracker_rows'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
