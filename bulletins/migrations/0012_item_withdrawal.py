@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bulletins', '0008_tracker_rows'),
+        ('bulletins', '0011_section_issue_counts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
