@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .dateline import dateline_date
 from .exporters.wechat import wechat_article, wechat_warnings
@@ -24,6 +25,47 @@ class Check:
     message: str
     is_blocking: bool
     item_id: int | None = None
+    section: str = ""  # where the item is, for the summary ("企业动态 #1–#11")
+    position: int | None = None
+
+
+# How a group of item checks of one kind reads in the summary ("22 条未审核").
+GROUP_TITLES = {
+    "unapproved": gettext_lazy("%(n)s 条尚未审核通过"),
+    "rank_without_headline": gettext_lazy("%(n)s 条有标题排序但没有标题"),
+    "headline_without_rank": gettext_lazy("%(n)s 条的标题没有排序,不会出现在标题中"),
+    "no_entity": gettext_lazy("%(n)s 条没有关联任何实体"),
+    "mixed_punctuation": gettext_lazy("%(n)s 条混用了半角和全角标点"),
+    "near_duplicate": gettext_lazy("%(n)s 条与近 7 天的内容高度相似"),
+}
+
+
+@dataclass
+class CheckGroup:
+    code: str
+    title: str
+    where: str  # "企业动态 #1–#11、产业动态 #2"
+    checks: list[Check]
+    is_blocking: bool
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [c.item_id for c in self.checks if c.item_id]
+
+    def __str__(self):
+        return f"{self.title}:{self.where}" if self.where else self.title
+
+
+def _ranges(positions: list[int]) -> str:
+    runs: list[list[int]] = []
+    for n in sorted(set(positions)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return "、".join(
+        f"#{r[0]}–#{r[-1]}" if len(r) > 2 else "、".join(f"#{n}" for n in r) for r in runs
+    )
 
 
 @dataclass
@@ -41,6 +83,38 @@ class CheckReport:
     @property
     def ok(self) -> bool:
         return not self.blocking
+
+    def groups(self, *, blocking: bool) -> list[CheckGroup]:
+        """Checks of one kind together: one line per kind instead of one per item."""
+        by_code: dict[str, list[Check]] = {}
+        for check in self.checks:
+            if check.is_blocking == blocking:
+                by_code.setdefault(check.code, []).append(check)
+        groups = []
+        for code, checks in by_code.items():
+            if code not in GROUP_TITLES or len(checks) == 1:
+                groups += [CheckGroup(code, c.message, "", [c], blocking) for c in checks]
+                continue
+            sections: dict[str, list[int]] = {}
+            for check in checks:
+                sections.setdefault(check.section, []).append(check.position or 0)
+            where = ";".join(f"{name} {_ranges(pos)}" for name, pos in sections.items())
+            title = GROUP_TITLES[code] % {"n": len(checks)}
+            groups.append(CheckGroup(code, str(title), where, checks, blocking))
+        return groups
+
+    @property
+    def blocking_groups(self) -> list[CheckGroup]:
+        return self.groups(blocking=True)
+
+    @property
+    def warning_groups(self) -> list[CheckGroup]:
+        return self.groups(blocking=False)
+
+    @property
+    def summary(self) -> list[str]:
+        """The blocking checks, one line per kind (the publish confirmation shows these)."""
+        return [str(group) for group in self.blocking_groups]
 
 
 def _punctuation_mixed(text: str) -> bool:
@@ -74,6 +148,8 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                     % {"label": label, "status": item.get_status_display()},
                     True,
                     item.pk,
+                    item.section.name,
+                    item.position,
                 )
             )
         if item.headline_rank is not None and not item.headline:
@@ -83,6 +159,8 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                     _("%(label)s 有标题排序但没有标题。") % {"label": label},
                     True,
                     item.pk,
+                    item.section.name,
+                    item.position,
                 )
             )
         if item.headline and item.headline_rank is None:
@@ -92,6 +170,8 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                     _("%(label)s 的标题没有排序,不会出现在标题中。") % {"label": label},
                     False,
                     item.pk,
+                    item.section.name,
+                    item.position,
                 )
             )
         if not item.entity_links.all():
@@ -101,6 +181,8 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                     _("%(label)s 没有关联任何实体。") % {"label": label},
                     False,
                     item.pk,
+                    item.section.name,
+                    item.position,
                 )
             )
         if _punctuation_mixed(item.body):
@@ -110,6 +192,8 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                     _("%(label)s 混用了半角和全角标点。") % {"label": label},
                     False,
                     item.pk,
+                    item.section.name,
+                    item.position,
                 )
             )
     # A headline that points at no item: a spiked item still holding a rank in the title.
@@ -156,6 +240,8 @@ def prepublish_checks(bulletin: Bulletin) -> CheckReport:
                         % {"label": f"{item.section.name} #{item.position}", "day": day},
                         False,
                         item.pk,
+                        item.section.name,
+                        item.position,
                     )
                 )
                 break

@@ -254,6 +254,8 @@ class ItemStatus(models.TextChoices):
     CHANGES_REQUESTED = "changes_requested", _("退回修改")
     APPROVED = "approved", _("已审核")
     SPIKED = "spiked", _("已弃用")
+    # Taken down after publication by the chief editor: a dated notice stands in its place.
+    WITHDRAWN = "withdrawn", _("已撤下")
 
 
 class EventKind(models.TextChoices):
@@ -277,6 +279,15 @@ class ItemQuerySet(models.QuerySet):
         at = at or timezone.now()
         return self.filter(
             status=ItemStatus.APPROVED,
+            bulletin__status__in=PUBLIC_BULLETIN_STATUSES,
+            bulletin__publish_at__lte=at,
+        )
+
+    def withdrawn(self, *, at=None):
+        """Items taken down from a public issue: their notice is public, their text is not."""
+        at = at or timezone.now()
+        return self.filter(
+            status=ItemStatus.WITHDRAWN,
             bulletin__status__in=PUBLIC_BULLETIN_STATUSES,
             bulletin__publish_at__lte=at,
         )
@@ -365,6 +376,8 @@ class Item(models.Model):
         validators=[validate_image],
         help_text=_("JPEG、PNG、WebP 或 GIF。"),
     )
+    withdrawal_note = models.TextField(_("撤下说明"), blank=True, editable=False)
+    withdrawn_at = models.DateTimeField(_("撤下时间"), null=True, blank=True, editable=False)
     entities = models.ManyToManyField(
         "Entity", through="ItemEntity", related_name="items", blank=True, verbose_name=_("entities")
     )
@@ -447,7 +460,7 @@ class Correction(models.Model):
         verbose_name=_("item"),
     )
     note = models.TextField(
-        _("correction note"), help_text=_("Shown to readers, e.g. 更正:融资金额应为1.5亿元。")
+        _("correction note"), help_text=_("Shown to readers, e.g. 融资金额应为1.5亿元。")
     )
     created_at = models.DateTimeField(_("corrected at"), default=timezone.now)
     created_by = models.ForeignKey(
@@ -503,7 +516,11 @@ class Transition(models.Model):
         indexes = [models.Index(fields=["bulletin", "at"], name="transition_bulletin_at_idx")]
 
     def __str__(self):
-        return f"{self.action}: {self.from_status} → {self.to_status}"
+        labels = {**dict(ItemStatus.choices), **dict(BulletinStatus.choices)}
+        return (
+            f"{self.at:%Y-%m-%d %H:%M} {labels.get(self.from_status, self.from_status) or '—'}"
+            f" → {labels.get(self.to_status, self.to_status)}"
+        )
 
 
 class ItemRevision(models.Model):
@@ -868,6 +885,76 @@ class DismissedCandidate(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ItemComment(models.Model):
+    """An editorial remark on an item, in a thread; never public. ``@username`` mentions a
+    colleague (``mentions``), who is notified; a thread is resolved or open."""
+
+    item = models.ForeignKey(Item, models.CASCADE, related_name="comments", verbose_name=_("条目"))
+    parent = models.ForeignKey(
+        "self",
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="replies",
+        verbose_name=_("回复"),
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("作者"),
+    )
+    body = models.TextField(_("评论"))
+    mentions = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="+", verbose_name=_("提及")
+    )
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("解决时间"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("解决人"),
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("评论")
+        verbose_name_plural = _("评论")
+
+    def __str__(self):
+        return f"#{self.item_id}: {self.body[:30]}"
+
+
+class Notification(models.Model):
+    """Something a colleague or the workflow wants one user to see (the admin header counts
+    the unread ones); mailed as well when the user has an address."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        related_name="newsroom_notifications",
+        verbose_name=_("收件人"),
+    )
+    subject = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    url = models.CharField(_("链接"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_unread_idx")]
+
+    def __str__(self):
+        return self.subject
 
 
 # The read models are models of this app; importing them here registers them.

@@ -71,6 +71,7 @@ ACTIONS = {
     # A new entity (admin "add" and POST /api/v1/entities/ alike): editors meet new names
     # first; editing, merging, deleting and importing entities stay the chief's.
     "create_entity": {EDITOR, CHIEF},
+    "withdraw": {CHIEF},
     "manage_entities": {CHIEF},
     "manage_sections": {CHIEF},
 }
@@ -87,6 +88,7 @@ ACTION_LABELS = {
     "correct": gettext_lazy("更正"),
     "retract": gettext_lazy("撤回"),
     "create_entity": gettext_lazy("新建实体"),
+    "withdraw": gettext_lazy("撤下条目"),
     "manage_entities": gettext_lazy("管理实体"),
     "manage_sections": gettext_lazy("管理栏目"),
 }

@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -58,7 +59,8 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     """
     items = bulletin.items.exclude(status=ItemStatus.SPIKED)
     if not preview:
-        items = items.filter(status=ItemStatus.APPROVED)
+        # A withdrawn item keeps its place in the issue as a notice (same query as before).
+        items = items.filter(status__in=[ItemStatus.APPROVED, ItemStatus.WITHDRAWN])
     # Shaped by hand rather than with for_reading(): the issue is known and links come as
     # pairs (readmodels.attach_public_links) with each entity once.
     items = list(items.select_related("section", "markup").in_issue_order())
@@ -69,6 +71,8 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
         if not sections or sections[-1][0].pk != item.section_id:
             sections.append((item.section, []))
         sections[-1][1].append(item)
+    # Everything else — title, entities, JSON-LD — knows only the items readers may read.
+    items = [item for item in items if item.status != ItemStatus.WITHDRAWN]
     ranked = sorted(
         (i for i in items if i.headline and i.headline_rank), key=lambda i: i.headline_rank
     )
@@ -168,6 +172,19 @@ def bulletin_text(request, **kwargs):
 class ItemDetailView(DetailView):
     template_name = "bulletins/item_detail.html"
     context_object_name = "item"
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # Withdrawn: the text is gone, the dated notice answers with 410 Gone.
+            withdrawn = Item.objects.withdrawn().select_related("bulletin").filter(pk=kwargs["pk"])
+            item = withdrawn.first()
+            if item is None:
+                raise
+            return TemplateResponse(
+                request, "bulletins/item_withdrawn.html", {"item": item}, status=410
+            )
 
     def get_queryset(self):
         return (

@@ -7,6 +7,11 @@ an edit of an approved item sends it back to ``submitted``; any unpublished item
 Bulletins: ``draft → in_review → approved`` (by itself, when its last non-spiked item is
 approved; an item sent back returns it to ``in_review``) ``→ scheduled / published``;
 then ``corrected`` (a visible, dated note; the old text kept as a revision) or ``retracted``.
+A scheduled issue is public from its time on without any worker (``is_public``); the first
+admin request after that time records it (``record_went_live``: status ``published`` and a
+``went_live`` log entry dated at the scheduled time), so no cron is needed.
+One published item may be ``withdrawn`` by the chief editor (``withdraw_item``): it leaves
+every public surface, a dated notice with the reason stands in its place.
 
 Every function re-reads its rows with ``select_for_update()`` inside ``transaction.atomic``,
 checks its guard, writes with ``update_fields`` and logs a ``Transition``. A refused action
@@ -23,18 +28,19 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import logging
+import re
 
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F, Max
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from distribution import services as distribution
 
-from . import limits
+from . import limits, notifications
 from .checks import Check, CheckReport, prepublish_checks
 from .models import (
     LOCKED_BULLETIN_STATUSES,
@@ -49,7 +55,17 @@ from .models import (
     Transition,
 )
 from .readmodels import visibility_changed
-from .roles import ACTION_LABELS, ACTIONS, REVIEWER, TransitionNotAllowed, User, can, require
+from .roles import (
+    ACTION_LABELS,
+    ACTIONS,
+    CHIEF,
+    EDITOR,
+    REVIEWER,
+    TransitionNotAllowed,
+    User,
+    can,
+    require,
+)
 from .search import index_items
 
 # Callers keep their shape (``workflow.can``, ``workflow.TransitionNotAllowed`` …).
@@ -209,28 +225,35 @@ def _sync_bulletin(bulletin: Bulletin, *, by: User, comment="") -> Bulletin:
     target = BulletinStatus.APPROVED if all_approved else BulletinStatus.IN_REVIEW
     if target != bulletin.status:
         _transition(bulletin, target, action="auto", by=by, comment=comment)
+        if target == BulletinStatus.APPROVED:
+            _notify(
+                _("%(date)s 日报已全部审核通过,可以发布") % {"date": bulletin.issued_on},
+                _("%(date)s 日报的全部条目已审核通过,请在日报页发布或定时发布。")
+                % {"date": bulletin.issued_on},
+                _role_users(CHIEF),
+                url=_admin_url(bulletin),
+            )
     return bulletin
 
 
-def _notify(subject: str, message: str, recipients) -> None:
-    recipients = sorted({r for r in recipients if r})
-    if not recipients:
-        return
-
-    def send():
-        try:
-            send_mail(subject, message, None, recipients)
-        except Exception:  # a mail outage must not undo an editorial action
-            logger.exception("notification mail failed: %s", subject)
-
-    transaction.on_commit(send)
+def _notify(subject: str, message: str, users, *, url: str = "") -> None:
+    """A notification (admin header, desk) and an e-mail after commit; see notifications."""
+    notifications.notify(users, subject, message, url=url)
 
 
-def _reviewer_emails(*, exclude=None):
-    users = get_user_model().objects.filter(groups__name=REVIEWER, is_active=True)
+def _role_users(role: str, *, exclude=None):
+    users = get_user_model().objects.filter(groups__name=role, is_active=True)
     if exclude is not None:
         users = users.exclude(pk=exclude.pk)
-    return users.values_list("email", flat=True)
+    return users
+
+
+def _reviewer_users(*, exclude=None):
+    return _role_users(REVIEWER, exclude=exclude)
+
+
+def _admin_url(obj) -> str:
+    return reverse(f"admin:bulletins_{obj._meta.model_name}_change", args=[obj.pk])
 
 
 # ----------------------------------------------------------------------------- bulletins
@@ -308,7 +331,8 @@ def submit_bulletin(bulletin: Bulletin, *, by: User, comment: str = "") -> Bulle
             _("%(date)s 日报有 %(n)s 条待审核") % {"date": current.issued_on, "n": len(pending)},
             _("%(user)s 提交了 %(n)s 条条目,请在审核队列中处理。")
             % {"user": by.get_username(), "n": len(pending)},
-            _reviewer_emails(exclude=by),
+            _reviewer_users(exclude=by),
+            url=reverse("admin:bulletins_item_review"),
         )
     return _sync_bulletin(current, by=by)
 
@@ -346,6 +370,14 @@ def publish(bulletin: Bulletin, *, by: User, at: dt.datetime | None = None) -> B
     )
     visibility_changed(bulletins=[current])  # counts show from ``at`` on, with no cron
     distribution.on_published(current)  # a task row in this transaction: sent iff committed
+    if target == BulletinStatus.PUBLISHED:
+        _notify(
+            _("%(date)s 日报已上线") % {"date": current.issued_on},
+            _("%(user)s 发布了 %(date)s 日报。")
+            % {"user": by.get_username(), "date": current.issued_on},
+            _role_users(EDITOR),
+            url=_admin_url(current),
+        )
     return current
 
 
@@ -385,7 +417,8 @@ def correct(
     current = _locked_bulletin(bulletin)
     if not current.is_public():
         raise TransitionNotAllowed(_("只有已发布的日报可以更正。"))
-    if not note.strip():
+    note = correction_note(note)
+    if not note:
         raise TransitionNotAllowed(_("更正必须附说明。"), code="invalid")
     if item is not None:
         locked = _locked_item(item)
@@ -403,14 +436,22 @@ def correct(
             _keep_revision(locked, by=by, note=_("更正"))
             index_items([locked.pk])  # the corrected text is searchable at once
             visibility_changed(items=[locked])  # and shown at once
-    correction = Correction.objects.create(
-        bulletin=current, item=item, note=note.strip(), created_by=by
-    )
-    _transition(
-        current, BulletinStatus.CORRECTED, action="correct", by=by, comment=note.strip(), item=item
-    )
+    correction = Correction.objects.create(bulletin=current, item=item, note=note, created_by=by)
+    _transition(current, BulletinStatus.CORRECTED, action="correct", by=by, comment=note, item=item)
     distribution.on_corrected(correction)
     return correction
+
+
+# Readers see "更正(date):" before every note; an editor who starts with it too would print
+# it twice ("更正(…):更正:…").
+CORRECTION_PREFIX_RE = re.compile(r"^\s*[【\[(（]?\s*更正(?:说明)?\s*[】\])）]?\s*[:：,，、]?\s*")
+
+
+def correction_note(note: str) -> str:
+    """The note as readers get it: trimmed, without a leading 更正: of its own (a note that
+    is nothing but the word stays as written)."""
+    note = (note or "").strip()
+    return CORRECTION_PREFIX_RE.sub("", note, count=1).strip() or note
 
 
 @transaction.atomic
@@ -437,6 +478,93 @@ def retract(bulletin: Bulletin, *, by: User, comment: str) -> Bulletin:
     visibility_changed(bulletins=[current])
     distribution.on_retracted(current)
     return current
+
+
+def _touch(bulletin: Bulletin) -> None:
+    """Mark what readers see of the issue as changed (the page cache keys on the bulletins'
+    ``updated_at``) without bumping its version: an open form of the issue stays valid."""
+    Bulletin.objects.filter(pk=bulletin.pk).update(updated_at=timezone.now())
+
+
+@transaction.atomic
+def withdraw_item(item: Item, *, by: User, note: str) -> Item:
+    """Take one published item down, with a public dated notice, leaving the issue public.
+
+    Like a retraction for one item: its text leaves the issue page, its own page (a 410
+    notice), search, feeds, sitemaps, entity pages and the API; the text stays in the admin.
+    """
+    require(by, "withdraw")
+    note = (note or "").strip()
+    if not note:
+        raise TransitionNotAllowed(_("撤下条目必须说明原因。"), code="invalid", field="note")
+    current = _locked_item(item)
+    if not current.bulletin.is_public():
+        raise TransitionNotAllowed(_("只有已发布日报中的条目可以撤下;未发布的条目请弃用。"))
+    if current.status != ItemStatus.APPROVED:
+        raise TransitionNotAllowed(
+            _("只有已发布的条目可以撤下;这条的状态是“%(status)s”。")
+            % {"status": current.get_status_display()}
+        )
+    current.withdrawal_note = note
+    current.withdrawn_at = timezone.now()
+    _transition(
+        current,
+        ItemStatus.WITHDRAWN,
+        action="withdraw",
+        by=by,
+        comment=note,
+        at=current.withdrawn_at,
+        fields=("withdrawal_note", "withdrawn_at"),
+    )
+    _touch(current.bulletin)
+    visibility_changed(items=[current])  # entity counts, co-mentions: without it at once
+    return current
+
+
+def record_went_live(*, now: dt.datetime | None = None) -> list[Bulletin]:
+    """Record every scheduled issue whose time has passed as ``published``, with a
+    ``went_live`` entry dated at its scheduled time (by nobody: no one pressed a button).
+
+    Readers never wait for this — ``is_public`` already derives it from ``publish_at`` — it
+    only makes the admin, the API and the log say what happened. Called lazily by the admin
+    (``bulletins.middleware``); idempotent and safe when two requests race (row lock, then
+    the status is checked again).
+    """
+    now = now or timezone.now()
+    due = Bulletin.objects.filter(status=BulletinStatus.SCHEDULED, publish_at__lte=now)
+    recorded = []
+    for pk in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            current = Bulletin.objects.select_for_update().get(pk=pk)
+            if current.status != BulletinStatus.SCHEDULED or current.publish_at > now:
+                continue
+            recorded.append(
+                _transition(
+                    current,
+                    BulletinStatus.PUBLISHED,
+                    action="went_live",
+                    by=None,
+                    comment=timezone.localtime(current.publish_at).strftime("%Y-%m-%d %H:%M"),
+                    at=current.publish_at,
+                )
+            )
+    if recorded:
+        _notify_went_live(recorded)
+    return recorded
+
+
+def _notify_went_live(bulletins: list[Bulletin]) -> None:
+    for bulletin in bulletins:
+        _notify(
+            _("%(date)s 日报已上线") % {"date": bulletin.issued_on},
+            _("定时发布的 %(date)s 日报已于 %(at)s 上线。")
+            % {
+                "date": bulletin.issued_on,
+                "at": timezone.localtime(bulletin.publish_at).strftime("%Y-%m-%d %H:%M"),
+            },
+            _role_users(EDITOR),
+            url=_admin_url(bulletin),
+        )
 
 
 # ----------------------------------------------------------------------------- items
@@ -669,12 +797,83 @@ def _shift_positions(bulletin, section, *, from_position):
         Item.objects.filter(pk=pk).update(position=pos + 1)
 
 
+def _plain(value):
+    """A field value as compared for merging: a row by its key, blanks alike."""
+    if hasattr(value, "_meta"):
+        return value.pk
+    return None if value in ("", None) else value
+
+
+def merge_fields(base: dict, mine: dict, theirs) -> tuple[dict, list[str]]:
+    """Three-way merge of one editor's field edits with what another saved meanwhile.
+
+    ``base`` holds the values the editor loaded, ``mine`` what they submit, ``theirs`` the
+    row as saved now. A field only I changed takes my value; a field only they changed keeps
+    theirs; a field we both changed to different values is a conflict. Returns the changes
+    to apply and the conflicting field names (in ``mine``'s order).
+    """
+    changes, conflicts = {}, []
+    for name, value in mine.items():
+        if name not in base:  # no record of what was loaded (an upload): mine is a change
+            changes[name] = value
+            continue
+        loaded, now = _plain(base[name]), _plain(getattr(theirs, name))
+        if _plain(value) == loaded or _plain(value) == now:
+            continue  # I did not change it, or we agree
+        if now == loaded:
+            changes[name] = value
+            continue
+        merged = merge_text(loaded, value, now) if name in TEXT_FIELDS else None
+        if merged is not None:
+            changes[name] = merged  # we both edited the text, in different places
+        else:
+            conflicts.append(name)
+    return changes, conflicts
+
+
+def _edits(base: str, text: str) -> list[tuple[int, int, str]]:
+    """The changes from ``base`` to ``text`` as (start, end, replacement) ranges of base."""
+    matcher = difflib.SequenceMatcher(None, base, text, autojunk=False)
+    return [(i1, i2, text[j1:j2]) for op, i1, i2, j1, j2 in matcher.get_opcodes() if op != "equal"]
+
+
+def merge_text(base, mine, theirs) -> str | None:
+    """Both sides' edits of one text when they touch different places of it (at least two
+    unchanged characters apart, so "2.8亿元" edited on both sides stays a conflict), else
+    None: a conflict for the editor to settle."""
+    if not all(isinstance(t, str) for t in (base, mine, theirs)):
+        return None
+    edits = sorted(_edits(base, mine) + _edits(base, theirs))
+    for (_s1, e1, _r1), (s2, _e2, _r2) in zip(edits, edits[1:], strict=False):
+        if s2 < e1 + 2:  # overlapping or close: which one is right is the editor's call
+            return None
+    out, at = [], 0
+    for start, end, replacement in edits:
+        out += [base[at:start], replacement]
+        at = end
+    return "".join(out) + base[at:]
+
+
 @transaction.atomic
-def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item:
+def edit_item(
+    item: Item,
+    *,
+    by: User,
+    expected_version: int,
+    base: dict | None = None,
+    overwrite: bool = False,
+    **changes,
+) -> Item:
     """Save an editor's changes if nobody saved in between; text changes become revisions.
 
     An edit of any reader-visible field (``READER_FIELDS``) of an approved item sends it back
     to review, and makes its author a contributor who may not approve it.
+
+    With ``base`` (the values the editor loaded) a save over a newer version merges: edits
+    of different fields are combined and logged (``merge``); edits of the same field are a
+    ``conflict`` whose ``errors`` name the fields. ``overwrite=True`` settles those fields
+    with this editor's values — deliberately: ``expected_version`` must then be the version
+    the editor was shown on the conflict screen, and the overwrite is logged.
     """
     require(by, "edit")
     unknown = set(changes) - set(EDITABLE_FIELDS)
@@ -684,7 +883,30 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
             code="invalid",
         )
     current = _locked_item(item)
-    check_version(current, expected_version)
+    merged_over, overwritten = None, []
+    if base is None or overwrite:
+        check_version(current, expected_version)
+    if base is not None:
+        stale = expected_version is None or int(expected_version) != current.version
+        mine = changes
+        changes, conflicts = merge_fields(base, mine, current)
+        if conflicts and not overwrite:
+            raise TransitionNotAllowed(
+                _("%(user)s 在您打开之后也修改了:%(fields)s。请对照双方内容,选择保留哪一份。")
+                % {
+                    "user": _editor_name(current),
+                    "fields": "、".join(
+                        str(Item._meta.get_field(f).verbose_name) for f in conflicts
+                    ),
+                },
+                code="conflict",
+                current=current,
+                errors=conflicts,
+            )
+        changes.update({name: mine[name] for name in conflicts})
+        overwritten = conflicts
+        if stale and not overwrite:
+            merged_over = (_editor_name(current), current.version)
     _ensure_editable(current.bulletin)
     changed = [name for name, value in changes.items() if getattr(current, name) != value]
     if not changed:
@@ -740,10 +962,31 @@ def edit_item(item: Item, *, by: User, expected_version: int, **changes) -> Item
             % {"date": current.bulletin.issued_on},
             _("%(user)s 修改了一条已审核的条目:%(text)s")
             % {"user": by.get_username(), "text": current.body[:80]},
-            _reviewer_emails(exclude=by),
+            _reviewer_users(exclude=by),
+            url=reverse("admin:bulletins_item_review"),
         )
         _sync_bulletin(current.bulletin, by=by)
+    if merged_over or overwritten:
+        labels = "、".join(str(Item._meta.get_field(f).verbose_name) for f in changed)
+        _log(
+            None,
+            item=current,
+            action="overwrite" if overwritten else "merge",
+            from_status=current.status,
+            to_status=current.status,
+            by=by,
+            comment=(
+                _("覆盖了他人同时保存的修改:%(fields)s") % {"fields": labels}
+                if overwritten
+                else _("与 %(user)s 的版本 %(v)s 自动合并;本次修改:%(fields)s")
+                % {"user": merged_over[0], "v": merged_over[1], "fields": labels}
+            ),
+        )
     return current
+
+
+def _editor_name(row) -> str:
+    return row.updated_by.get_username() if row.updated_by else "?"
 
 
 @transaction.atomic
@@ -844,7 +1087,8 @@ def submit_item(item: Item, *, by: User, comment: str = "") -> Item:
         _("%(date)s 日报有新条目待审核") % {"date": bulletin.issued_on},
         _("%(user)s 提交了一条条目:%(text)s")
         % {"user": by.get_username(), "text": current.body[:80]},
-        _reviewer_emails(exclude=by),
+        _reviewer_users(exclude=by),
+        url=reverse("admin:bulletins_item_review"),
     )
     _sync_bulletin(bulletin, by=by)
     return current
@@ -874,12 +1118,12 @@ def request_changes(item: Item, *, by: User, comment: str) -> Item:
         by=by,
         comment=comment.strip(),
     )
-    author_emails = [u.email for u in (current.created_by, current.updated_by) if u is not None]
     _notify(
         _("您的条目被退回修改(%(date)s)") % {"date": current.bulletin.issued_on},
         _("%(user)s 的意见:%(comment)s\n\n条目:%(text)s")
         % {"user": by.get_username(), "comment": comment.strip(), "text": current.body[:200]},
-        author_emails,
+        [current.created_by, current.updated_by],
+        url=_admin_url(current),
     )
     _sync_bulletin(current.bulletin, by=by)
     return current
@@ -935,7 +1179,11 @@ def restore_revision(
 
 def revision_diff(old: ItemRevision | Item, new: ItemRevision | Item) -> str:
     """A readable character-level diff as HTML (<del>/<ins>), escaped."""
-    a, b = old.body, new.body
+    return text_diff(old.body, new.body)
+
+
+def text_diff(a: str, b: str) -> str:
+    """``a`` → ``b`` as escaped HTML with <del>/<ins> (the conflict screen, revisions)."""
     out = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
@@ -960,7 +1208,16 @@ def allowed_bulletin_actions(user, bulletin: Bulletin, *, at=None) -> list[str]:
     status = bulletin.status
     public = bulletin.is_public(at=at)
     allowed = []
-    if can(user, "submit") and status in (BulletinStatus.DRAFT, BulletinStatus.IN_REVIEW):
+    if can(user, "submit") and (
+        status == BulletinStatus.DRAFT
+        or (
+            # In review, submitting again only makes sense for drafts or sent-back items.
+            status == BulletinStatus.IN_REVIEW
+            and bulletin.items.filter(
+                status__in=[ItemStatus.DRAFT, ItemStatus.CHANGES_REQUESTED]
+            ).exists()
+        )
+    ):
         allowed.append("submit")
     if status == BulletinStatus.APPROVED:
         allowed += [a for a in ("publish", "schedule") if can(user, a)]
@@ -970,6 +1227,8 @@ def allowed_bulletin_actions(user, bulletin: Bulletin, *, at=None) -> list[str]:
         allowed.append("correct")
     if status in PUBLIC_BULLETIN_STATUSES and can(user, "retract"):
         allowed.append("retract")
+    if public and can(user, "withdraw"):
+        allowed.append("withdraw")
     return allowed
 
 

@@ -1,11 +1,14 @@
 import logging
+import os
 import re
 
+from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.translation import gettext as _
+from whitenoise.middleware import WhiteNoiseMiddleware
 
 
 class ChineseUnlessChosenMiddleware(MiddlewareMixin):
@@ -86,3 +89,22 @@ class DatabaseBusyMiddleware:
             )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class DevelopmentStaticMiddleware(WhiteNoiseMiddleware):
+    """WhiteNoise for ``runserver --nostatic``: the collected copy (with the gzip/brotli
+    files ``collectstatic`` writes) when it is at least as new as the source file, else
+    the source through the finders — so an edit shows at once and everything else goes
+    out compressed with cache headers, as in production."""
+
+    def candidate_paths_for_url(self, url):
+        sources = list(super().candidate_paths_for_url(url))
+        collected = [p for p in sources if p.startswith(str(settings.STATIC_ROOT))]
+        found = [p for p in sources if p not in collected]
+        try:
+            fresh = collected and (
+                not found or os.path.getmtime(collected[0]) >= os.path.getmtime(found[0])
+            )
+        except OSError:
+            fresh = False
+        return collected + found if fresh else found + collected

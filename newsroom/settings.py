@@ -106,7 +106,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "newsroom.middleware.RefuseNulMiddleware",
     "newsroom.middleware.DatabaseBusyMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # in development: the collected, compressed copy while it is up to date (see there)
+    "newsroom.middleware.DevelopmentStaticMiddleware"
+    if DEBUG
+    else "whitenoise.middleware.WhiteNoiseMiddleware",
     # gzip once per distinct page body, not per hit (bulletins/compression.py).
     "bulletins.compression.CachedGzipMiddleware",
     # A conditional GET holding a memoised ETag gets its 304 here, before sessions and views.
@@ -117,6 +120,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "bulletins.middleware.RecordWentLiveMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # SECURE_CSP (below) covers the admin, the API and its docs; the public site's URLs set
@@ -175,6 +179,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "bulletins.context_processors.publication",
                 "django.template.context_processors.csp",
+                "bulletins.context_processors.desk",
             ],
         },
     },
@@ -235,12 +240,21 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            "whitenoise.storage.CompressedStaticFilesStorage"
             if DEBUG
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# WhiteNoise serves static files in development too (``runserver --nostatic``; the
+# whitenoise.runserver_nostatic app makes a plain runserver do the same): a changed file is
+# picked up at once (autorefresh, finders), the gzip/brotli copies ``collectstatic`` writes
+# (``make run`` runs it) are served to browsers that accept them, and a page's CSS and JS
+# are kept for ten minutes instead of being asked for again on every admin page.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+if DEBUG:
+    WHITENOISE_MAX_AGE = 600
 # Uploads larger than this are refused before Pillow ever sees them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -342,6 +356,8 @@ NEWSROOM_SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 NEWSROOM_PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "0" if DEBUG else "300"))
 # Largest image upload (item image, entity logo) accepted, in bytes; see bulletins/images.py.
 NEWSROOM_MAX_IMAGE_BYTES = int(os.environ.get("MAX_IMAGE_BYTES", 5 * 1024 * 1024))
+# An import warns about an item near-identical to one published in this many days before.
+NEWSROOM_DUPLICATE_DAYS = int(os.environ.get("DUPLICATE_DAYS", 7))
 
 # Distribution (distribution/): subscriptions, the daily email, webhooks.
 # The mailer (a MAILERS alias) the newsletter and notices go through.

@@ -28,7 +28,7 @@ def admin_form_data(response) -> dict:
             if field.disabled or name == "image":
                 continue
             value = form[name].value()
-            if isinstance(field, JSONField):
+            if isinstance(field, JSONField) and not isinstance(value, str):
                 value = field.prepare_value(value)
             if value is None:
                 value = ""
@@ -118,7 +118,13 @@ def test_three_people_take_an_issue_from_draft_to_published_through_the_admin(
     page = client.get(change_url(bulletin))
     assert page.context["wf_checks"].ok
     assert "publish" in page.context["wf_allowed"]
-    response = client.post(act_url(bulletin, "publish"), follow=True)
+    # 立即发布 asks first, showing the check summary; nothing is published yet.
+    confirm = client.post(act_url(bulletin, "publish"))
+    assert confirm.status_code == 200 and "确认立即发布" in confirm.content.decode()
+    assert "没有阻断项" in confirm.content.decode()
+    bulletin.refresh_from_db()
+    assert bulletin.status == BulletinStatus.APPROVED
+    response = client.post(act_url(bulletin, "publish"), {"confirmed": "1"}, follow=True)
     assert "已发布。" in messages_of(response)
     bulletin.refresh_from_db()
     assert bulletin.status == BulletinStatus.PUBLISHED
@@ -198,8 +204,14 @@ def test_buttons_are_only_those_the_user_may_use(client, draft_bulletin, editor,
     assert "审核通过" in page.content.decode()  # item buttons in the inline
     client.force_login(editor)
     page = client.get(change_url(draft_bulletin))
-    assert page.context["wf_allowed"] == ["submit"]
+    # already in review with nothing left to submit: 提交整期审核 is not offered again
+    assert page.context["wf_allowed"] == []
+    assert "提交整期审核" not in page.content.decode()
     assert 'value="approve"' not in page.content.decode()
+    item = draft_bulletin.items.first()
+    workflow.request_changes(item, by=reviewer, comment="再看看。")
+    page = client.get(change_url(draft_bulletin))
+    assert page.context["wf_allowed"] == ["submit"]  # a sent-back item can go again
 
 
 # ----------------------------------------------------------------------------- nothing lost
@@ -229,13 +241,41 @@ def test_concurrent_item_edit_is_refused_and_the_second_text_is_shown_back(
     item.refresh_from_db()
     assert item.body == "第一位编辑的修改。"
 
-    # Saving the re-rendered form again is a deliberate overwrite, and it works.
+    # The conflict screen shows their text against mine as a diff.
+    assert response.context["adminform"].form.conflicts[0]["name"] == "body"
+    assert "<del>" in html and "<ins>" in html
+
+    # Saving again without choosing to overwrite is refused again: nothing silent.
     retry = admin_form_data(response)
     assert retry["body"] == "第二位编辑的修改。"
+    assert client.post(change_url(item), retry).status_code == 200
+    item.refresh_from_db()
+    assert item.body == "第一位编辑的修改。"
+
+    # The explicit, labelled choice overwrites — and the log says so.
+    retry["overwrite"] = "on"
     assert client.post(change_url(item), retry).status_code == 302
     item.refresh_from_db()
     assert item.body == "第二位编辑的修改。"
     assert item.revisions.filter(body="第一位编辑的修改。").exists()
+    log = item.transitions.get(action="overwrite")
+    assert log.by == editor2 and "正文" in log.comment
+
+
+def test_edits_of_different_fields_by_two_editors_merge_in_the_admin(
+    client, draft_bulletin, editor, editor2
+):
+    item = draft_bulletin.items.first()
+    client.force_login(editor2)
+    mine = admin_form_data(client.get(change_url(item)))
+    workflow.edit_item(item, by=editor, expected_version=item.version, headline="他们改的标题")
+    mine["body"] = "我改的正文。"
+    response = client.post(change_url(item), mine, follow=True)
+    assert response.redirect_chain, response.content.decode()[:2000]
+    assert "自动合并" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.body, item.headline) == ("我改的正文。", "他们改的标题")
+    assert item.transitions.filter(action="merge", by=editor2).exists()
 
 
 def test_concurrent_edit_of_an_item_in_the_bulletin_inline_keeps_the_text(
@@ -348,9 +388,11 @@ def test_schedule_button_reads_beijing_time(client, draft_bulletin, editor, revi
         workflow.approve_item(item, by=reviewer)
     client.force_login(chief)
     later = timezone.localtime() + dt.timedelta(days=1)
-    client.post(
-        act_url(draft_bulletin, "schedule"), {"publish_at": later.strftime("%Y-%m-%dT%H:%M")}
-    )
+    data = {"publish_at": later.strftime("%Y-%m-%dT%H:%M")}
+    confirm = client.post(act_url(draft_bulletin, "schedule"), data)
+    assert "确认定时发布" in confirm.content.decode()
+    assert later.strftime("%Y-%m-%d %H:%M") in confirm.content.decode()
+    client.post(act_url(draft_bulletin, "schedule"), {**data, "confirmed": "1"})
     draft_bulletin.refresh_from_db()
     assert draft_bulletin.status == BulletinStatus.SCHEDULED
     assert timezone.localtime(draft_bulletin.publish_at).strftime("%H:%M") == later.strftime(

@@ -88,7 +88,8 @@ def test_parse_error_shows_the_line_and_saves_nothing(client, editor, url):
     response = client.post(url, {"text": text, "save": "1", "previewed": digest(text)})
     assert response.status_code == 200
     assert re.search(r"第 2 行", response.text)
-    assert "2026-02-30" in response.text  # the English reason too
+    assert "2026年2月30日 不存在" in response.text
+    assert "does not exist" not in response.text  # one language, the user's
     assert not Bulletin.objects.exists()
 
 

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -154,7 +155,13 @@ def test_errors_name_their_line_and_reason(text, line, code):
     assert (error.line, error.code) == (line, code)
     assert error.message and error.message_en
     if line:
-        assert f"第 {line} 行" in str(error) and f"line {line}" in str(error)
+        assert f"第 {line} 行" in str(error)
+    # One language at a time (the user's), never both: Chinese by default, English on request.
+    assert error.message_en not in str(error)
+    with translation.override("en"):
+        assert error.message_en in str(error) and error.message not in str(error)
+        if line:
+            assert f"line {line}" in str(error)
 
 
 @settings(max_examples=100, deadline=None)

@@ -266,14 +266,15 @@ def _http(world, action, client: Client, chief_client: Client):
         return client.post(bulletin_act("submit"))
     if action == "schedule":
         return client.post(
-            bulletin_act("schedule"), {"publish_at": soon.strftime("%Y-%m-%dT%H:%M")}
+            bulletin_act("schedule"),
+            {"publish_at": soon.strftime("%Y-%m-%dT%H:%M"), "confirmed": "1"},
         )
     if action == "correct":
         return client.post(bulletin_act("correct"), {"note": "更正:日期。"})
     if action == "retract":
         return client.post(bulletin_act("retract"), {"comment": "不实。"})
     if action in ("publish", "unschedule"):
-        return client.post(bulletin_act(action))
+        return client.post(bulletin_act(action), {"confirmed": "1"})  # past the confirmation
     if action == "manage_sections":
         return client.post(
             reverse("admin:bulletins_section_add"),

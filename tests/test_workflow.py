@@ -274,7 +274,7 @@ def test_correction_keeps_the_old_text_and_a_visible_note(published_bulletin, ch
     published_bulletin.refresh_from_db()
     assert published_bulletin.status == BulletinStatus.CORRECTED
     assert Bulletin.objects.published().filter(pk=published_bulletin.pk).exists()
-    assert Correction.objects.get(bulletin=published_bulletin).note == "更正:金额有误。"
+    assert Correction.objects.get(bulletin=published_bulletin).note == "金额有误。"  # no 2nd 更正
     assert item.revisions.filter(body=old).exists()
 
 

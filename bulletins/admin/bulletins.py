@@ -23,7 +23,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import preview, sections, workflow
+from .. import comments, preview, sections, workflow
 from ..models import (
     Bulletin,
     Item,
@@ -85,6 +85,7 @@ class ItemInline(admin.TabularInline):
         "headline_rank",
         "event_kind",
         "expected_version",
+        "base",
         "status_badge",
         "linked_entities",
         "item_actions",
@@ -96,6 +97,7 @@ class ItemInline(admin.TabularInline):
         fields = list(super().get_fields(request, obj))
         if not self.has_change_permission(request, obj):
             fields.remove("expected_version")
+            fields.remove("base")
         return fields
 
     def get_queryset(self, request):
@@ -114,7 +116,8 @@ class ItemInline(admin.TabularInline):
         formset = super().get_formset(request, obj, **kwargs)
         body = formset.form.base_fields.get("body")
         if body is not None:
-            body.widget = forms.Textarea(attrs={"rows": 3, "cols": 60})
+            # Room to read a whole item without scrolling inside the box.
+            body.widget = forms.Textarea(attrs={"rows": 6, "cols": 80, "class": "wf-body"})
         section = formset.form.base_fields.get("section")
         if section is not None:
             # Evaluate the sections once for all rows, not once per row.
@@ -250,17 +253,10 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             return super().save_formset(request, form, formset, change)
         bulletin = form.instance
         for item_form in formset.initial_forms:
-            changes = {
-                name: item_form.cleaned_data[name]
-                for name in item_form.content_changed()
-                if name in workflow.EDITABLE_FIELDS
-            }
-            if changes:
+            if item_form.content_changed():
+                # merges with another editor's save of other fields (see ItemForm)
                 workflow.edit_item(
-                    item_form.instance,
-                    by=request.user,
-                    expected_version=item_form.cleaned_data["expected_version"],
-                    **changes,
+                    item_form.instance, by=request.user, **item_form.workflow_save_kwargs()
                 )
         for item_form in formset.extra_forms:
             if not item_form.has_changed() or not item_form.cleaned_data.get("section"):
@@ -306,7 +302,7 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         )
         allowed = workflow.allowed_bulletin_actions(request.user, bulletin)
         correctable = []
-        if "correct" in allowed:
+        if "correct" in allowed or "withdraw" in allowed:
             correctable = list(
                 bulletin.items.filter(status=ItemStatus.APPROVED)
                 .select_related("section")
@@ -389,6 +385,15 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             if action == "submit":
                 workflow.submit_bulletin(bulletin, by=by, comment=post.get("comment", ""))
                 done = _("已提交审核。")
+            elif action in ("publish", "schedule") and post.get("confirmed") != "1":
+                # A confirmation step first, with what the checks say (nothing is written).
+                workflow.require(by, action)
+                at = (
+                    _parse_local_datetime(post.get("publish_at", ""))
+                    if action == "schedule"
+                    else None
+                )
+                return self.confirm_view(request, bulletin, action, at)
             elif action == "publish":
                 workflow.publish(bulletin, by=by)
                 done = _("已发布。")
@@ -417,6 +422,10 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
                     else None,
                 )
                 done = _("已更正。")
+            elif action == "withdraw":
+                item = get_object_or_404(Item, pk=post.get("item") or 0, bulletin=bulletin)
+                workflow.withdraw_item(item, by=by, note=post.get("note", ""))
+                done = _("已撤下该条目,读者将看到撤下说明。")
             elif action == "retract":
                 workflow.retract(bulletin, by=by, comment=post.get("comment", ""))
                 done = _("已撤回。")
@@ -427,6 +436,24 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         else:
             messages.success(request, done)
         return redirect_back(request, back)
+
+    def confirm_view(self, request, bulletin: Bulletin, action: str, at) -> TemplateResponse:
+        """ "Publish now?" / "Schedule for …?" with the check summary; the button posts the
+        same action again with ``confirmed=1``."""
+        report = workflow.prepublish_checks(bulletin)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("确认发布") if action == "publish" else _("确认定时发布"),
+            "bulletin": bulletin,
+            "action": action,
+            "at": at,
+            "at_value": timezone.localtime(at).strftime("%Y-%m-%dT%H:%M") if at else "",
+            "checks": report,
+            "items": bulletin.items.exclude(status=ItemStatus.SPIKED).count(),
+            "back": reverse("admin:bulletins_bulletin_change", args=[bulletin.pk]),
+        }
+        return TemplateResponse(request, "admin/bulletins/bulletin/confirm.html", context)
 
     def dashboard_view(self, request):
         """Today's issue at a glance: counts by status and what still blocks publication."""
@@ -459,6 +486,10 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             "wf_labels": workflow.ACTION_LABELS,
             "upcoming": upcoming,
             "queue_size": workflow.decidable_items(request.user).count(),
+            "may_review": workflow.can(request.user, "approve"),
+            "sent_back_size": comments.sent_back_to(request.user).count()
+            if workflow.can(request.user, "edit")
+            else 0,
             "can_add": self.has_add_permission(request),
         }
         return TemplateResponse(request, "admin/bulletins/dashboard.html", context)

@@ -64,6 +64,32 @@ class ItemEntityFormSet(BaseInlineFormSet):
             entities.unlink(self.instance, obj.entity, by=self.user)
 
 
+# The roles a link may have (stored as codes; facts.roles_by_name writes the first three).
+LINK_ROLES = [
+    ("", gettext_lazy("(未指定)")),
+    ("lead_investor", gettext_lazy("领投方")),
+    ("investor", gettext_lazy("投资方")),
+    ("regulator", gettext_lazy("监管机构")),
+    ("old_investor", gettext_lazy("老股东")),
+    ("buyer", gettext_lazy("收购方")),
+    ("target", gettext_lazy("被收购方")),
+    ("licensor", gettext_lazy("授权方")),
+    ("licensee", gettext_lazy("被授权方")),
+    ("partner", gettext_lazy("合作方")),
+]
+
+
+class RoleSelect(forms.Select):
+    """The roles by their Chinese names; a stored code outside the list is kept as it is."""
+
+    def optgroups(self, name, value, attrs=None):
+        known = {str(code) for code, _label in self.choices}
+        extra = [(v, v) for v in value if v and v not in known]
+        if extra:
+            self.choices = [*self.choices, *extra]
+        return super().optgroups(name, value, attrs)
+
+
 class ItemEntityInline(admin.TabularInline):
     """The item's entities: autocomplete, role, confirmation; saved through the services."""
 
@@ -78,6 +104,16 @@ class ItemEntityInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("entity")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            return forms.CharField(
+                label=db_field.verbose_name,
+                required=False,
+                max_length=db_field.max_length,
+                widget=RoleSelect(choices=LINK_ROLES),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)

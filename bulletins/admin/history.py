@@ -24,6 +24,9 @@ LOG_LABELS = {
     "revise": gettext_lazy("修改内容"),
     "link": gettext_lazy("修改实体关联"),
     "auto": gettext_lazy("自动"),
+    "went_live": gettext_lazy("定时上线"),
+    "merge": gettext_lazy("自动合并"),
+    "overwrite": gettext_lazy("覆盖他人修改"),
 }
 STATUS_LABELS = {**dict(ItemStatus.choices), **dict(BulletinStatus.choices)}
 
@@ -54,15 +57,50 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class ActionFilter(admin.SimpleListFilter):
+    """The log's actions by their Chinese names (the column stores codes)."""
+
+    title = gettext_lazy("操作")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        codes = model_admin.get_queryset(request).values_list("action", flat=True).distinct()
+        return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1])
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
+class ToStatusFilter(admin.SimpleListFilter):
+    title = gettext_lazy("变为")
+    parameter_name = "to_status"
+
+    def lookups(self, request, model_admin):
+        return list(STATUS_LABELS.items())
+
+    def queryset(self, request, queryset):
+        return queryset.filter(to_status=self.value()) if self.value() else queryset
+
+
 @admin.register(Transition)
 class TransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["at", "bulletin", "item", "action_name", "from_status", "to_status", "by"]
-    list_filter = ["action"]
+    list_display = ["at", "bulletin", "item", "action_name", "from_label", "to_label", "by"]
+    list_filter = [ActionFilter, ToStatusFilter]
     list_select_related = ["bulletin", "item__bulletin", "item__section", "by"]
+    fields = ["at", "bulletin", "item", "action_name", "from_label", "to_label", "by", "comment"]
+    readonly_fields = fields
 
     @admin.display(description=gettext_lazy("操作"), ordering="action")
     def action_name(self, obj):
         return action_label(obj.action)
+
+    @admin.display(description=gettext_lazy("原状态"), ordering="from_status")
+    def from_label(self, obj):
+        return STATUS_LABELS.get(obj.from_status, obj.from_status) or "—"
+
+    @admin.display(description=gettext_lazy("新状态"), ordering="to_status")
+    def to_label(self, obj):
+        return STATUS_LABELS.get(obj.to_status, obj.to_status)
 
 
 @admin.register(ItemRevision)

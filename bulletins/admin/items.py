@@ -11,16 +11,19 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import entities, workflow
+from .. import comments, entities, notifications, workflow
 from ..models import (
     Bulletin,
     Item,
+    ItemComment,
     ItemRevision,
 )
+from ..roles import is_staff_member
 from .entities import ItemEntityInline
 from .forms import ItemForm, KeepTextOnRefusal, copy_row, redirect_back
 from .history import labelled
@@ -112,7 +115,7 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         if obj is not None:
             fields += ["position", "status", "version", "created_by", "updated_by"]
             if self.has_change_permission(request, obj):
-                fields.append("expected_version")
+                fields += ["expected_version", "base", "overwrite_version"]
         return fields
 
     def get_readonly_fields(self, request, obj=None):
@@ -182,16 +185,19 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             # the text's facts fill what the editor left empty (never what they wrote)
             copy_row(obj, entities.apply_fact_suggestions(item, by=request.user))
             return
-        changes = {
-            name: data[name] for name in form.content_changed() if name in workflow.EDITABLE_FIELDS
-        }
-        if changes:
-            saved = workflow.edit_item(
-                obj, by=request.user, expected_version=data["expected_version"], **changes
-            )
-            if {"body", "headline"} & set(changes):
+        changed = form.content_changed()
+        if changed:
+            saved = workflow.edit_item(obj, by=request.user, **form.workflow_save_kwargs())
+            if {"body", "headline"} & set(changed):
                 saved = entities.apply_fact_suggestions(saved, by=request.user)
             copy_row(obj, saved)
+            theirs = form.merged_with
+            if theirs is not None:
+                messages.info(
+                    request,
+                    _("%(user)s 在您打开之后修改了其他字段,已与您的修改自动合并。")
+                    % {"user": theirs.updated_by.get_username() if theirs.updated_by else "?"},
+                )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         item = self.get_object(request, object_id)
@@ -205,6 +211,11 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             )
             extra_context["wf_revisions_url"] = reverse(
                 "admin:bulletins_item_revisions", args=[item.pk]
+            )
+            extra_context["wf_review_comment"] = comments.review_comment(item)
+            extra_context["wf_threads"] = comments.threads(item)
+            extra_context["wf_comment_url"] = reverse(
+                "admin:bulletins_item_comment", args=[item.pk]
             )
             if self.has_change_permission(request, item):
                 extra_context["entity_suggestions_template"] = ENTITY_SUGGESTIONS_TEMPLATE
@@ -256,6 +267,12 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("review/", wrap(self.review_view), name="bulletins_item_review"),
+            path("desk/", wrap(self.desk_view), name="bulletins_item_desk"),
+            path(
+                "<path:object_id>/comment/",
+                wrap(self.comment_view),
+                name="bulletins_item_comment",
+            ),
             path(
                 "<int:object_id>/act/<str:action>/",
                 wrap(self.action_view),
@@ -338,6 +355,79 @@ class ItemAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
             "may_decide": workflow.can(request.user, "approve"),
         }
         return TemplateResponse(request, "admin/bulletins/review_queue.html", context)
+
+    def comment_view(self, request, object_id):
+        """Add a comment (or a reply), resolve or reopen a thread; back to the item page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        item = self._item_or_403(request, object_id)
+        post = request.POST
+        try:
+            if post.get("resolve") or post.get("reopen"):
+                comment = get_object_or_404(
+                    ItemComment, pk=post.get("resolve") or post.get("reopen"), item=item
+                )
+                if post.get("resolve"):
+                    comments.resolve(comment, by=request.user)
+                    messages.success(request, _("评论已标记为已解决。"))
+                else:
+                    comments.reopen(comment, by=request.user)
+                    messages.success(request, _("评论已重新打开。"))
+            else:
+                parent = None
+                if post.get("parent", "").isdigit():
+                    parent = get_object_or_404(ItemComment, pk=post["parent"], item=item)
+                comment = comments.add_comment(
+                    item, by=request.user, body=post.get("body", ""), parent=parent
+                )
+                mentioned = list(comment.mentions.values_list("username", flat=True))
+                messages.success(
+                    request,
+                    _("评论已发表,已通知:%(users)s。") % {"users": "、".join(mentioned)}
+                    if mentioned
+                    else _("评论已发表。"),
+                )
+        except workflow.TransitionNotAllowed as exc:
+            messages.error(request, exc.message)
+        back = reverse("admin:bulletins_item_change", args=[item.pk]) + "#wf-comments"
+        return HttpResponseRedirect(back)
+
+    def desk_view(self, request):
+        """My desk: what waits for me, by role — sent back to me and my drafts (editors),
+        the queue (reviewers), ready and scheduled issues (chief editors), mentions and
+        notifications (everyone)."""
+        if not is_staff_member(request.user):
+            raise PermissionDenied
+        user = request.user
+        if request.method == "POST":
+            notifications.mark_read(user)
+            return HttpResponseRedirect(reverse("admin:bulletins_item_desk"))
+        today = timezone.localdate()
+        bulletin = Bulletin.objects.filter(issued_on=today).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": _("我的工作台"),
+            "can_edit": workflow.can(user, "edit"),
+            "can_review": workflow.can(user, "approve"),
+            "can_publish": workflow.can(user, "publish"),
+            "today": today,
+            "bulletin": bulletin,
+            "checks": workflow.prepublish_checks(bulletin) if bulletin else None,
+            "mentions": list(comments.open_mentions(user)[:20]),
+            "notifications": list(user.newsroom_notifications.all()[:20]),
+        }
+        if context["can_edit"]:
+            context["sent_back"] = list(comments.sent_back_to(user)[:100])
+            context["drafts"] = list(comments.my_drafts(user)[:100])
+        if context["can_review"]:
+            queue = workflow.decidable_items(user)
+            context["queue"] = list(queue[:10])
+            context["queue_size"] = queue.count()
+        if context["can_publish"]:
+            context["ready"] = list(comments.ready_to_publish())
+            context["scheduled"] = list(comments.scheduled())
+        return TemplateResponse(request, "admin/bulletins/desk.html", context)
 
     def revisions_view(self, request, object_id):
         """Every kept text of an item, each compared with the one before; restore any."""

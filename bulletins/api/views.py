@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
@@ -38,7 +39,7 @@ from .. import exporters, readmodels, workflow
 from ..exporters.text import issue_items
 from ..importers.parser import ParseError
 from ..importers.service import import_issue
-from ..models import Bulletin, Entity, ItemStatus, parent_cycle_message
+from ..models import Bulletin, Entity, Item, ItemStatus, parent_cycle_message
 from ..pagecache import memoise_etag
 from ..search import search_ids
 from . import serializers as s
@@ -426,7 +427,21 @@ class ItemViewSet(ApiViewMixin, ItemListMixin, viewsets.GenericViewSet):
         return self.paginated_items(self.get_queryset())
 
     def retrieve(self, request, *args, **kwargs):
-        item = self.get_object()
+        try:
+            item = self.get_object()
+        except Http404:
+            pk = str(self.kwargs.get("pk", ""))
+            withdrawn = Item.objects.withdrawn().filter(pk=pk).first() if pk.isdigit() else None
+            if withdrawn is not None:
+                raise Retracted(
+                    _("这条内容已于 %(at)s 撤下:%(note)s")
+                    % {
+                        "at": timezone.localtime(withdrawn.withdrawn_at).strftime("%Y-%m-%d %H:%M"),
+                        "note": withdrawn.withdrawal_note,
+                    },
+                    code="withdrawn",
+                ) from None
+            raise
         self.last_modified = max(item.updated_at, item.bulletin.updated_at)
         return Response(self.get_serializer(item).data)
 

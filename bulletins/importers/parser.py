@@ -12,15 +12,28 @@ The format (``../shared/samples/2026-03-17.txt``)::
 ``parse_issue(text)`` accepts what editors paste: ASCII or full-width ``;`` ``(`` ``|``, CRLF or
 CR line ends, a BOM, stray spaces and blank lines, a trailing newline. It returns a
 ``ParsedIssue`` (with warnings for what it had to guess) or raises ``ParseError`` — its only
-error type — naming the line and the reason in Chinese and English.
+error type — naming the line and the reason (Chinese and English are both kept; ``str()`` gives
+the one of the active language, so an editor never reads every message twice).
+
+Real pastes from WeChat, Word and e-mail are understood too:
+
+- headings written ``【企业动态】``, ``一、企业动态``, ``（一）企业动态``, ``■企业动态：`` or in
+  full-width letters are matched to the known sections (spaces and width ignored);
+- item numbering (``1、`` ``1.`` ``(1)`` ``①`` …) and indents (ideographic spaces) are removed;
+- a line that continues the previous item — the item does not end a sentence and the line
+  does not start a new one (no numbering, no heading) — is joined to it; the item keeps its
+  pieces (``ParsedItem.parts``) so the preview can show where it joined.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from django.utils import translation
 
 from ..dateline import match_dateline
 from ..limits import (
@@ -47,6 +60,26 @@ HEADLINE_SEPARATOR_RE = re.compile(r"[;\uff1b]")
 # Sentence punctuation (ASCII and full-width): a line containing any is an item, not a heading.
 SENTENCE_PUNCTUATION = set(",.;:!?\u3002\uff0c\uff1b\uff1a\uff01\uff1f\u3001")
 
+# Heading markup: 【企业动态】, 〖…〗, [ … ], ■ / ▌ / # bullets, 一、 / （一） / 第一部分, a colon.
+CN_NUMERAL = "一二三四五六七八九十"
+HEADING_BRACKETS_RE = re.compile(r"^[【〖\[［「]\s*(?P<name>[^】〗\]］」]+?)\s*[】〗\]］」]$")
+HEADING_PREFIX_RE = re.compile(
+    rf"^(?:[■□▌▍▎●◆◇★☆#＃*＊>＞|｜]+\s*"
+    rf"|[{CN_NUMERAL}]+\s*[、.．]\s*"
+    rf"|[(（]\s*[{CN_NUMERAL}]+\s*[)）]\s*"
+    rf"|第[{CN_NUMERAL}]+(?:部分|章|节|版)?\s*[、.．:：]?\s*)"
+)
+HEADING_SUFFIX_RE = re.compile(r"[\s:：*＊#＃]+$")
+# Item numbering an editor's tool left in front of the text: 1、 1. 1．(1) （1） 1) ① …
+ITEM_NUMBER_RE = re.compile(
+    r"^(?:\d{1,3}\s*[、．]|\d{1,3}\.(?!\d)|\d{1,3}\s*[)）]|[(（]\s*\d{1,3}\s*[)）]"
+    r"|[\u2460-\u2473\u2776-\u277f])\s*"
+)
+# An item ends a sentence when its last character (after closing quotes/brackets) is one of
+# these; otherwise the next line, unless it starts something new, continues it.
+SENTENCE_END = set("。！？!?；;…")
+CLOSERS = "”’」』）)】>》\"'"
+
 
 class ParseError(ValueError):
     """The text is not a 日报 the importer can read; nothing was imported.
@@ -63,9 +96,14 @@ class ParseError(ValueError):
         super().__init__(str(self))
 
     def __str__(self):
-        if self.line:
-            return f"第 {self.line} 行:{self.message}(line {self.line}: {self.message_en})"
-        return f"{self.message}({self.message_en})"
+        return _localized(self.line, self.message, self.message_en)
+
+
+def _localized(line: int, message: str, message_en: str) -> str:
+    """The message in the active language only (Chinese unless the user chose English)."""
+    if (translation.get_language() or "").startswith("en"):
+        return f"line {line}: {message_en}" if line else message_en
+    return f"第 {line} 行:{message}" if line else message
 
 
 @dataclass(frozen=True)
@@ -74,16 +112,23 @@ class ParseWarning:
     code: str
     message: str
     message_en: str
+    url: str = ""  # a page the warning is about (an earlier item it duplicates)
 
     def __str__(self):
-        where = f"第 {self.line} 行:" if self.line else ""
-        return f"{where}{self.message}({self.message_en})"
+        return _localized(self.line, self.message, self.message_en)
 
 
 @dataclass
 class ParsedItem:
     body: str
     line: int
+    # The pasted lines it was made of (a hard-wrapped item spans several) and their text.
+    lines: list[int] = field(default_factory=list)
+    parts: list[str] = field(default_factory=list)
+
+    @property
+    def joined(self) -> bool:
+        return len(self.parts) > 1
 
 
 @dataclass
@@ -131,6 +176,64 @@ def looks_like_heading(line: str) -> bool:
         and not SENTENCE_PUNCTUATION.intersection(line)
         and any(ch.isalpha() for ch in line)
     )
+
+
+def _key(name: str) -> str:
+    """What two spellings of a heading share: width (NFKC) and spaces ignored."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+def heading_name(line: str) -> tuple[str, bool]:
+    """The heading inside ``line`` without its markup, and whether it had any:
+    【企业动态】, 一、企业动态, （一）企业动态, ■企业动态: → (企业动态, True)."""
+    name, marked = line, False
+    found = HEADING_BRACKETS_RE.match(name)
+    if found:
+        name, marked = found["name"], True
+    stripped = HEADING_PREFIX_RE.sub("", name, count=1)
+    if stripped != name:
+        name, marked = stripped, True
+        found = HEADING_BRACKETS_RE.match(name)
+        if found:
+            name = found["name"]
+    stripped = HEADING_SUFFIX_RE.sub("", name)
+    if stripped != name and stripped:
+        name, marked = stripped, True
+    return name.strip(), marked
+
+
+def strip_item_number(line: str) -> tuple[str, bool]:
+    """``1、瑞士制药…`` → (``瑞士制药…``, True); a line without numbering is returned as is."""
+    stripped = ITEM_NUMBER_RE.sub("", line, count=1)
+    if stripped != line and stripped:
+        return stripped, True
+    return line, False
+
+
+def ends_sentence(text: str) -> bool:
+    text = text.rstrip(CLOSERS)
+    return not text or text[-1] in SENTENCE_END
+
+
+def wrap_width(lines: list[str]) -> int | None:
+    """The width a plain-text paste was hard-wrapped at, if it was: the longest line length,
+    shared by at least three lines, one of which is cut mid-sentence (so a clean paste whose
+    items merely happen to be as long is never taken for wrapped). A full-width line then
+    continues even after a full stop (the wrap fell on a sentence end inside the item)."""
+    if not lines:
+        return None
+    longest = max(len(line) for line in lines)
+    full = [line for line in lines if len(line) == longest]
+    if longest >= 20 and len(full) >= 3 and any(not ends_sentence(line) for line in full):
+        return longest
+    return None
+
+
+def join_separator(before: str, after: str) -> str:
+    """A wrap between two Latin words swallowed a space; inside Chinese text or a number
+    (a character wrap splits 5000 as 500|0) nothing was lost."""
+    a, b = before[-1:], after[:1]
+    return " " if a.isascii() and a.isalpha() and b.isascii() and b.isalpha() else ""
 
 
 def parse_issue(text: str, *, known_sections: Iterable[str] | None = None) -> ParsedIssue:
@@ -272,30 +375,49 @@ def _parse_body(numbered, known, warnings: list[ParseWarning]) -> list[ParsedSec
     sections: list[ParsedSection] = []
     by_name: dict[str, ParsedSection] = {}
     current: ParsedSection | None = None
+    known_by_key = {_key(name): name for name in known or ()}
+    joins: list[int] = []
+    last_item: ParsedItem | None = None  # the item the next line might continue
+    width = wrap_width([line for _number, line in numbered])
     for number, line in numbered:
-        is_heading = (known is not None and line in known) or looks_like_heading(line)
-        if is_heading:
-            if line in by_name:
+        name = _heading(line, known, known_by_key)
+        text, has_number = strip_item_number(line) if name is None else (line, False)
+        if (
+            last_item is not None
+            and not has_number
+            and (not ends_sentence(last_item.body) or len(last_item.parts[-1]) == width)
+            and (name is None or (name not in known_by_key.values() and line == name))
+        ):
+            # A hard-wrapped line (even a short unpunctuated fragment that would otherwise
+            # look like a new section) belongs to the item it continues.
+            last_item.body += join_separator(last_item.body, line) + line
+            last_item.lines.append(number)
+            last_item.parts.append(line)
+            joins.append(number)
+            continue
+        if name is not None:
+            last_item = None
+            if name in by_name:
                 warnings.append(
                     ParseWarning(
                         number,
                         "repeated_section",
-                        f"栏目“{line}”重复出现,其条目并入第一次出现的位置。",
-                        f"section {line!r} appears again; its items join its first occurrence",
+                        f"栏目“{name}”重复出现,其条目并入第一次出现的位置。",
+                        f"section {name!r} appears again; its items join its first occurrence",
                     )
                 )
-                current = by_name[line]
+                current = by_name[name]
                 continue
-            current = ParsedSection(name=line, line=number)
+            current = ParsedSection(name=name, line=number)
             sections.append(current)
-            by_name[line] = current
-            if known is not None and line not in known:
+            by_name[name] = current
+            if known is not None and name not in known:
                 warnings.append(
                     ParseWarning(
                         number,
                         "new_section",
-                        f"“{line}”不是已有栏目,将作为新栏目创建;如果它其实是一条条目,请加上标点。",
-                        f"{line!r} is not an existing section and will be created; "
+                        f"“{name}”不是已有栏目,将作为新栏目创建;如果它其实是一条条目,请加上标点。",
+                        f"{name!r} is not an existing section and will be created; "
                         "if it is an item, add punctuation",
                     )
                 )
@@ -307,7 +429,19 @@ def _parse_body(numbered, known, warnings: list[ParseWarning]) -> list[ParsedSec
                 message="条目出现在任何栏目标题(如 企业动态)之前。",
                 message_en="an item comes before any section heading (e.g. 企业动态)",
             )
-        current.items.append(ParsedItem(body=line, line=number))
+        last_item = ParsedItem(body=text, line=number, lines=[number], parts=[text])
+        current.items.append(last_item)
+    if joins:
+        warnings.append(
+            ParseWarning(
+                joins[0],
+                "joined_lines",
+                f"有 {len(joins)} 行没有以句末标点结束的上一行续接,已并入上一条(第 "
+                f"{_line_list(joins)} 行);合并处在预览中以 ⏎ 标出,请核对。",
+                f"{len(joins)} line(s) continue an item that did not end a sentence and were "
+                f"joined to it (lines {_line_list(joins)}); the joins are marked ⏎ in the preview",
+            )
+        )
     for section in sections:
         if not section.items:
             warnings.append(_empty_section_warning(section))
@@ -334,6 +468,30 @@ def _check_item_limits(sections) -> None:
             message_en=f"an issue holds at most {MAX_IMPORT_ITEMS} items; this is item "
             f"{MAX_IMPORT_ITEMS + 1}",
         )
+
+
+def _heading(line: str, known, known_by_key: dict[str, str]) -> str | None:
+    """The section a line names, or None when it is an item. A known section matches in
+    any spelling; an unknown name is a heading when marked up (【…】, 一、…) or when the
+    bare line is short and has no sentence punctuation."""
+    if known is not None and line in known:
+        return line
+    name, marked = heading_name(line)
+    if _key(name) in known_by_key:
+        return known_by_key[_key(name)]
+    numbered, has_number = strip_item_number(line)
+    if has_number and _key(heading_name(numbered)[0]) in known_by_key:
+        return known_by_key[_key(heading_name(numbered)[0])]
+    if marked and looks_like_heading(name):
+        return unicodedata.normalize("NFKC", name)
+    if looks_like_heading(line) and not has_number:
+        return line
+    return None
+
+
+def _line_list(numbers: list[int], limit: int = 8) -> str:
+    shown = "、".join(str(n) for n in numbers[:limit])
+    return shown + ("…" if len(numbers) > limit else "")
 
 
 def _empty_section_warning(section: ParsedSection) -> ParseWarning:

@@ -23,13 +23,16 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings as django_settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import entities, facts, linking, search, sections, workflow
 from ..dateline import normalize_dateline
-from ..models import Bulletin, BulletinStatus, PublicationSettings, Section
+from ..models import Bulletin, BulletinStatus, Item, PublicationSettings, Section
 from ..roles import User
+from . import duplicates
 from .headlines import HeadlineMatch, match_headlines
 from .parser import ParsedIssue, ParseError, ParseWarning, parse_issue
 
@@ -41,6 +44,7 @@ class PlannedItem:
     position: int  # place in its section, from 1
     body: str
     line: int
+    parts: list[str] = field(default_factory=list)  # the pasted lines it was joined from
     headline: str = ""
     headline_rank: int | None = None
     suggestions: list = field(default_factory=list)  # linking.Suggestion
@@ -111,6 +115,7 @@ def plan_import(
                     position=position,
                     body=parsed_item.body,
                     line=parsed_item.line,
+                    parts=parsed_item.parts,
                 )
             )
             index += 1
@@ -195,6 +200,9 @@ def plan_import(
                 "the saved issue follows the settings",
             )
         )
+    warnings += _duplicate_warnings(items, parsed.issued_on)
+    # In the order of the pasted lines (whole-text remarks last), whatever step found them.
+    warnings.sort(key=lambda warning: (warning.line == 0, warning.line))
     canonical = settings.dateline_for(parsed.issued_on)
     dateline = (
         ""
@@ -209,6 +217,46 @@ def plan_import(
         dateline=dateline,
         existing=Bulletin.objects.filter(issued_on=parsed.issued_on).first(),
     )
+
+
+def _duplicate_warnings(items: list[PlannedItem], issued_on: dt.date) -> list[ParseWarning]:
+    """The same item twice in the paste, and items near-identical to one published in the
+    last ``NEWSROOM_DUPLICATE_DAYS`` days (with a link to it)."""
+    warnings = []
+    bodies = [item.body for item in items]
+    for dup in duplicates.within(bodies):
+        later, first = items[dup.index], items[dup.of]
+        warnings.append(
+            ParseWarning(
+                later.line,
+                "duplicate_in_paste",
+                f"这条({later.label})与第 {first.line} 行的条目({first.label})几乎相同,是否重复粘贴?",
+                f"this item ({later.label}) is near-identical to the one on line {first.line}",
+            )
+        )
+    days = getattr(django_settings, "NEWSROOM_DUPLICATE_DAYS", 7)
+    recent = (
+        Item.objects.published()
+        .filter(
+            bulletin__issued_on__gte=issued_on - dt.timedelta(days=days),
+            bulletin__issued_on__lte=issued_on,
+        )
+        .values_list("pk", "body", "bulletin__issued_on")
+    )
+    published = {pk: day for pk, _body, day in recent}
+    for dup in duplicates.against(bodies, [(pk, body) for pk, body, _day in recent]):
+        item = items[dup.index]
+        day = published[dup.of]
+        warnings.append(
+            ParseWarning(
+                item.line,
+                "duplicate_published",
+                f"这条({item.label})与 {day:%Y-%m-%d} 已发布的一条几乎相同,请确认不是旧闻。",
+                f"this item ({item.label}) is near-identical to one published on {day:%Y-%m-%d}",
+                url=reverse("admin:bulletins_item_change", args=[dup.of]),
+            )
+        )
+    return warnings
 
 
 def _apply_choices(matches, choices, count, title_line) -> list[HeadlineMatch]:
