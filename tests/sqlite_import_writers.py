@@ -32,7 +32,9 @@ def large_issue(day: int) -> str:
     lines = [f"头条{day} | 日报", f"(医药健闻2026年5月{day}日讯)", "企业动态"]
     for n in range(MAX_IMPORT_ITEMS):
         text = f"第{n}家公司宣布完成B轮融资,金额{n}亿元,用于新药研发。"
-        lines.append((text * (width // len(text) + 1))[:width])
+        # Whole sentences, as real items are: a line cut mid-sentence is joined to the next
+        # by the importer (it reads as a hard-wrapped paste) and would make one huge item.
+        lines.append(text * max(1, width // len(text)))
     return "\n".join(lines) + "\n"
 
 
@@ -116,7 +118,8 @@ def main(path):
     procs += [ctx.Process(target=writer, args=(path, pk, done, queue)) for pk in ids]
     for proc in procs:
         proc.start()
-    results = [queue.get(timeout=600) for _ in procs]
+    # A child that crashed puts nothing: fail within two minutes instead of hanging CI.
+    results = [queue.get(timeout=120) for _ in procs]
     for proc in procs:
         proc.join()
     failed = [proc.exitcode for proc in procs if proc.exitcode]
