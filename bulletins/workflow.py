@@ -518,6 +518,7 @@ def withdraw_item(item: Item, *, by: User, note: str) -> Item:
     )
     _touch(current.bulletin)
     visibility_changed(items=[current])  # entity counts, co-mentions: without it at once
+    distribution.on_withdrawn(current)
     return current
 
 

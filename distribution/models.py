@@ -178,6 +178,7 @@ class WebhookEvent(models.TextChoices):
     ISSUE_PUBLISHED = "issue.published", "issue.published"
     ISSUE_CORRECTED = "issue.corrected", "issue.corrected"
     ISSUE_RETRACTED = "issue.retracted", "issue.retracted"
+    ITEM_WITHDRAWN = "item.withdrawn", "item.withdrawn"
 
 
 def default_events() -> list[str]:
@@ -203,7 +204,9 @@ class WebhookEndpoint(models.Model):
     events = models.JSONField(
         _("事件"),
         default=default_events,
-        help_text=_("issue.published、issue.corrected、issue.retracted 中的一个或多个。"),
+        help_text=_(
+            "issue.published、issue.corrected、issue.retracted、item.withdrawn 中的一个或多个。"
+        ),
     )
     is_active = models.BooleanField(_("启用"), default=True)
     created_at = models.DateTimeField(_("创建时间"), default=timezone.now)

@@ -408,3 +408,10 @@ def on_retracted(bulletin: Bulletin) -> None:
     from . import tasks
 
     tasks.dispatch_retraction.enqueue(bulletin.pk)
+
+
+def on_withdrawn(item: Item) -> None:
+    """One published item taken down: partners who were told of its issue hear of it."""
+    from . import tasks
+
+    tasks.dispatch_withdrawal.enqueue(item.pk)

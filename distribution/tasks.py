@@ -16,7 +16,7 @@ from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
-from bulletins.models import Bulletin, BulletinStatus, Correction
+from bulletins.models import Bulletin, BulletinStatus, Correction, Item, ItemStatus
 
 from . import emails, outbox, services, webhooks
 from .models import Delivery, Subscriber, SubscriberStatus, WebhookDelivery
@@ -113,6 +113,27 @@ def dispatch_retraction(bulletin_id: int) -> int:
                 services.webhook_key(Event.ISSUE_RETRACTED, bulletin),
                 {"event": Event.ISSUE_RETRACTED, "bulletin": webhooks.retraction_payload(bulletin)},
             )
+    _send()
+    return created
+
+
+@task()
+def dispatch_withdrawal(item_id: int) -> int:
+    item = Item.objects.select_related("bulletin").filter(pk=item_id).first()
+    if item is None or item.status != ItemStatus.WITHDRAWN:
+        return 0
+    bulletin = item.bulletin
+    told = WebhookDelivery.objects.filter(
+        key=services.webhook_key(Event.ISSUE_PUBLISHED, bulletin), status="sent"
+    )
+    if not told.exists():
+        return 0
+    with transaction.atomic():
+        created = services.plan_webhooks(
+            Event.ITEM_WITHDRAWN,
+            services.webhook_key(Event.ITEM_WITHDRAWN, bulletin, extra=str(item.pk)),
+            {"event": Event.ITEM_WITHDRAWN, "item": webhooks.withdrawal_payload(item)},
+        )
     _send()
     return created
 

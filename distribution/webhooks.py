@@ -192,6 +192,20 @@ def issue_payload(bulletin: Bulletin) -> dict:
     return json.loads(encode(data))
 
 
+def withdrawal_payload(item) -> dict:
+    """What a partner needs to take its copy down: which item, where, why and when."""
+    from .services import site_url
+
+    return {
+        "id": item.pk,
+        "issued_on": f"{item.bulletin.issued_on:%Y-%m-%d}",
+        "url": site_url(item.get_absolute_url()),
+        "status": item.status,
+        "withdrawal_note": item.withdrawal_note,
+        "withdrawn_at": item.withdrawn_at.isoformat() if item.withdrawn_at else None,
+    }
+
+
 def retraction_payload(bulletin: Bulletin) -> dict:
     from .services import site_url
 

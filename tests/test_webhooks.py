@@ -236,3 +236,35 @@ def test_endpoint_admin_form_refuses_a_private_target(admin_client, settings):
     assert response.status_code == 200
     assert "内网" in response.content.decode()
     assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_withdrawn_item_is_pushed_to_partners_told_of_its_issue(
+    endpoint, approved, chief, django_capture_on_commit_callbacks
+):
+    with Receiver() as receiver:
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.publish(approved, by=chief)
+        run_worker()
+        item = approved.items.order_by("pk").first()
+        with django_capture_on_commit_callbacks(execute=True):
+            workflow.withdraw_item(item, by=chief, note="数据有误,撤下。")
+        run_worker()
+    assert [p["event"] for p in receiver.accepted] == ["issue.published", "item.withdrawn"]
+    withdrawn = receiver.accepted[1]["item"]
+    assert withdrawn["id"] == item.pk and withdrawn["withdrawal_note"] == "数据有误,撤下。"
+    assert "body" not in withdrawn  # the text is gone from every public surface
+    assert receiver.requests[1] == ("item.withdrawn", True)
+
+
+def test_no_withdrawal_event_for_partners_never_told_of_the_issue(
+    approved, chief, settings, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(approved, by=chief)
+    run_worker()  # no endpoint yet: nobody was told
+    settings.NEWSROOM_WEBHOOK_ALLOW_PRIVATE = True
+    WebhookEndpoint.objects.create(url=f"http://127.0.0.1:{RECEIVER_PORT}/hooks", secret=SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw_item(approved.items.first(), by=chief, note="撤下。")
+    run_worker()
+    assert not WebhookDelivery.objects.filter(event="item.withdrawn").exists()
