@@ -39,9 +39,12 @@ class RefuseNulMiddleware:
             "\x00" in key or any("\x00" in value for value in values)
             for key, values in request.GET.lists()
         ):
-            return HttpResponseBadRequest(
-                _("请求中含有空字符(NUL),无法处理。"), content_type="text/plain; charset=utf-8"
-            )
+            message = _("请求中含有空字符(NUL),无法处理。")
+            if request.path.startswith("/api/"):  # the API's one error shape
+                return JsonResponse(
+                    {"code": "invalid", "message": message, "field_errors": {}}, status=400
+                )
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
 
 

@@ -116,3 +116,12 @@ def test_search_and_entity_pages_take_any_text(client, archive, value):
         f"/api/v1/entities/?prefix={quote(value)}",
     ]
     assert server_errors(client, urls) == []
+
+
+def test_a_nul_byte_in_an_api_query_is_a_400_in_the_api_error_shape(client):
+    response = client.get("/api/v1/sections/?q=a%00b")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "invalid"
+    page = client.get("/search/?q=a%00b")
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/plain")
