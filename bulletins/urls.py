@@ -2,7 +2,6 @@
 public pages load nothing from another origin and only our own deferred site.js (they must work on a closed
 network); the admin and the API docs keep the project-wide policy."""
 
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, register_converter
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
@@ -115,14 +114,12 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
     path(
         "sitemap.xml",
-        sitemaps.cached_sitemap(sitemap_views.index),
-        {"sitemaps": sitemaps.SITEMAPS, "sitemap_url_name": "bulletins:sitemap_section"},
+        sitemaps.cached_sitemap(sitemaps.index),
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        sitemaps.cached_sitemap(sitemap_views.sitemap),
-        {"sitemaps": sitemaps.SITEMAPS},
+        sitemaps.cached_sitemap(sitemaps.section),
         name="sitemap_section",
     ),
     path("news-sitemap.xml", sitemaps.news_sitemap, name="news_sitemap"),

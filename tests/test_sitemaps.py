@@ -100,3 +100,47 @@ def test_a_retraction_leaves_the_cached_sitemap_at_once(client, content, chief, 
     workflow.retract(published, by=chief, comment="撤回测试")
     urls = all_sitemap_urls(client)
     assert item_url not in urls and published.get_absolute_url() not in urls
+
+
+def test_sitemap_urls_are_the_pages_own_urls_unicode_slugs_included(client, db):
+    """The parts fill a URL pattern reversed once: it must give exactly get_absolute_url."""
+    chinese = make_entity("恒瑞医药", "恒瑞医药-hengrui")
+    issue = make_issue(DAY, 3, entities=[chinese])
+    urls = all_sitemap_urls(client)
+    assert chinese.get_absolute_url() in urls
+    assert issue.get_absolute_url() in urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_an_item_page_costs_the_same_queries_at_any_size_and_stays_put(
+    client, db, django_assert_num_queries, settings, monkeypatch
+):
+    """A page is a range of issues, oldest first: its URLs do not move when a new issue is
+    published, and reading it costs the same queries with 2 issues or 8."""
+    from django.core.cache import cache
+
+    from bulletins import sitemaps
+
+    monkeypatch.setattr(sitemaps.ItemPart, "issues_per_page", 2)
+    for n in range(2):
+        make_issue(DAY + dt.timedelta(days=n), 2)
+    url = reverse("bulletins:sitemap_section", kwargs={"section": "items"})
+    first = locations(client, url)[1]
+    cache.clear()
+    with django_assert_num_queries(3) as small:
+        client.get(url)
+    for n in range(2, 8):
+        make_issue(DAY + dt.timedelta(days=n), 2)
+    cache.clear()
+    with django_assert_num_queries(len(small.captured_queries)):
+        client.get(url)
+    assert locations(client, url)[1] == first
+    assert len(locations(client, url + "?p=4")[1]) == 4
+
+
+@pytest.mark.parametrize("query", ["?p=0", "?p=x", "?p=99", "?p=%EF%BC%91"])
+def test_a_page_that_does_not_exist_is_a_404(client, content, query):
+    url = reverse("bulletins:sitemap_section", kwargs={"section": "items"})
+    assert client.get(url + query).status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
