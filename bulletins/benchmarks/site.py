@@ -131,7 +131,8 @@ def run(*, out, quick: bool) -> dict[str, str]:
             "RSS, all": ["/feeds/rss/"],
             "Atom, entity": [f"/entities/{slug}/atom/" for slug in entities[:samples]],
             "sitemap index": ["/sitemap.xml"],
-            "sitemap items page": ["/sitemap-items.xml"],
+            "sitemap items page": ["/sitemap-items.xml", "/sitemap-items.xml?p=2"],
+            "sitemap entities, issues": ["/sitemap-entities.xml", "/sitemap-issues.xml"],
             "news sitemap": ["/news-sitemap.xml"],
         }
         client = Client()
@@ -140,7 +141,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
             cpu = []
             times = time_requests(client, paths, samples, ok=(200, 301), cpu=cpu)
             p95 = percentile_95(times)
-            worst = max(worst, p95) if "sitemap" not in name else worst
+            worst = max(worst, p95)
             figures[f"p95 {name}"] = (
                 f"{p95:.1f} ms (median {statistics.median(times):.1f}; "
                 f"CPU median {statistics.median(cpu):.1f}, p95 {percentile_95(cpu):.1f})"
@@ -150,7 +151,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
                     f"median {statistics.median(cpu):.1f} ms, p95 {percentile_95(cpu):.1f} ms "
                     "(target ≤ 10 ms; Wagtail 8.0.1 reference for the same content 14.5 ms)"
                 )
-        figures["worst p95 of the HTML pages and feeds"] = f"{worst:.1f} ms (target < 50 ms)"
+        figures["worst p95 of the pages, feeds and sitemaps"] = f"{worst:.1f} ms (target < 50 ms)"
 
         with override_settings(ROOT_URLCONF=ThroughputURLs(), NEWSROOM_PAGE_CACHE_SECONDS=300):
             cache.clear()
