@@ -62,3 +62,23 @@ def test_changelists_cost_the_same_queries_at_two_sizes(client, chief, url):
     with CaptureQueriesContext(connection) as large:
         client.get(url)
     assert len(large) == len(small)
+
+
+@pytest.mark.parametrize("url", ["/admin/bulletins/bulletin/", "/admin/bulletins/item/"])
+def test_issue_year_filter_spans_first_to_last_issue_and_filters(client, chief, url):
+    client.force_login(chief)
+    make_issue(DAY, 2)
+    make_issue(DAY.replace(year=2024), 2)
+    response = client.get(url)
+    year_choices = [
+        choice["display"]
+        for spec in response.context["cl"].filter_specs
+        if getattr(spec, "parameter_name", "") == "year"
+        for choice in spec.choices(response.context["cl"])
+    ]
+    assert year_choices[1:] == ["2026", "2025", "2024"]  # after 全部
+    per_issue = 1 if "bulletin/" in url else 2
+    assert changelist(client, url, year="2024").result_count == per_issue
+    assert changelist(client, url, year="2025").result_count == 0
+    # Not a year (full-width digits): the filter is ignored, never a 500.
+    assert changelist(client, url, year="２０２４").result_count == 2 * per_issue

@@ -35,7 +35,7 @@ from ..models import (
 from .forms import BulletinForm, ItemInlineForm, KeepTextOnRefusal, copy_row, redirect_back
 from .history import labelled
 from .items import item_action_buttons
-from .scaling import TenYearAdmin
+from .scaling import BulletinYearFilter, TenYearAdmin
 
 
 @admin.register(PublicationSettings)
@@ -164,9 +164,8 @@ class BulletinAdmin(TenYearAdmin, KeepTextOnRefusal, admin.ModelAdmin):
     form = BulletinForm
     change_form_template = "admin/bulletins/bulletin/change_form.html"
     change_list_template = "admin/bulletins/bulletin/change_list.html"
-    date_hierarchy = "issued_on"
     list_display = ["issued_on", "status_badge", "publish_at", "item_count", "updated_by"]
-    list_filter = ["status"]
+    list_filter = ["status", BulletinYearFilter]
     inlines = [ItemInline]
     save_on_top = True
 
