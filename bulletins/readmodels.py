@@ -528,6 +528,7 @@ def _lock(item_ids) -> None:
     )
 
 
+@transaction.atomic(savepoint=False)  # one transaction with the change, or its own
 def count_items(item_ids: Iterable[int], *, now=None) -> None:
     """Bring the entity counts in step with these items: subtract what each added when it
     was last counted (its ``CountedItem`` row), add what it adds now (``_counted_now``), and
@@ -775,6 +776,7 @@ def links_prefetch():
     return models.Prefetch("entity_links", queryset=links, to_attr="public_links")
 
 
+@transaction.atomic(savepoint=False)
 def visibility_changed(*, bulletins=(), items=()) -> None:
     """What readers may see changed for these bulletins or items (their status, their issue's
     publish time, their links, their text): bring every read model up to date for them. Call
