@@ -836,6 +836,7 @@ def rebuild(*, progress: Callable[[int], object] | None = None) -> dict[str, int
         "totals": EntityMentionTotal.objects.count(),
         "months": EntityMentionMonth.objects.count(),
         "co-mentions": EntityCoMention.objects.count(),
+        "counted items": CountedItem.objects.count(),
     }
 
 
