@@ -10,12 +10,9 @@ class BulletinsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import pre_save
 
-        # Tracker rows follow every saved item (an editor's corrected facts show at once).
-        from . import trackers
         from .images import reencode_uploads
         from .models import Entity, Item
 
-        trackers.connect()
         # Uploaded images are stored as Pillow's re-encoding, never byte for byte.
         for model in (Item, Entity):
             pre_save.connect(reencode_uploads, sender=model, dispatch_uid=f"reencode-{model}")

@@ -89,15 +89,15 @@ def _require_link_permission(item: Item, by: User | None) -> None:
         _require(by, "edit")
 
 
-def _changed(item_ids=(), *, entities=(), renamed=False) -> None:
-    """The read models follow at once (``entities``: ones a link left or that merged away;
-    ``renamed``: only names changed, no count); after commit every linker rebuilds and
-    search re-indexes the items whose links moved."""
+def _changed(item_ids=(), *, renamed=()) -> None:
+    """The read models follow at once (``renamed``: entities whose names changed, no count
+    did); after commit every linker rebuilds and search re-indexes the items whose links
+    moved."""
     item_ids = sorted(set(item_ids))
     if renamed:
-        readmodels.entities_renamed(entities, item_ids=item_ids)
+        readmodels.entities_renamed(renamed, item_ids=item_ids)
     else:
-        readmodels.visibility_changed(items=item_ids, entities=entities)
+        readmodels.visibility_changed(items=item_ids)
 
     def after():
         linking.bump_version()
@@ -123,8 +123,7 @@ def entity_renamed(*entities: Entity) -> None:
         ItemEntity.objects.confirmed()
         .filter(entity__in=entities)
         .values_list("item_id", flat=True),
-        entities=entities,
-        renamed=True,
+        renamed=entities,
     )
 
 
@@ -241,7 +240,7 @@ def save_link(
     )
     if public_before != public_after:
         _public_link_changed(item, by, _("关联 %(name)s") % {"name": entity.name})
-    _changed([item.pk], entities=[replaces] if replaces is not None else ())
+    _changed([item.pk])
     return row
 
 
@@ -253,7 +252,7 @@ def unlink(item: Item, entity: Entity, *, by: User) -> bool:
     if deleted:
         if was_public:
             _public_link_changed(item, by, _("取消关联 %(name)s") % {"name": entity.name})
-        _changed([item.pk], entities=[entity])
+        _changed([item.pk])
     return bool(deleted)
 
 
@@ -640,7 +639,7 @@ def merge(source: Entity, target: Entity, *, by: User) -> Entity:
     source.save(update_fields=["merged_into", "parent", "updated_at"])
     _log(by, target, _("合并了“%(name)s”(%(slug)s)") % {"name": source.name, "slug": source.slug})
     _log(by, source, _("已合并到“%(name)s”") % {"name": target.name})
-    _changed(touched, entities=[source, target])
+    _changed(touched)  # the moved links: O(the source's mentions), not the target's
     return target
 
 

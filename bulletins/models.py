@@ -959,6 +959,7 @@ class Notification(models.Model):
 
 # The read models are models of this app; importing them here registers them.
 from .readmodels import (  # noqa: E402, F401
+    CountedItem,
     EntityCoMention,
     EntityMentionMonth,
     EntityMentionTotal,

@@ -13,36 +13,46 @@ up. These tables hold the answers:
 * ``ItemMarkup`` — an item's text with its confirmed entities' mentions linked, per item
   version, and the ids of those entities (the issue page, item page, feeds).
 
-Schedule-aware without a cron: every aggregate row carries ``visible_from`` — ``NULL`` for
-mentions already public when the row was written, else the scheduled publish time of the
-issue they come from — and readers add up the rows with ``visible_from`` unset or passed
-(``visible()``). A scheduled issue therefore counts from its time on, with nobody running
-anything at that moment; the next refresh of the entity folds its rows into the ``NULL`` row.
+Schedule-aware without a cron: every aggregate row carries ``visible_from`` — ``ALWAYS``
+(1970-01-01) for mentions already public when the row was written, else the scheduled publish
+time of the issue they come from — and readers add up the rows whose ``visible_from`` has
+passed (``visible()``). A scheduled issue therefore counts from its time on, with nobody
+running anything at that moment; the next maintenance folds its rows into the ``ALWAYS`` row.
 
-Maintenance: ``visibility_changed(bulletins=…, items=…, entities=…)`` is the one hook — the
-workflow calls it on publish, schedule, unschedule, correct and retract, the entity services
-on link, unlink, rename and merge; any future change of what readers may see (withdrawing one
-item, say) calls it too. It recomputes the affected entities' rows from the live read rules
-(``ItemEntity.objects.confirmed()``, ``PUBLIC_BULLETIN_STATUSES``), so it is idempotent and
-never drifts by a delta. ``rebuild()`` (``manage.py rebuild_read_models``) recomputes all;
-``tests/test_readmodels.py`` checks the tables against the live aggregates on both databases.
+Maintenance is by delta, so its cost follows the change, not the history of the entities it
+names. ``visibility_changed(bulletins=…, items=…)`` is the one hook — the workflow calls it on
+publish, schedule, unschedule, correct, retract and withdraw, the entity services on link,
+unlink and merge; any new change of what readers may see calls it too. For each item it
+compares what the item adds to the counts now (its confirmed live entities, its issue's month
+and publish time, read with ``ItemEntity.objects.confirmed()`` and
+``PUBLIC_BULLETIN_STATUSES``) with what the counts hold of it (``CountedItem``, a ledger row
+per counted item), and adds the difference with atomic upserts (``n = n + excluded.n``): two
+writers publishing issues that name the same entity both land. The ledger also makes it
+idempotent — a second call finds nothing to do — and lets a link changed without the hook
+be counted by the item's next change. A rename recounts nothing (the total rows' name
+columns are updated); it re-renders every item naming the entity (rare).
+``rebuild()`` (``manage.py rebuild_read_models``) recomputes everything, ledger included, and
+is the safety net; ``tests/test_readmodels.py`` checks the tables against the live aggregates
+on both databases.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from itertools import batched
+from typing import NamedTuple
 
-from django.db import models, transaction
-from django.db.models import Case, Count, F, Q, Sum, Value, When
-from django.db.models.functions import TruncMonth
+from django.db import connection, models, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
     PUBLIC_BULLETIN_STATUSES,
+    Bulletin,
     Entity,
     EntityType,
     Item,
@@ -52,31 +62,44 @@ from .models import (
 from .pinyin import index_letter, index_letter_key
 
 BATCH_SIZE = 500
+# ``visible_from`` of counts that are public already: a fixed time before any issue, not NULL,
+# so that a count has exactly one row per key and can be added to by an upsert.
+ALWAYS = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class VisibleQuerySet(models.QuerySet):
     def visible(self, *, at=None):
         """Rows readers may count now (or at ``at``): public already, or scheduled and due."""
-        at = at or timezone.now()
-        return self.filter(Q(visible_from__isnull=True) | Q(visible_from__lte=at))
+        return self.filter(visible_from__lte=at or timezone.now())
+
+
+def visible_from_field():
+    return models.DateTimeField(
+        _("visible from"),
+        default=ALWAYS,
+        help_text=_("When these counts become public: 1970-01-01 for already public ones."),
+    )
 
 
 class EntityMentionTotal(models.Model):
     entity = models.ForeignKey(Entity, models.CASCADE, related_name="+", verbose_name=_("entity"))
-    visible_from = models.DateTimeField(_("visible from"), null=True, blank=True)
+    visible_from = visible_from_field()
     type = models.CharField(_("type"), max_length=20, choices=EntityType)
     letter = models.CharField(_("index letter"), max_length=1)
     sort_key = models.CharField(_("sort key"), max_length=100)
-    n = models.PositiveIntegerField(_("mentions"))
+    n = models.IntegerField(_("mentions"))
 
     objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entity mention total")
         verbose_name_plural = _("entity mention totals")
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "visible_from"], name="rm_total_unique")
+        ]
         indexes = [
             models.Index(fields=["type", "letter", "sort_key"], name="rm_total_type_letter_idx"),
-            models.Index(fields=["entity", "visible_from"], name="rm_total_entity_idx"),
+            models.Index(fields=["visible_from"], name="rm_total_visible_idx"),
         ]
 
     def __str__(self):
@@ -86,15 +109,20 @@ class EntityMentionTotal(models.Model):
 class EntityMentionMonth(models.Model):
     entity = models.ForeignKey(Entity, models.CASCADE, related_name="+", verbose_name=_("entity"))
     month = models.DateField(_("month"))
-    visible_from = models.DateTimeField(_("visible from"), null=True, blank=True)
-    n = models.PositiveIntegerField(_("mentions"))
+    visible_from = visible_from_field()
+    n = models.IntegerField(_("mentions"))
 
     objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entity mentions per month")
         verbose_name_plural = _("entity mentions per month")
-        indexes = [models.Index(fields=["entity", "month"], name="rm_month_entity_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "month", "visible_from"], name="rm_month_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["visible_from"], name="rm_month_visible_idx")]
 
     def __str__(self):
         return f"{self.entity_id} {self.month:%Y-%m}: {self.n}"
@@ -105,15 +133,23 @@ class EntityCoMention(models.Model):
     other = models.ForeignKey(
         Entity, models.CASCADE, related_name="+", verbose_name=_("co-mentioned entity")
     )
-    visible_from = models.DateTimeField(_("visible from"), null=True, blank=True)
-    n = models.PositiveIntegerField(_("shared items"))
+    visible_from = visible_from_field()
+    n = models.IntegerField(_("shared items"))
 
     objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("co-mention")
         verbose_name_plural = _("co-mentions")
-        indexes = [models.Index(fields=["entity", "-n"], name="rm_comention_entity_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entity", "other", "visible_from"], name="rm_comention_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["entity", "-n"], name="rm_comention_entity_idx"),
+            models.Index(fields=["visible_from"], name="rm_comention_visible_idx"),
+        ]
 
     def __str__(self):
         return f"{self.entity_id} + {self.other_id}: {self.n}"
@@ -141,6 +177,26 @@ class SectionIssueCount(models.Model):
 
     def __str__(self):
         return f"{self.section_id} {self.issued_on}: {self.n}"
+
+
+class CountedItem(models.Model):
+    """What one item adds to the entity counts as they stand: the ledger that lets a change
+    subtract exactly what an item added before and add what it adds now, whatever the
+    entities' history (``count_items``). One row per item the counts include."""
+
+    item = models.OneToOneField(
+        Item, models.CASCADE, primary_key=True, related_name="counted_as", verbose_name=_("item")
+    )
+    publish_at = models.DateTimeField(_("issue public from"))
+    month = models.DateField(_("month"), help_text=_("First day of the issue's month."))
+    entity_ids = models.JSONField(_("confirmed live entities"), default=list)
+
+    class Meta:
+        verbose_name = _("counted item")
+        verbose_name_plural = _("counted items")
+
+    def __str__(self):
+        return f"#{self.item_id}: {self.entity_ids}"
 
 
 class ItemMarkup(models.Model):
@@ -281,7 +337,12 @@ def co_mentions(entity, *, limit: int = 10, at=None) -> list[Entity]:
 # ----------------------------------------------------------------------------- maintenance
 
 
-def _visible_links(entity_ids=None, item_ids=None, *, rows=False):
+def _when(publish_at, now):
+    """``visible_from`` of a count from an issue published (or scheduled) at ``publish_at``."""
+    return ALWAYS if publish_at <= now else publish_at
+
+
+def _visible_links(entity_ids=None, item_ids=None):
     """Confirmed links of live entities on approved items of issues that are public or will
     be (scheduled): (item_id, entity_id, issued_on, publish_at)."""
     links = ItemEntity.objects.confirmed().filter(
@@ -294,23 +355,242 @@ def _visible_links(entity_ids=None, item_ids=None, *, rows=False):
         links = links.filter(entity_id__in=entity_ids)
     if item_ids is not None:
         links = links.filter(item_id__in=item_ids)
-    if rows:
-        return links
     return links.values_list(
         "item_id", "entity_id", "item__bulletin__issued_on", "item__bulletin__publish_at"
     )
 
 
+class Counted(NamedTuple):
+    """What one item adds to the counts: one mention of each entity, in the month of its
+    issue, and one shared item for each pair of them — visible from ``publish_at`` on."""
+
+    publish_at: dt.datetime
+    month: dt.date
+    entity_ids: frozenset[int]
+
+
+def _counted_now(item_ids) -> dict[int, Counted]:
+    """What these items add according to the live tables (absent: nothing)."""
+    found: dict[int, tuple] = {}
+    for item_id, entity_id, issued_on, publish_at in _visible_links(item_ids=item_ids).order_by():
+        found.setdefault(item_id, (publish_at, issued_on.replace(day=1), set()))[2].add(entity_id)
+    return {pk: Counted(at, month, frozenset(ids)) for pk, (at, month, ids) in found.items()}
+
+
+def _counted_before(item_ids) -> dict[int, Counted]:
+    """What the counts hold of these items (their ``CountedItem`` rows)."""
+    return {
+        item_id: Counted(publish_at, month, frozenset(entity_ids))
+        for item_id, publish_at, month, entity_ids in CountedItem.objects.filter(
+            item_id__in=item_ids
+        ).values_list("item_id", "publish_at", "month", "entity_ids")
+    }
+
+
+class Deltas:
+    """Changes to the three entity tables, added up per row before they are written."""
+
+    def __init__(self):
+        self.totals: Counter = Counter()  # (entity, visible_from)
+        self.months: Counter = Counter()  # (entity, month, visible_from)
+        self.pairs: Counter = Counter()  # (entity, other, visible_from)
+
+    def add(self, counted: Counted, sign: int, *, now) -> None:
+        when = _when(counted.publish_at, now)
+        for entity_id in counted.entity_ids:
+            self.totals[(entity_id, when)] += sign
+            self.months[(entity_id, counted.month, when)] += sign
+            for other in counted.entity_ids:
+                if other != entity_id:
+                    self.pairs[(entity_id, other, when)] += sign
+
+    def fold_due(self, now) -> None:
+        """Move the rows of scheduled issues whose time has come into the ``ALWAYS`` rows,
+        so an entity keeps one row per key however many issues were scheduled: each due row
+        is deleted (``RETURNING`` what it held; a concurrent fold finds it gone) and its
+        count added back under ``ALWAYS`` with the rest."""
+        for model, counter, keys, _entities in self._tables():
+            fields = [model._meta.get_field(key) for key in keys[:-1]]
+            visible_from = model._meta.get_field("visible_from")
+            sql = (
+                f"DELETE FROM {_qn(model._meta.db_table)} WHERE {_qn('visible_from')} > %s "
+                f"AND {_qn('visible_from')} <= %s "
+                f"RETURNING {', '.join(_qn(field.column) for field in fields)}, {_qn('n')}"
+            )
+            with connection.cursor() as cursor:
+                cursor.execute(sql, [_prep(visible_from, ALWAYS), _prep(visible_from, now)])
+                for *key, n in cursor.fetchall():
+                    key = [field.to_python(value) for field, value in zip(fields, key, strict=True)]
+                    counter[(*key, ALWAYS)] += n
+
+    def write(self) -> None:
+        """Apply every change (``_add``). Links to entities deleted since an item was counted
+        are dropped: their rows went with the entity."""
+        ids = {key[0] for key in self.totals} | {key[1] for key in self.pairs}
+        entities = {
+            pk: (type_, index_letter(name), index_letter_key(name)[:100])
+            for pk, type_, name in Entity.objects.filter(pk__in=ids).values_list(
+                "pk", "type", "name"
+            )
+        }
+        for model, counter, keys, positions in self._tables():
+            kept = Counter(
+                {
+                    key: n
+                    for key, n in counter.items()
+                    if n and all(key[i] in entities for i in positions)
+                }
+            )
+            _add(model, keys, kept, extra=entities if model is EntityMentionTotal else None)
+
+    def _tables(self):
+        """(model, its counter, the fields of a counter's key, where entity ids are in it)."""
+        return [
+            (EntityMentionTotal, self.totals, ("entity", "visible_from"), (0,)),
+            (EntityMentionMonth, self.months, ("entity", "month", "visible_from"), (0,)),
+            (EntityCoMention, self.pairs, ("entity", "other", "visible_from"), (0, 1)),
+        ]
+
+
+def _qn(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _prep(field, value):
+    return field.get_db_prep_value(value, connection)
+
+
+def _add(model, keys: tuple[str, ...], deltas: Counter, *, extra=None) -> None:
+    """``n = n + delta`` for each row ``deltas`` names by ``keys`` (a new row for a key that
+    has none), then delete the rows this left at 0.
+
+    One ``INSERT … ON CONFLICT (keys) DO UPDATE SET n = n + excluded.n`` per batch: the
+    addition happens on the row as it is when the statement reaches it, so two writers adding
+    to the same count both land — on PostgreSQL the second waits for the first's row lock
+    and adds to its committed value (READ COMMITTED re-reads the row; a row deleted meanwhile
+    is inserted again), on SQLite writers take turns (``BEGIN IMMEDIATE``). Rows are written
+    in key order, so two writers lock shared rows in the same order and cannot deadlock.
+    ``RETURNING`` tells which rows reached 0; they are deleted by id while still locked.
+    ``extra``: entity id → (type, letter, sort key), written (and refreshed) with a total.
+    """
+    meta = model._meta
+    fields = [meta.get_field(key) for key in keys]
+    names = [field.column for field in fields]
+    if extra is not None:
+        names += ["type", "letter", "sort_key"]
+    names.append("n")
+    table = _qn(meta.db_table)
+    update = [f"{_qn('n')} = {table}.{_qn('n')} + excluded.{_qn('n')}"]
+    update += [f"{_qn(name)} = excluded.{_qn(name)}" for name in names[len(keys) : -1]]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(map(_qn, names))}) VALUES {{values}} "
+        f"ON CONFLICT ({', '.join(_qn(name) for name in names[: len(keys)])}) "
+        f"DO UPDATE SET {', '.join(update)} RETURNING {_qn('id')}, {_qn('n')}"
+    )
+    row = "(" + ", ".join(["%s"] * len(names)) + ")"
+    emptied = []
+    with connection.cursor() as cursor:
+        for batch in batched(sorted(deltas.items()), BATCH_SIZE):
+            params = []
+            for key, n in batch:
+                params += [_prep(field, value) for field, value in zip(fields, key, strict=True)]
+                if extra is not None:
+                    params += extra[key[0]]
+                params.append(n)
+            cursor.execute(sql.format(values=", ".join([row] * len(batch))), params)
+            emptied += [pk for pk, n in cursor.fetchall() if n == 0]
+        for batch in batched(emptied, BATCH_SIZE):
+            cursor.execute(
+                f"DELETE FROM {table} WHERE {_qn('n')} = 0 AND {_qn('id')} IN "
+                f"({', '.join(['%s'] * len(batch))})",
+                batch,
+            )
+
+
+def _lock(item_ids) -> None:
+    """Lock the items' issues, then the items (the workflow's order, by id): two changes of
+    one item read and write its ``CountedItem`` row one after the other, each seeing what
+    the other committed. SQLite needs nothing: its writers take turns."""
+    if not connection.features.has_select_for_update:
+        return
+    bulletins = Item.objects.filter(pk__in=item_ids).values("bulletin_id")
+    list(
+        Bulletin.objects.select_for_update()
+        .filter(pk__in=bulletins)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    list(
+        Item.objects.select_for_update()
+        .filter(pk__in=item_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic(savepoint=False)  # one transaction with the change, or its own
+def count_items(item_ids: Iterable[int], *, now=None) -> None:
+    """Bring the entity counts in step with these items: subtract what each added when it
+    was last counted (its ``CountedItem`` row), add what it adds now (``_counted_now``), and
+    remember that. The cost follows the items, not the history of the entities they name;
+    an item whose links and visibility did not change costs nothing. Idempotent."""
+    item_ids = sorted(set(item_ids))
+    if not item_ids:
+        return
+    now = now or timezone.now()
+    deltas = Deltas()
+    deltas.fold_due(now)
+    for chunk in batched(item_ids, BATCH_SIZE):
+        _lock(chunk)
+        before, after = _counted_before(chunk), _counted_now(chunk)
+        gone, rows = [], []
+        for item_id in chunk:
+            old, new = before.get(item_id), after.get(item_id)
+            if _same(old, new, now):
+                continue
+            if old is not None:
+                deltas.add(old, -1, now=now)
+            if new is None:
+                gone.append(item_id)
+            else:
+                deltas.add(new, +1, now=now)
+                rows.append(CountedItem(item_id=item_id, **_ledger_fields(new)))
+        if gone:
+            CountedItem.objects.filter(item_id__in=gone).delete()
+        if rows:
+            CountedItem.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["item"],
+                update_fields=["publish_at", "month", "entity_ids"],
+            )
+    deltas.write()
+
+
+def _same(old: Counted | None, new: Counted | None, now) -> bool:
+    if old is None or new is None:
+        return old is new
+    return (_when(old.publish_at, now), old.month, old.entity_ids) == (
+        _when(new.publish_at, now),
+        new.month,
+        new.entity_ids,
+    )
+
+
+def _ledger_fields(counted: Counted) -> dict:
+    return {
+        "publish_at": counted.publish_at,
+        "month": counted.month,
+        "entity_ids": sorted(counted.entity_ids),
+    }
+
+
 def refresh_entities(entity_ids: Iterable[int], *, now=None) -> None:
-    """Recompute every aggregate row of these entities from the live tables."""
+    """Recompute every aggregate row of these entities from the live tables (the rebuild)."""
     entity_ids = sorted(set(entity_ids))
     now = now or timezone.now()
     for chunk in batched(entity_ids, BATCH_SIZE):
         _refresh_chunk(list(chunk), now=now)
-
-
-def _when(publish_at, now):
-    return None if publish_at <= now else publish_at
 
 
 def _refresh_chunk(entity_ids: list[int], *, now) -> None:
@@ -378,82 +658,12 @@ def _refresh_chunk(entity_ids: list[int], *, now) -> None:
         )
 
 
-def _visible_when(now):
-    """SQL for a link's ``visible_from``: NULL when its issue is public already."""
-    return Case(
-        When(item__bulletin__publish_at__gt=now, then=F("item__bulletin__publish_at")),
-        default=Value(None),
-        output_field=models.DateTimeField(),
-    )
-
-
-def refresh_changed(changed: set[int], explicit: set[int], *, now=None) -> None:
-    """The hook's refresh: ``explicit`` entities (a link left them, or they merged) are
-    recomputed in full; for the ``changed`` ones (on the items that changed) the totals and
-    months are recounted in SQL and only the co-mention pairs among ``changed | explicit`` —
-    the only pairs a change of those items can touch. A publication thus costs a few
-    grouped queries instead of reloading every link of every popular entity it names."""
-    now = now or timezone.now()
-    refresh_entities(explicit, now=now)
-    changed = sorted(set(changed) - set(explicit))
-    if not changed:
-        return
-    universe = sorted(set(changed) | set(explicit))
-    when = _visible_when(now)
-    links = _visible_links(entity_ids=changed, rows=True).order_by()
-    months = list(
-        links.annotate(when=when, month=TruncMonth("item__bulletin__issued_on"))
-        .values_list("entity_id", "month", "when")
-        .annotate(n=Count("pk"))
-    )
-    totals: Counter = Counter()  # the same grouped rows, summed over the months
-    for entity_id, _month, visible_from, n in months:
-        totals[(entity_id, visible_from)] += n
-    pairs = (
-        links.filter(
-            item__entity_links__entity_id__in=universe,
-            item__entity_links__is_confirmed=True,
-            item__entity_links__entity__merged_into__isnull=True,
-        )
-        .annotate(when=when)
-        .values_list("entity_id", "item__entity_links__entity_id", "when")
-        .annotate(n=Count("pk"))
-    )
-    entities = {
-        pk: (type_, name)
-        for pk, type_, name in Entity.objects.filter(pk__in=changed).values_list(
-            "pk", "type", "name"
-        )
-    }
-    with transaction.atomic():
-        EntityMentionTotal.objects.filter(entity_id__in=changed).delete()
-        EntityMentionMonth.objects.filter(entity_id__in=changed).delete()
-        EntityCoMention.objects.filter(entity_id__in=changed, other_id__in=universe).delete()
-        EntityMentionTotal.objects.bulk_create(
-            EntityMentionTotal(
-                entity_id=entity_id,
-                visible_from=visible_from,
-                type=entities[entity_id][0],
-                letter=index_letter(entities[entity_id][1]),
-                sort_key=index_letter_key(entities[entity_id][1])[:100],
-                n=n,
-            )
-            for (entity_id, visible_from), n in totals.items()
-        )
-        EntityMentionMonth.objects.bulk_create(
-            EntityMentionMonth(
-                entity_id=entity_id,
-                month=month.replace(day=1) if hasattr(month, "replace") else month,
-                visible_from=visible_from,
-                n=n,
-            )
-            for entity_id, month, visible_from, n in months
-        )
-        EntityCoMention.objects.bulk_create(
-            EntityCoMention(entity_id=entity_id, other_id=other, visible_from=visible_from, n=n)
-            for entity_id, other, visible_from, n in pairs
-            if other != entity_id
-        )
+def _fill_ledger() -> None:
+    """One ``CountedItem`` row per counted item, from the live tables (the rebuild)."""
+    rows = []
+    for item_id, counted in _counted_now(None).items():
+        rows.append(CountedItem(item_id=item_id, **_ledger_fields(counted)))
+    CountedItem.objects.bulk_create(rows, batch_size=BATCH_SIZE * 4)
 
 
 def entities_renamed(entities, *, item_ids=()) -> None:
@@ -566,34 +776,30 @@ def links_prefetch():
     return models.Prefetch("entity_links", queryset=links, to_attr="public_links")
 
 
-def visibility_changed(*, bulletins=(), items=(), entities=()) -> None:
-    """What readers may see changed for these bulletins, items or entities: bring every read
-    model up to date for them. Call it inside the change's transaction (or right after it),
-    with the entities a link was removed from or merged away in ``entities`` — the items'
-    remaining links name the others."""
+@transaction.atomic(savepoint=False)
+def visibility_changed(*, bulletins=(), items=()) -> None:
+    """What readers may see changed for these bulletins or items (their status, their issue's
+    publish time, their links, their text): bring every read model up to date for them. Call
+    it inside the change's transaction; the cost follows the items, not the entities' history."""
     item_ids = _ids(items)
-    bulletin_ids = sorted(_ids(bulletins))
+    bulletin_ids = _ids(bulletins)
     if bulletin_ids:
         item_ids.update(
             Item.objects.filter(bulletin_id__in=bulletin_ids).values_list("pk", flat=True)
         )
-    entity_ids = _ids(entities)
-    bulletin_ids = set(bulletin_ids)
-    if not bulletin_ids and item_ids:
+    elif item_ids:
         # Links edited on drafts (every import links its items) change nothing readers see:
-        # only items of public or scheduled issues count, and only they have stored markup.
-        item_ids = set(
-            Item.objects.filter(
-                pk__in=item_ids, bulletin__status__in=PUBLIC_BULLETIN_STATUSES
-            ).values_list("pk", flat=True)
-        )
-    for chunk in batched(sorted(item_ids), BATCH_SIZE):
-        entity_ids.update(
-            ItemEntity.objects.filter(item_id__in=chunk).values_list("entity_id", flat=True)
-        )
-        # An item withdrawn or restored changes its section's count in its issue.
-        bulletin_ids.update(Item.objects.filter(pk__in=chunk).values_list("bulletin_id", flat=True))
-    refresh_changed(entity_ids - _ids(entities), _ids(entities))
+        # only items of public or scheduled issues count and have stored markup — and items
+        # counted before, whatever happened to their issue since.
+        rows = Item.objects.filter(
+            Q(bulletin__status__in=PUBLIC_BULLETIN_STATUSES) | Q(counted_as__isnull=False),
+            pk__in=item_ids,
+        ).values_list("pk", "bulletin_id")
+        item_ids = set()
+        for item_id, bulletin_id in rows:
+            item_ids.add(item_id)
+            bulletin_ids.add(bulletin_id)  # a withdrawn item changes its section's count
+    count_items(item_ids)
     refresh_bulletins(bulletin_ids)
     render_items(item_ids)
 
@@ -608,8 +814,8 @@ def rebuild(*, progress: Callable[[int], object] | None = None) -> dict[str, int
         EntityMentionTotal.objects.all().delete()
         EntityMentionMonth.objects.all().delete()
         EntityCoMention.objects.all().delete()
-    from .models import Bulletin
-
+        CountedItem.objects.all().delete()
+        _fill_ledger()
     refresh_bulletins(Bulletin.objects.values_list("pk", flat=True))
     entity_ids = list(Entity.objects.order_by("pk").values_list("pk", flat=True))
     for chunk in batched(entity_ids, BATCH_SIZE):
@@ -630,16 +836,19 @@ def rebuild(*, progress: Callable[[int], object] | None = None) -> dict[str, int
         "totals": EntityMentionTotal.objects.count(),
         "months": EntityMentionMonth.objects.count(),
         "co-mentions": EntityCoMention.objects.count(),
+        "counted items": CountedItem.objects.count(),
     }
 
 
 __all__ = [
+    "CountedItem",
     "EntityCoMention",
     "EntityMentionMonth",
     "EntityMentionTotal",
     "ItemMarkup",
     "SectionIssueCount",
     "co_mentions",
+    "count_items",
     "mention_counts",
     "monthly_mentions",
     "rebuild",

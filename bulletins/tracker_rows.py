@@ -1,11 +1,12 @@
 """``TrackerRow``: one item's facts as the /deals/ and /approvals/ trackers list them.
 
 Derived data, like the search documents: written from the item's stored facts (what an
-editor corrected wins) by ``bulletins.trackers.index_items`` whenever an item is saved, for
-any status. Whether a row is public is decided when reading — joined to the published
-rule — so publishing, retracting or spiking needs no rewrite. Amounts are normalised to
-CNY and USD here, once, with ``bulletins.fx``: sorting and filtering by amount then uses
-an index instead of converting tens of thousands of JSON values per page.
+editor corrected wins) by ``bulletins.trackers.index_items``, which the workflow calls
+whenever it writes an item's facts, for any status. Whether a row is public is decided when
+reading — joined to the published rule — so publishing, retracting or spiking needs no
+rewrite. Amounts are normalised to CNY and USD here, once, with ``bulletins.fx``: sorting
+and filtering by amount then uses an index instead of converting tens of thousands of JSON
+values per page.
 """
 
 from django.db import models

@@ -5,10 +5,12 @@ investor entity pages all call ``deals()`` / ``approvals()`` and ``Filters``.
 
 Rows come from the item's *stored* facts (``Item.event_kind``, ``financing_round``,
 ``facts`` — see /work/notes/FACTS_SCHEMA.md): where extraction was unsure a key is absent,
-and the row shows that field empty rather than a guess. ``index_items`` rewrites rows; a
-``post_save`` hook (``connect()``, from the app config) calls it whenever an item is saved,
-so an editor's correction reaches the tracker at once. Bulk writers (the archive generator)
-call ``index_items`` themselves.
+and the row shows that field empty rather than a guess. ``index_items`` rewrites rows; the
+workflow calls it where an item's facts are written (``add_item``, ``add_items`` — an
+import — and ``edit_item`` when the event kind, round or facts change), so an editor's
+correction reaches the tracker at once. Bulk writers (the archive generator) call it
+themselves. Publishing, retracting or withdrawing rewrites nothing: rows are joined to the
+published rule when read.
 
 Pages are keyset-paginated: ``?after=<sort key>~<item id>`` continues after the last row
 shown, so a deep page costs what the first one does and new deals do not shift pages.
@@ -23,7 +25,6 @@ from dataclasses import dataclass
 from django import forms
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
-from django.db.models.signals import post_save
 from django.utils.translation import gettext_lazy as _
 
 from . import fx
@@ -140,20 +141,6 @@ def index_items(item_ids: Iterable[int]) -> None:
         with transaction.atomic():
             TrackerRow.objects.filter(item_id__in=chunk).delete()
             TrackerRow.objects.bulk_create([row for row in rows if row is not None])
-
-
-def _item_saved(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw:  # loaddata: rows come with their own fixtures, if any
-        return
-    if update_fields is not None and not {"event_kind", "financing_round", "facts"} & set(
-        update_fields
-    ):
-        return  # a status or position change: the published rule is applied when reading
-    index_items([instance.pk])
-
-
-def connect() -> None:
-    post_save.connect(_item_saved, sender=Item, dispatch_uid="bulletins.trackers.item_saved")
 
 
 # ----------------------------------------------------------------------------- reading

@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from distribution import services as distribution
 
-from . import limits, notifications
+from . import limits, notifications, trackers
 from .checks import Check, CheckReport, prepublish_checks
 from .models import (
     LOCKED_BULLETIN_STATUSES,
@@ -83,6 +83,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+
+# The item fields a tracker row is written from (``trackers.row_for``).
+TRACKER_FIELDS = {"event_kind", "financing_round", "facts"}
 
 # Log entries that change what a reader of the item would see. Whoever made one since the
 # item's last approval co-wrote the content under review (four eyes on content, not on the
@@ -668,6 +671,7 @@ def add_item(
     _log(current, item=item, action="create", from_status="", to_status=item.status, by=by)
     _sync_bulletin(current, by=by)
     index_items([item.pk])
+    trackers.index_items([item.pk])
     return item
 
 
@@ -734,6 +738,7 @@ def add_items(bulletin: Bulletin, *, by, items: list[dict]) -> list[Item]:
     )  # fmt: skip
     _sync_bulletin(current, by=by)
     index_items([item.pk for item in created])
+    trackers.index_items([item.pk for item in created])  # an import's deals and approvals
     return created
 
 
@@ -957,6 +962,8 @@ def edit_item(
     if text_changed:
         _keep_revision(current, by=by)
         index_items([current.pk])
+    if TRACKER_FIELDS & set(changed):  # an editor's corrected facts reach the trackers at once
+        trackers.index_items([current.pk])
     if requeued:
         _notify(
             _("%(date)s 日报有已审核的条目被修改,需重新审核")

@@ -5,8 +5,10 @@ import csv
 import datetime as dt
 import io
 import json
+from collections import Counter
 
 import pytest
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,6 +154,22 @@ def test_an_editor_correcting_facts_is_followed_by_the_tracker(db, editor):
     )
     row = TrackerRow.objects.get(item=item)
     assert (row.amount_cny, row.amount_text, row.financing_round) == (200_000_000, "2亿元", "C")
+
+
+def test_an_imported_issue_has_its_deals_and_approvals_rows(db, editor, sample_text):
+    """An import writes its items in bulk (no save signal): the workflow writes their rows."""
+    from bulletins.importers.service import import_issue
+
+    bulletin = import_issue(sample_text, by=editor).bulletin
+    kinds = dict(
+        TrackerRow.objects.filter(item__bulletin=bulletin)
+        .values_list("tracker")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    expected = Counter(trackers.tracker_of(item) for item in bulletin.items.all())
+    assert kinds == {name: n for name, n in expected.items() if name}
+    assert kinds["deals"] >= 3 and kinds["approvals"] >= 5
 
 
 # ----------------------------------------------------------------------------- pages

@@ -10,9 +10,10 @@ from bulletins.readmodels import rebuild
 class Command(BaseCommand):
     help = (
         "Recompute the read models (mention counts per entity, per month, co-mentions, the "
-        "entity index, item markup) from the live tables, with a progress bar. The workflow "
-        "keeps them up to date; run this after writing rows directly (imports in bulk, "
-        "generate_archive does it itself) or to repair them."
+        "entity index, item markup, and the ledger of what each item adds to the counts) from "
+        "the live tables, with a progress bar. The workflow keeps them up to date by delta; "
+        "run this after writing rows directly (imports in bulk, generate_archive does it "
+        "itself) or to repair them."
     )
 
     def add_arguments(self, parser):
