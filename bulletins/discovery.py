@@ -92,7 +92,9 @@ class Candidate:
     end: int
     text: str  # as printed there
     aliases: tuple[str, ...] = ()  # e.g. the full legal name, the English name in brackets
-    rule: str = field(default="", compare=False)  # code, company, investor, regulator, person
+    # the rule class that found it (``RULES``): candidate precision is measured per class and
+    # decides which classes an import creates and links by itself (``AUTO_RULES``)
+    rule: str = field(default="", compare=False)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -137,12 +139,40 @@ def _is_code(token: str) -> bool:
     return not (_YEARISH.search(token) and len(letters) >= 3 and token[: len(letters)] == letters)
 
 
+# Words in a code's clause that say it is a drug (a company code next to a drug/clinical
+# context) rather than a device model, a project or a trial.
+_DRUG_CONTEXT = re.compile(
+    r"临床|试验|注射液|注射用|片剂|胶囊|口服|单抗|双抗|抑制剂|激动剂|拮抗剂|偶联|ADC|疗法|新药|"
+    r"候选药物|创新药|药物|适应症|治疗|获批|批准|IND|NDA|BLA|上市申请|受理|突破性|优先审评|孤儿药|"
+    r"快速通道|剂量|疗效|患者|管线|分子|授权|许可"
+)
+_CLAUSE_END = re.compile(r"[,\uff0c;\uff1b。!\uff01?\uff1f\n]")
+
+
+def _clause_of(text: str, start: int, end: int) -> str:
+    left = max((m.end() for m in _CLAUSE_END.finditer(text, 0, start)), default=0)
+    right = _CLAUSE_END.search(text, end)
+    return text[left : right.start() if right else len(text)]
+
+
+# A trial is named like a code (GLORY-2, ESLIM-02) and written as "…研究/试验" or after one
+# (III期临床研究AK112-309): not an entity (evaluation/README.md).
+_TRIAL_AFTER = re.compile(r"研究|试验")
+
+
 def find_codes(text: str) -> list[Candidate]:
     found = []
     for m in _TOKEN.finditer(text):
         token = m.group(0)
+        if _TRIAL_AFTER.match(text, m.end()) or text[max(m.start() - 2, 0) : m.start()] in (
+            "研究",
+            "试验",
+        ):
+            continue
         if _is_code(token):
-            found.append(Candidate(token, "drug", m.start(), m.end(), token, rule="code"))
+            clause = _clause_of(text, m.start(), m.end())
+            rule = "code_drug_context" if _DRUG_CONTEXT.search(clause) else "code"
+            found.append(Candidate(token, "drug", m.start(), m.end(), token, rule=rule))
     return found
 
 
@@ -158,6 +188,7 @@ PLACES = (
     "新泽西|加州|硅谷|欧洲|亚洲|海外|本土|国内"
 )
 _PLACE_PREFIX = re.compile(f"^(?:{PLACES})")
+_PLACE = re.compile(f"(?:{PLACES})")
 COMPANY_SUFFIXES = (
     "生物医药科技|生物医药|生物科技|生物技术|生物制药|生物工程|医药科技|医药技术|医疗科技|"
     "医疗器械|医疗技术|生命科学|基因科技|药物研究院|制药|药业|医药|生物|科技|医疗|诊断|生技|"
@@ -274,6 +305,19 @@ def _core_start(
     return run_start + best
 
 
+def _place_start(text: str, start: int, taken: int) -> int:
+    """A one-character stop word may be the first character of a place (收购上海瑞塔生物:
+    上 is a stop word and the start of 上海): the name starts at the place."""
+    for back in (1, 2):
+        p = start - back
+        if p < taken:
+            break
+        place = _PLACE.match(text, p)
+        if place and place.end() > start:
+            return p
+    return start
+
+
 def _org_type(suffix: str) -> str:
     for pattern, type_ in _SUFFIX_TYPE:
         if pattern.match(suffix):
@@ -319,6 +363,7 @@ def find_organisations(text: str) -> list[Candidate]:
         start = _core_start(text, m.start(), limit=limit)
         if start is None or start < taken:
             continue
+        start = _place_start(text, start, taken)
         legal = _LEGAL.match(text, m.end())
         end = legal.end() if legal else m.end()
         if type_ == "institution":  # 浙江大学 + 医学院 + 附属第二医院: one name
@@ -336,7 +381,10 @@ def find_organisations(text: str) -> list[Candidate]:
         short = _short_form(name) if type_ != "regulator" else name
         if short != name and len(short) >= 3:
             aliases.append(short)
-        found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=type_))
+        rule = f"{type_}_suffix"
+        if type_ == "company" and legal:
+            rule = "company_legal"
+        found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=rule))
         taken = end
     return found
 
@@ -415,7 +463,7 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
         name = text[start : m.end()]
         if len(name) < 2 or name.endswith(("肿瘤", "疾病", "适应症")):  # fields, not diseases
             continue
-        found.append(Candidate(name, type_, start, m.end(), name, rule=type_))
+        found.append(Candidate(name, type_, start, m.end(), name, rule=f"{type_}_suffix"))
         taken = m.end()
     return found
 
@@ -440,15 +488,17 @@ _DEVICE = re.compile(
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
     found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
     found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=10)
-    for pattern in (_LATIN_INN, _ADC_NICKNAME):
+    for pattern, rule in ((_LATIN_INN, "drug_inn"), (_ADC_NICKNAME, "drug_adc")):
         for m in pattern.finditer(text):
-            found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule="drug"))
+            found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule=rule))
     for m in _DEVICE.finditer(text):
         group = "a" if m["a"] else "b"
         name = m[group]
         if _is_code(name):
             continue  # a code (letters + digits) is a drug code more often than a device
-        found.append(Candidate(name, "device", m.start(group), m.end(group), name, rule="device"))
+        found.append(
+            Candidate(name, "device", m.start(group), m.end(group), name, rule="device_context")
+        )
     return found
 
 
@@ -469,7 +519,9 @@ def find_latin_organisations(text: str) -> list[Candidate]:
     for m in _LATIN_ORG.finditer(text):
         name = m["name"].rstrip(". ")
         type_ = "investor" if m["suffix"] in _LATIN_INVESTOR else "company"
-        found.append(Candidate(name, type_, m.start(), m.start() + len(name), name, rule=type_))
+        found.append(
+            Candidate(name, type_, m.start(), m.start() + len(name), name, rule=f"{type_}_latin")
+        )
     return found
 
 
@@ -486,12 +538,15 @@ def find_investors(text: str) -> list[Candidate]:
     cornerstone investors of a listing (基石投资者包括X、Y)."""
     from .facts import _names_at, investor_spans
 
-    spans = list(investor_spans(text))
+    spans = [(name, start, "investor_role") for name, start in investor_spans(text)]
     for m in _CORNERSTONE.finditer(text):
-        spans += _names_at(m["names"], m.start("names"))
+        spans += [
+            (name, start, "investor_cornerstone")
+            for name, start in _names_at(m["names"], m.start("names"))
+        ]
     return [
-        Candidate(name, "investor", start, start + len(name), name, rule="investor")
-        for name, start in spans
+        Candidate(name, "investor", start, start + len(name), name, rule=rule)
+        for name, start, rule in spans
     ]
 
 
@@ -518,7 +573,9 @@ def find_advisers(text: str) -> list[Candidate]:
             for name, start in _names_at(part[lead.end() if lead else 0 :], offset):
                 if 2 <= len(name) <= 20:
                     found.append(
-                        Candidate(name, "company", start, start + len(name), name, rule="company")
+                        Candidate(
+                            name, "company", start, start + len(name), name, rule="company_adviser"
+                        )
                     )
     return found
 
@@ -564,6 +621,7 @@ _PERSON_PATTERNS = [
 ]
 
 
+_PERSON_RULES = ("person_role", "person_role", "person_role")  # a title, or 任命X为/X出任
 _TITLED = re.compile(
     r"(?=(?:博士|教授|院士|研究员|先生|女士)(?![\u4e00-\u9fff]{0,1}(?:学位|后|生|学)))"
 )
@@ -582,12 +640,17 @@ def _titled_people(text: str) -> list[Candidate]:
             name = text[start:end] if start >= 0 else ""
             if len(name) == size and re.fullmatch("[\u4e00-\u9fff]+", name):
                 if _plausible_person(name) and (size == 2 or name[0] in SURNAMES):
-                    found.append(Candidate(name, "person", start, end, name, rule="person"))
+                    found.append(Candidate(name, "person", start, end, name, rule="person_titled"))
                     break
     for m in _LATIN_TITLED.finditer(text):
         found.append(
             Candidate(
-                m["latin"], "person", m.start("latin"), m.end("latin"), m["latin"], rule="person"
+                m["latin"],
+                "person",
+                m.start("latin"),
+                m.end("latin"),
+                m["latin"],
+                rule="person_titled",
             )
         )
     return found
@@ -601,20 +664,18 @@ def _plausible_person(name: str) -> bool:
 
 def find_people(text: str) -> list[Candidate]:
     found = _titled_people(text)
-    for pattern in _PERSON_PATTERNS:
+    for pattern, rule in zip(_PERSON_PATTERNS, _PERSON_RULES, strict=True):
         for m in pattern.finditer(text):
             latin = m.groupdict().get("latin")
             if latin:
                 found.append(
-                    Candidate(
-                        latin, "person", m.start("latin"), m.end("latin"), latin, rule="person"
-                    )
+                    Candidate(latin, "person", m.start("latin"), m.end("latin"), latin, rule=rule)
                 )
                 continue
             name = m["name"]
             if name and _plausible_person(name):
                 found.append(
-                    Candidate(name, "person", m.start("name"), m.end("name"), name, rule="person")
+                    Candidate(name, "person", m.start("name"), m.end("name"), name, rule=rule)
                 )
     return found
 
@@ -653,8 +714,10 @@ _SHORT_NAME = re.compile(
 def _combine(host: Candidate, other: Candidate) -> Candidate:
     first = host if host.start <= other.start else other
     aliases = dict.fromkeys(a for a in (*host.aliases, *other.names) if a != host.name)
+    # a short form and the legal name it stands for: the legal name is the stronger evidence
+    rule = other.rule if other.rule == "company_legal" else host.rule
     return Candidate(
-        host.name, host.type, first.start, first.end, first.text, tuple(aliases), rule=host.rule
+        host.name, host.type, first.start, first.end, first.text, tuple(aliases), rule=rule
     )
 
 
@@ -726,3 +789,53 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
         return kept
     kept = [_with_bracketed_alias(text, c) for c in kept]
     return _merge_forms(kept, text)
+
+
+# ----------------------------------------------------------------------------- confidence
+
+# Every rule class a candidate can carry, with what it means for an editor.
+RULES = {
+    "company_legal": "公司全称(…有限公司)",
+    "company_suffix": "公司(按名称结尾)",
+    "company_latin": "公司(英文名)",
+    "company_adviser": "保荐人/顾问(按交易角色)",
+    "investor_role": "投资方(领投/跟投等角色)",
+    "investor_cornerstone": "基石投资者",
+    "investor_suffix": "投资方(按名称结尾)",
+    "investor_latin": "投资方(英文名)",
+    "regulator_suffix": "监管机构(按名称结尾)",
+    "institution_suffix": "机构(按名称结尾)",
+    "person_role": "人物(职务+姓名,任命/出任)",
+    "person_titled": "人物(博士/教授等称谓)",
+    "code_drug_context": "药物代码(药物/临床语境)",
+    "code": "代码(无药物语境)",
+    "drug_suffix": "药物(按通用名结尾)",
+    "drug_inn": "药物(英文通用名)",
+    "drug_adc": "药物(ADC 简称)",
+    "disease_suffix": "疾病(按名称结尾)",
+    "device_context": "器械(器械语境)",
+}
+
+# The classes an import creates and links by itself (confirmed, like a gazetteer link; the
+# editor may untick them in the preview). Chosen by measurement, not by taste: candidate
+# precision per class on evaluation/tuning (``manage.py evaluate_linking --part tuning``)
+# ≥ 0.98 with at least AUTO_MIN_SUPPORT candidates — a wrong automatic entity is a public
+# page with a wrong name once its item is published, a missed one costs the editor a click.
+AUTO_PRECISION = 0.98
+AUTO_MIN_SUPPORT = 5
+AUTO_RULES = frozenset(
+    {
+        "company_legal",
+        "company_latin",
+        "company_adviser",
+        "investor_role",
+        "person_role",
+        "person_titled",
+        "code_drug_context",
+    }
+)
+
+
+def is_auto(candidate: Candidate) -> bool:
+    """Whether an import creates and links this candidate by default."""
+    return candidate.rule in AUTO_RULES

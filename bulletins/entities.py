@@ -307,18 +307,27 @@ def suggested_pairs(suggestions):
 def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
     """Store the linker's suggestions for items just written (an import), in one insert.
 
-    ``suggested``: ``(item, suggestions, roles)`` triples, ``roles`` mapping a name as the
-    facts print it (``facts.roles_by_name``) to the link's role. The items with confirmed
+    ``suggested``: ``(item, suggestions, roles, discovered)``, ``roles`` mapping a name as the
+    facts print it (``facts.roles_by_name``) to the link's role, ``discovered`` the
+    ``(entity, printed text)`` pairs of the item's discoveries (``create_discovered``),
+    linked as confirmed like an unambiguous gazetteer name. The items with confirmed
     links are indexed now, inside the caller's transaction — under
     ``search.deferred_indexing()`` that is the one indexing of each item.
     """
     from . import search
 
     rows = []
-    for item, suggestions, roles in suggested:
+    for item, suggestions, roles, *rest in suggested:
         _require_link_permission(item, by)
         # The facts name investors and regulators as printed: the linked span's text.
         printed = {s.entity.pk: s.text for s in suggestions if s.entity is not None}
+        pairs = list(suggested_pairs(suggestions))
+        seen = {entity.pk for entity, _confirmed in pairs}
+        for entity, text in rest[0] if rest else ():
+            printed.setdefault(entity.pk, text)
+            if entity.pk not in seen:
+                seen.add(entity.pk)
+                pairs.append((entity, True))
         rows += [
             ItemEntity(
                 item=item,
@@ -327,7 +336,7 @@ def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
                 is_confirmed=is_confirmed,
                 role=roles.get(printed.get(entity.pk), roles.get(entity.name, "")),
             )
-            for entity, is_confirmed in suggested_pairs(suggestions)
+            for entity, is_confirmed in pairs
         ]
     ItemEntity.objects.bulk_create(rows)
     search.index_items({row.item_id for row in rows if row.is_confirmed})
@@ -512,6 +521,40 @@ def candidates_for_texts(texts: dict) -> dict:
 def item_candidates(item: Item) -> list:
     """The names in this item the gazetteer does not know, with a proposed type."""
     return candidates_for_texts({item.pk: linking.item_text(item)})[item.pk]
+
+
+@transaction.atomic
+def create_discovered(found, *, by) -> dict[str, Entity]:
+    """The entities of an import's high-confidence discoveries: ``{key: entity}``.
+
+    ``found``: objects with ``key``, ``name``, ``type``, ``aliases``
+    (``importers.service.PlannedDiscovery``). A live entity of that type named so (canonical
+    name first, then an alias) is reused, never duplicated; a name an editor dismissed
+    (``DismissedCandidate``) is never created — even one dismissed after the preview. A new
+    entity is flagged ``is_discovered`` for the chief editor to curate (admin filter
+    "自动发现,待整理") and logged. The same permission as one click on a candidate: editors
+    and chief editors (``create_entity``). Public only once an item naming it is published
+    (``Entity.objects.public()``), like any entity.
+    """
+    found = list(found)
+    if not found:
+        return {}
+    _require(by, "create_entity")
+    dismissed = _dismissed({n for d in found for n in (d.name, *d.aliases)})
+    result = {}
+    for d in found:
+        names = [d.name, *d.aliases]
+        if dismissed.intersection(names) or len(d.name) > MAX_NAME_LENGTH:
+            continue  # (an over-long name stays a candidate: an editor shortens it)
+        live = Entity.objects.live().filter(type=d.type)
+        entity = live.filter(name=d.name).first() or next(
+            (e for e in (find_by_name(n, type=d.type) for n in names) if e is not None), None
+        )
+        if entity is None:
+            entity = _create(name=d.name, type=d.type, aliases=d.aliases, is_discovered=True)
+            _log(by, entity, _("导入日报时自动发现(规则:%(rule)s)") % {"rule": d.rule})
+        result[d.key] = entity
+    return result
 
 
 @transaction.atomic
