@@ -31,6 +31,7 @@ import re
 from dataclasses import dataclass, field
 
 import ahocorasick
+from django.utils.translation import gettext_lazy as _
 
 CJK = "\u4e00-\u9fff"
 
@@ -795,25 +796,25 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
 
 # Every rule class a candidate can carry, with what it means for an editor.
 RULES = {
-    "company_legal": "公司全称(…有限公司)",
-    "company_suffix": "公司(按名称结尾)",
-    "company_latin": "公司(英文名)",
-    "company_adviser": "保荐人/顾问(按交易角色)",
-    "investor_role": "投资方(领投/跟投等角色)",
-    "investor_cornerstone": "基石投资者",
-    "investor_suffix": "投资方(按名称结尾)",
-    "investor_latin": "投资方(英文名)",
-    "regulator_suffix": "监管机构(按名称结尾)",
-    "institution_suffix": "机构(按名称结尾)",
-    "person_role": "人物(职务+姓名,任命/出任)",
-    "person_titled": "人物(博士/教授等称谓)",
-    "code_drug_context": "药物代码(药物/临床语境)",
-    "code": "代码(无药物语境)",
-    "drug_suffix": "药物(按通用名结尾)",
-    "drug_inn": "药物(英文通用名)",
-    "drug_adc": "药物(ADC 简称)",
-    "disease_suffix": "疾病(按名称结尾)",
-    "device_context": "器械(器械语境)",
+    "company_legal": _("公司全称(…有限公司)"),
+    "company_suffix": _("公司(按名称结尾)"),
+    "company_latin": _("公司(英文名)"),
+    "company_adviser": _("保荐人/顾问(按交易角色)"),
+    "investor_role": _("投资方(领投/跟投等角色)"),
+    "investor_cornerstone": _("基石投资者"),
+    "investor_suffix": _("投资方(按名称结尾)"),
+    "investor_latin": _("投资方(英文名)"),
+    "regulator_suffix": _("监管机构(按名称结尾)"),
+    "institution_suffix": _("机构(按名称结尾)"),
+    "person_role": _("人物(职务+姓名,任命/出任)"),
+    "person_titled": _("人物(博士/教授等称谓)"),
+    "code_drug_context": _("药物代码(药物/临床语境)"),
+    "code": _("代码(无药物语境)"),
+    "drug_suffix": _("药物(按通用名结尾)"),
+    "drug_inn": _("药物(英文通用名)"),
+    "drug_adc": _("药物(ADC 简称)"),
+    "disease_suffix": _("疾病(按名称结尾)"),
+    "device_context": _("器械(器械语境)"),
 }
 
 # The classes an import creates and links by itself (confirmed, like a gazetteer link; the

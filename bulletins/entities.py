@@ -558,6 +558,16 @@ def create_discovered(found, *, by) -> dict[str, Entity]:
 
 
 @transaction.atomic
+def mark_curated(queryset, *, by: User) -> int:
+    """The chief editor checked these discovered entities: they leave "自动发现,待整理"."""
+    _require(by, "manage_entities")
+    rows = list(queryset.filter(is_discovered=True))
+    for entity in rows:
+        _log(by, entity, _("自动发现的实体已整理"))
+    return Entity.objects.filter(pk__in=[e.pk for e in rows]).update(is_discovered=False)
+
+
+@transaction.atomic
 def dismiss_candidate(name: str, *, by) -> bool:
     """Remember that ``name`` is not an entity: it is never proposed again."""
     from .models import DismissedCandidate

@@ -83,6 +83,7 @@ class PlannedDiscovery:
     rule: str
     aliases: list[str] = field(default_factory=list)
     items: list[int] = field(default_factory=list)  # PlannedItem.index, in order
+    labels: list[str] = field(default_factory=list)  # their PlannedItem.label
 
     @property
     def names(self) -> list[str]:
@@ -299,6 +300,7 @@ def plan_discoveries(items: list[PlannedItem]) -> list[PlannedDiscovery]:
             item.discoveries.append(ItemDiscovery(key, candidate))
             if item.index not in planned[key].items:
                 planned[key].items.append(item.index)
+                planned[key].labels.append(item.label)
         item.candidates = kept
     return list(planned.values())
 
