@@ -220,6 +220,9 @@ _ORG = _Literals(
     f"{REGULATOR_SUFFIXES}|{INSTITUTION_SUFFIXES}|{INVESTOR_SUFFIXES}|{COMPANY_SUFFIXES}"
 )
 _LEGAL = re.compile(LEGAL_TAIL)
+# Hospitals, universities, institutes: an institution's ending that names one place of work
+# (研究中心, 办公室, 先行区 … name programmes and bodies as often as institutions).
+_ACADEMIC = re.compile("(?:医院|大学|学院|医学院|药学院|研究院|研究所)$")
 _SUFFIX_TYPE = [
     (re.compile(f"^(?:{REGULATOR_SUFFIXES})$"), "regulator"),
     (re.compile("^(?:证券|银行)$"), "company"),
@@ -250,7 +253,9 @@ _STOP = re.compile("|".join(map(re.escape, STOP_WORDS)))
 MAX_CORE = 8  # characters in front of the suffix (place included)
 _BAD_CORE = re.compile(
     r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
-    r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能)$"
+    r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能|"
+    # kinds of hospital, not a hospital (公立医院, 三甲医院, 定点医院)
+    r"公立|民营|私立|定点|三甲|三级|二级|基层|综合|专科|社区|县级|各级|省级|市级|国家级|区域)$"
 )
 _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
 
@@ -385,6 +390,8 @@ def find_organisations(text: str) -> list[Candidate]:
         rule = f"{type_}_suffix"
         if type_ == "company" and legal:
             rule = "company_legal"
+        elif type_ == "institution" and _ACADEMIC.search(name):
+            rule = "institution_academic"
         found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=rule))
         taken = end
     return found
@@ -478,7 +485,8 @@ _LATIN_INN = re.compile(
 _ADC_NICKNAME = re.compile(
     r"(?<![A-Za-z0-9\-])[A-Za-z]{1,6}-(?:DXd|dxd|TMT|tmt|bren|cel|vec|DM1|MMAE|ADC)(?![A-Za-z0-9])"
 )
-_DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|平台|夹|消融"
+# (not 平台: a technology platform — Harbour Mice, RenMice — is no device and no entity)
+_DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|夹|消融"
 _LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][a-z]+ [A-Z][a-z]+"
 _DEVICE = re.compile(
     rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
@@ -777,7 +785,9 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
     )
     if complete:
         found += find_people(text) + find_codes(text) + find_advisers(text)
-    found.sort(key=lambda c: (c.start - c.end, c.start))  # longest first
+    # longest first; on the same span a name read by its role (由X领投, X担任保荐人) wins over
+    # the same name read by its ending
+    found.sort(key=lambda c: (c.start - c.end, c.start, not is_auto(c)))
     taken = bytearray(len(text))
     kept: list[Candidate] = []
     for candidate in found:
@@ -805,6 +815,7 @@ RULES = {
     "investor_suffix": _("投资方(按名称结尾)"),
     "investor_latin": _("投资方(英文名)"),
     "regulator_suffix": _("监管机构(按名称结尾)"),
+    "institution_academic": _("医院/大学/研究院(按名称结尾)"),
     "institution_suffix": _("机构(按名称结尾)"),
     "person_role": _("人物(职务+姓名,任命/出任)"),
     "person_titled": _("人物(博士/教授等称谓)"),
@@ -833,6 +844,8 @@ AUTO_RULES = frozenset(
         "person_role",
         "person_titled",
         "code_drug_context",
+        "institution_academic",
+        "device_context",
     }
 )
 
