@@ -494,6 +494,10 @@ def create_entity_from_name(item: Item, *, by: User, name: str, type: str) -> tu
 # the admin log). A proposal state would need a status on Entity and a filter in the linker,
 # public() and the API for a name that is public only once a reviewed item is published
 # anyway. Dismissing is a decision about a string for everybody: editors and chief editors.
+#
+# High-confidence discoveries (``discovery.AUTO_RULES``) skip the click: an import creates
+# them (``create_discovered``) with the same permission, flagged ``Entity.is_discovered`` so
+# the chief editor finds them ("自动发现,待整理") and marks them curated (``mark_curated``).
 
 
 def _dismissed(names) -> set[str]:

@@ -308,3 +308,44 @@ def test_suggestions_are_the_same_with_or_without_candidates():
         assert linking.analyse(text).suggestions == linking.suggest(text)
 
     check()
+
+
+# ----------------------------------------------------------------------------- rule classes
+
+
+def rules(text):
+    return {c.name: c.rule for c in discovery.find(text)}
+
+
+def test_a_code_next_to_a_drug_context_is_its_own_class():
+    assert rules("公司宣布QX-2107获批开展临床试验。")["QX-2107"] == "code_drug_context"
+    assert rules("本次发布会展示了QX-2107。")["QX-2107"] == "code"
+
+
+@pytest.mark.parametrize("text", ["公司公布III期GLORY-2研究结果。", "公司的ESLIM-02试验达到终点。"])
+def test_a_trial_named_like_a_code_is_no_candidate(text):
+    assert not any(c.type == "drug" for c in discovery.find(text))
+
+
+def test_a_place_cut_by_a_one_character_stop_word_stays_in_the_legal_name():
+    # 上 is a stop word and the first character of 上海
+    found = rules("公司拟收购上海瑞塔生物科技有限公司70%股权。")
+    assert found["上海瑞塔生物科技有限公司"] == "company_legal"
+    assert "海瑞塔生物科技有限公司" not in found
+
+
+def test_a_kind_of_hospital_is_no_institution():
+    assert rules("推动公立医院改革,北京大学人民医院参与试点。") == {
+        "北京大学人民医院": "institution_academic"
+    }
+
+
+def test_a_name_read_by_its_role_wins_over_its_ending():
+    assert rules("本轮由方正证券担任独家财务顾问。")["方正证券"] == "company_adviser"
+
+
+def test_only_classes_measured_precise_enough_are_created_by_an_import():
+    legal, suffix = discovery.find("杭州甲乙生物科技有限公司与丙丁生物签署合作协议。")
+    assert discovery.is_auto(legal) and legal.rule == "company_legal"
+    assert not discovery.is_auto(suffix) and suffix.rule == "company_suffix"
+    assert discovery.AUTO_RULES <= set(discovery.RULES)
