@@ -156,3 +156,26 @@ def test_the_chief_editor_filters_the_discoveries_to_curate(client, editor, chie
     assert response.status_code == 200
     assert "自动发现,待整理" in response.text
     assert COMPANY in response.text and "别的公司" not in response.text
+
+
+def test_the_api_import_creates_the_discoveries(editor):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(editor)
+    response = client.post("/api/v1/bulletins/import/", {"text": TEXT}, format="json")
+    assert response.status_code == 201, response.content
+    assert Entity.objects.get(name=COMPANY).is_discovered
+
+
+def test_the_import_command_creates_the_discoveries(editor, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "2026-06-02.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    call_command(
+        "import_bulletin", str(path), "--by", editor.username, "--no-progress", stdout=StringIO()
+    )
+    assert Entity.objects.get(name=COMPANY).is_discovered
