@@ -119,7 +119,9 @@ _NOT_CODE = re.compile(
     r"AKT|MEK|SHP|SOS|STAT|TYK|IRAK|CLDN|TROP|DLL|GPRC|ISO|GMP|GB|YY|WS|FY|Q|H\d+N|ASCO|ESMO|"
     r"ASH|AACR|WCLC|SABCS|EHA|ADA|EASL|AASLD|DDW|ATS|ERS|ACR|EULAR|APOC|APOE|PCSK|LPA|MASP|C5|"
     r"FXI|FXa|HPV|HIV|HBV|HCV|RSV|CMV|EBV|ACE|NT|ICH|CAR|TCR|ADC|MRNA|SIRNA|EP|WHO|UN|OECD|"
-    r"NCT|CTR|CXL|JP|US|EU|CN|HK|SH|SZ|BJ|N|T|TOP|PHASE|STEP|SURMOUNT|IMPACT|GRADE|CHINA|MSCI)"
+    r"NCT|CTR|CXL|JP|US|EU|CN|HK|SH|SZ|BJ|N|T|TOP|PHASE|STEP|SURMOUNT|IMPACT|GRADE|CHINA|MSCI|"
+    # more targets written with two digits (B7H3, P2X3, GPR75, HSD17B13, ANGPTL3, SSTR2)
+    r"B7H|P2X|P2Y|GPR|HSD17B|ANGPTL|SSTR|LRRK|KCNQ|NAV|MC4R|TRPV|NLRP|STEAP)"
     r"-?\d",
     re.IGNORECASE,
 )
@@ -259,8 +261,9 @@ MAX_CORE = 8  # characters in front of the suffix (place included)
 _BAD_CORE = re.compile(
     r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
     r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能|"
-    # kinds of hospital, not a hospital (公立医院, 三甲医院, 定点医院)
-    r"公立|民营|私立|定点|三甲|三级|二级|基层|综合|专科|社区|县级|各级|省级|市级|国家级|区域)$"
+    # kinds of hospital or university, not one (公立医院, 三甲医院, 国内医院, 重点大学)
+    r"公立|民营|私立|定点|三甲|三级|二级|基层|综合|专科|社区|县级|各级|省级|市级|国家级|区域|"
+    r"国内|本土|全国|各地|重点|顶尖|一流|高等|教学|研究型|试点|示范)$"
 )
 _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
 
@@ -528,15 +531,28 @@ _LATIN_ORG = re.compile(
 _LATIN_INVESTOR = {"Capital", "Ventures", "Partners", "Investment", "Investments"}
 
 
+# Words that start a society, journal or field, not a company (Clinical Oncology, Journal …)
+_LATIN_NOT_ORG = re.compile(
+    r"\b(?:Clinical|Journal|Society|Association|Annual|Congress|Conference)\b|^Nature\b"
+)
+
+
 def find_latin_organisations(text: str) -> list[Candidate]:
     found = []
     for m in _LATIN_ORG.finditer(text):
         name = m["name"].rstrip(". ")
+        if _LATIN_NOT_ORG.search(name) or _in_book_title(text, m.start()):
+            continue
         type_ = "investor" if m["suffix"] in _LATIN_INVESTOR else "company"
         found.append(
             Candidate(name, type_, m.start(), m.start() + len(name), name, rule=f"{type_}_latin")
         )
     return found
+
+
+def _in_book_title(text: str, at: int) -> bool:
+    """Inside 《…》: a journal, report or law, not an organisation."""
+    return text.rfind("《", 0, at) > text.rfind("》", 0, at)
 
 
 # ----------------------------------------------------------------------------- investors by role

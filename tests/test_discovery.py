@@ -349,3 +349,20 @@ def test_only_classes_measured_precise_enough_are_created_by_an_import():
     assert discovery.is_auto(legal) and legal.rule == "company_legal"
     assert not discovery.is_auto(suffix) and suffix.rule == "company_suffix"
     assert discovery.AUTO_RULES <= set(discovery.RULES)
+
+
+@pytest.mark.parametrize("target", ["B7H3", "P2X3", "GPR75", "HSD17B13", "SSTR2"])
+def test_targets_with_two_digits_are_no_codes_even_in_a_drug_clause(target):
+    assert not discovery.find(f"针对{target}的ADC药物获批临床。")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "研究发表于《Journal of Clinical Oncology》。",
+        "ASCO Clinical Oncology年会上公布数据。",
+        "国内医院和重点大学参与研究。",
+    ],
+)
+def test_journals_meetings_and_kinds_of_place_are_no_organisations(text):
+    assert not discovery.find(text)

@@ -211,7 +211,7 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "name_en", "aliases__alias", "slug", "ticker", "inn"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["merged_into", "created_at", "updated_at"]
+    readonly_fields = ["merged_into", "created_at", "updated_at", "discovered_display"]
     fields = [
         "type",
         "name",
@@ -307,6 +307,17 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
         entities.linking.bump_version()
 
     # -- discoveries an import created
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        # read-only (editors): 是/否 rather than Django's boolean icon, whose alt is English
+        return ["discovered_display" if f == "is_discovered" else f for f in fields]
+
+    @admin.display(description=gettext_lazy("自动发现,待整理"))
+    def discovered_display(self, obj):
+        return _("是") if obj.is_discovered else _("否")
 
     @admin.action(
         description=gettext_lazy("标记为已整理(自动发现)"), permissions=["manage_entities"]
