@@ -433,7 +433,8 @@ def save_plan(
                 for planned, found in zip(plan.items, found_facts, strict=True)
             ],
         )
-        wanted = [d for d in plan.discoveries if discoveries is None or d.key in set(discoveries)]
+        ticked = None if discoveries is None else set(discoveries)
+        wanted = [d for d in plan.discoveries if ticked is None or d.key in ticked]
         created = entities.create_discovered(wanted, by=by)
         suggested = [
             (
