@@ -495,7 +495,7 @@ _ADC_NICKNAME = re.compile(
 )
 # (not 平台: a technology platform — Harbour Mice, RenMice — is no device and no entity)
 _DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|夹|消融"
-_LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][a-z]+ [A-Z][a-z]+"
+_LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+"
 _DEVICE = re.compile(
     rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
     rf"|(?<![A-Za-z0-9\-])(?P<b>{_LATIN_PRODUCT})(?=[\u4e00-\u9fff]{{0,10}}?(?:{_DEVICE_WORDS}))"

@@ -366,3 +366,9 @@ def test_targets_with_two_digits_are_no_codes_even_in_a_drug_clause(target):
 )
 def test_journals_meetings_and_kinds_of_place_are_no_organisations(text):
     assert not discovery.find(text)
+
+
+def test_a_two_word_product_in_capitals_next_to_a_device_word_is_a_device():
+    assert rules("其自主研发的NUMEN Flow颅内取栓支架系统获批上市。") == {
+        "NUMEN Flow": "device_context"
+    }
