@@ -544,21 +544,77 @@ def create_discovered(found, *, by) -> dict[str, Entity]:
     if not found:
         return {}
     _require(by, "create_entity")
-    dismissed = _dismissed({n for d in found for n in (d.name, *d.aliases)})
-    result = {}
+    all_names = {n for d in found for n in (d.name, *d.aliases)}
+    dismissed = _dismissed(all_names)
+    # Existing entities by (type, name), in two queries for the whole issue: canonical and
+    # English names first, then aliases (what ``find_by_name`` reads, one name at a time).
+    by_name: dict[tuple[str, str], Entity] = {}
+    for entity in Entity.objects.live().filter(Q(name__in=all_names) | Q(name_en__in=all_names)):
+        by_name.setdefault((entity.type, entity.name), entity)
+        by_name.setdefault((entity.type, entity.name_en), entity)
+    by_alias: dict[tuple[str, str], Entity] = {}
+    aliases = EntityAlias.objects.filter(alias__in=all_names, entity__merged_into__isnull=True)
+    for alias in aliases.select_related("entity"):
+        by_alias.setdefault((alias.entity.type, alias.alias), alias.entity)
+    result: dict[str, Entity] = {}
+    new: list[tuple[object, Entity]] = []
     for d in found:
         names = [d.name, *d.aliases]
         if dismissed.intersection(names) or len(d.name) > MAX_NAME_LENGTH:
             continue  # (an over-long name stays a candidate: an editor shortens it)
-        live = Entity.objects.live().filter(type=d.type)
-        entity = live.filter(name=d.name).first() or next(
-            (e for e in (find_by_name(n, type=d.type) for n in names) if e is not None), None
+        entity = next(
+            (
+                known.get((d.type, n))
+                for known in (by_name, by_alias)
+                for n in names
+                if known.get((d.type, n))
+            ),
+            None,
         )
         if entity is None:
-            entity = _create(name=d.name, type=d.type, aliases=d.aliases, is_discovered=True)
-            _log(by, entity, _("导入日报时自动发现(规则:%(rule)s)") % {"rule": d.rule})
+            entity = Entity(type=d.type, name=d.name, is_discovered=True)
+            new.append((d, entity))
+            for n in names:  # a later discovery of the same name reuses it
+                by_name.setdefault((d.type, n), entity)
         result[d.key] = entity
+    if new:
+        _create_discovered([entity for _d, entity in new], [d for d, _e in new], by=by)
     return result
+
+
+def _create_discovered(rows: list[Entity], found: list, *, by) -> None:
+    """Insert new discovered entities with free slugs and their aliases (a few queries)."""
+    wanted = [pinyin.pinyin_slug(row.name, max_length=100) or "entity" for row in rows]
+    prefix = Q()
+    for base in set(wanted):
+        prefix |= Q(slug__startswith=base)
+    taken = set(Entity.objects.filter(prefix).values_list("slug", flat=True))
+    for row, base in zip(rows, wanted, strict=True):
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        row.slug = slug
+    Entity.objects.bulk_create(rows)
+    EntityAlias.objects.bulk_create(
+        [
+            EntityAlias(entity=row, alias=alias, kind=alias_kind_for(alias))
+            for row, d in zip(rows, found, strict=True)
+            for alias in dict.fromkeys(a.strip() for a in d.aliases)
+            if alias and alias != row.name and len(alias) <= 150
+        ]
+    )
+    if by is not None and by.pk is not None:  # one log call per rule class
+        by_rule: dict[str, list[Entity]] = {}
+        for row, d in zip(rows, found, strict=True):
+            by_rule.setdefault(d.rule, []).append(row)
+        for rule, created in by_rule.items():
+            note = _("导入日报时自动发现(规则:%(rule)s)") % {"rule": rule}
+            LogEntry.objects.log_actions(
+                by.pk, created, CHANGE, [{"changed": {"fields": [], "note": note}}]
+            )
+    _changed()
 
 
 @transaction.atomic

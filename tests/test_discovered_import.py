@@ -179,3 +179,30 @@ def test_the_import_command_creates_the_discoveries(editor, tmp_path):
         "import_bulletin", str(path), "--by", editor.username, "--no-progress", stdout=StringIO()
     )
     assert Entity.objects.get(name=COMPANY).is_discovered
+
+
+@pytest.mark.parametrize("n", [2, 6])
+def test_creating_discoveries_costs_the_same_queries_for_few_or_many(
+    editor, n, django_assert_num_queries
+):
+    from bulletins.importers.service import PlannedDiscovery
+
+    found = [
+        PlannedDiscovery(
+            f"company:甲{i}生物科技有限公司",
+            f"甲{i}生物科技有限公司",
+            "company",
+            "company_legal",
+            aliases=[f"甲{i}生物科技"],
+        )
+        for i in range(n)
+    ]
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    # savepoint, role, dismissed names, names, aliases, free slugs, entities, aliases,
+    # content type, log, release
+    with django_assert_num_queries(11):
+        created = entities.create_discovered(found, by=editor)
+    assert len({e.pk for e in created.values()}) == n
+    assert Entity.objects.filter(is_discovered=True).count() == n
