@@ -163,6 +163,10 @@ def _clause_of(text: str, start: int, end: int) -> str:
     return text[left : right.start() if right else len(text)]
 
 
+_DEVICE_AFTER = re.compile(
+    "[\u4e00-\u9fff]{0,6}?(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
+    "起搏器|试剂盒|传感器|监测仪|分析仪|仪|泵|夹)"
+)
 # A trial is named like a code (GLORY-2, ESLIM-02) and written as "…研究/试验" or after one
 # (III期临床研究AK112-309): not an entity (evaluation/README.md).
 _TRIAL_AFTER = re.compile(r"研究|试验")
@@ -180,6 +184,8 @@ def find_codes(text: str) -> list[Candidate]:
         if _is_code(token):
             clause = _clause_of(text, m.start(), m.end())
             rule = "code_drug_context" if _DRUG_CONTEXT.search(clause) else "code"
+            if _DEVICE_AFTER.match(text, m.end()):  # XY-300心脏起搏器: a device's model
+                rule = "code"
             found.append(Candidate(token, "drug", m.start(), m.end(), token, rule=rule))
     return found
 
@@ -616,7 +622,7 @@ ROLES = (
     "联合创始人|创始人|董事会主席|董事长|副董事长|首席执行官|首席财务官|首席科学官|首席医学官|"
     "首席技术官|首席运营官|首席商务官|首席战略官|首席开发官|首席投资官|首席信息官|全球研发总裁|"
     "研发总裁|高级副总裁|执行副总裁|副总裁|总裁|总经理|执行董事|合伙人|创始合伙人|管理合伙人|"
-    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|"
+    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|院士|"
     "CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
 )
 SURNAMES = set(
@@ -686,7 +692,14 @@ def _titled_people(text: str) -> list[Candidate]:
     return found
 
 
+# A title inside the name (陈博士 read after 总裁), or a last character that ends a body or a
+# group, not a given name (中国工程院院士 → 程院, 全球华人博士 → 华人).
+_NOT_PERSON = re.compile(r"博士|教授|先生|女士|院士|研究员|[院校所会局部司厂系组室人们员]$")
+
+
 def _plausible_person(name: str) -> bool:
+    if _NOT_PERSON.search(name):
+        return False
     if name.startswith(COMPOUND_SURNAMES):
         return 3 <= len(name) <= 4
     return name[0] in SURNAMES and 2 <= len(name) <= 3

@@ -372,3 +372,15 @@ def test_a_two_word_product_in_capitals_next_to_a_device_word_is_a_device():
     assert rules("其自主研发的NUMEN Flow颅内取栓支架系统获批上市。") == {
         "NUMEN Flow": "device_context"
     }
+
+
+@pytest.mark.parametrize(
+    "text", ["中国工程院院士李兰娟表示,", "全球华人博士论坛召开。", "首席医学官兼总裁陈博士表示,"]
+)
+def test_a_body_or_a_title_is_no_persons_name(text):
+    names = {c.name for c in discovery.find(text) if c.type == "person"}
+    assert names <= {"李兰娟"} and not names & {"程院", "华人", "陈博士"}
+
+
+def test_a_code_before_a_device_word_is_not_created_as_a_drug():
+    assert rules("其XY-300心脏起搏器获国家药监局批准上市。")["XY-300"] == "code"
