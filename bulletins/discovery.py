@@ -269,7 +269,12 @@ _BAD_CORE = re.compile(
     r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能|"
     # kinds of hospital or university, not one (公立医院, 三甲医院, 国内医院, 重点大学)
     r"公立|民营|私立|定点|三甲|三级|二级|基层|综合|专科|社区|县级|各级|省级|市级|国家级|区域|"
-    r"国内|本土|全国|各地|重点|顶尖|一流|高等|教学|研究型|试点|示范)$"
+    r"国内|本土|全国|各地|重点|顶尖|一流|高等|教学|研究型|试点|示范|互联网|方舱|"
+    r"儿童|妇幼|肿瘤|中医|口腔|眼科|精神|传染病|胸科|康复|医学)$"
+)
+# A front that makes any name a kind (各地肿瘤医院, 多家生物科技): no organisation's own name.
+_GENERIC_FRONT = re.compile(
+    r"^(?:各地|各级|各类|全国|国内|海外|多地|多家|部分|主要|大型|知名|顶级|基层|相关)"
 )
 _BAD_NAME_CHARS = re.compile(r"[的了是在为将把被与和及或等年月日]$")
 
@@ -393,7 +398,7 @@ def find_organisations(text: str) -> list[Candidate]:
                 end = more.end()
         name = text[start:end]
         core = text[start : m.start()]
-        if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core):
+        if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core) or _GENERIC_FRONT.match(core):
             continue
         if _PLACE_PREFIX.fullmatch(core) and type_ != "institution":  # 中国医药: place + word
             continue

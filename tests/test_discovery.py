@@ -362,6 +362,8 @@ def test_targets_with_two_digits_are_no_codes_even_in_a_drug_clause(target):
         "研究发表于《Journal of Clinical Oncology》。",
         "ASCO Clinical Oncology年会上公布数据。",
         "国内医院和重点大学参与研究。",
+        "患者可在互联网医院复诊。",
+        "各地肿瘤医院和部分三甲医院参与。",
     ],
 )
 def test_journals_meetings_and_kinds_of_place_are_no_organisations(text):
