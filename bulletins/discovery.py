@@ -569,6 +569,7 @@ def _in_book_title(text: str, at: int) -> bool:
 # ----------------------------------------------------------------------------- investors by role
 
 
+_FINANCING = re.compile(r"融资|领投|跟投|投资|认购|增资|募资|募集|加码|注资|轮")
 _CORNERSTONE = re.compile(
     r"(?:基石投资者|基石投资人|战略投资者)(?:包括|为|有)(?P<names>[^。;\uff1b]{2,80}?)(?:等|。|;|\uff1b|$)"
 )
@@ -579,7 +580,12 @@ def find_investors(text: str) -> list[Candidate]:
     cornerstone investors of a listing (基石投资者包括X、Y)."""
     from .facts import _names_at, investor_spans
 
-    spans = [(name, start, "investor_role") for name, start in investor_spans(text)]
+    # (参与/共同 read as a financing role only where the text is about money)
+    spans = (
+        [(name, start, "investor_role") for name, start in investor_spans(text)]
+        if _FINANCING.search(text)
+        else []
+    )
     for m in _CORNERSTONE.finditer(text):
         spans += [
             (name, start, "investor_cornerstone")
