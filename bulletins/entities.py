@@ -306,18 +306,27 @@ def suggested_pairs(suggestions):
 def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
     """Store the linker's suggestions for items just written (an import), in one insert.
 
-    ``suggested``: ``(item, suggestions, roles)`` triples, ``roles`` mapping a name as the
-    facts print it (``facts.roles_by_name``) to the link's role. The items with confirmed
+    ``suggested``: ``(item, suggestions, roles, discovered)``, ``roles`` mapping a name as the
+    facts print it (``facts.roles_by_name``) to the link's role, ``discovered`` the
+    ``(entity, printed text)`` pairs of the item's discoveries (``create_discovered``),
+    linked as confirmed like an unambiguous gazetteer name. The items with confirmed
     links are indexed now, inside the caller's transaction — under
     ``search.deferred_indexing()`` that is the one indexing of each item.
     """
     from . import search
 
     rows = []
-    for item, suggestions, roles in suggested:
+    for item, suggestions, roles, *rest in suggested:
         _require_link_permission(item, by)
         # The facts name investors and regulators as printed: the linked span's text.
         printed = {s.entity.pk: s.text for s in suggestions if s.entity is not None}
+        pairs = list(suggested_pairs(suggestions))
+        seen = {entity.pk for entity, _confirmed in pairs}
+        for entity, text in rest[0] if rest else ():
+            printed.setdefault(entity.pk, text)
+            if entity.pk not in seen:
+                seen.add(entity.pk)
+                pairs.append((entity, True))
         rows += [
             ItemEntity(
                 item=item,
@@ -326,7 +335,7 @@ def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
                 is_confirmed=is_confirmed,
                 role=roles.get(printed.get(entity.pk), roles.get(entity.name, "")),
             )
-            for entity, is_confirmed in suggested_pairs(suggestions)
+            for entity, is_confirmed in pairs
         ]
     ItemEntity.objects.bulk_create(rows)
     search.index_items({row.item_id for row in rows if row.is_confirmed})
@@ -484,6 +493,10 @@ def create_entity_from_name(item: Item, *, by: User, name: str, type: str) -> tu
 # the admin log). A proposal state would need a status on Entity and a filter in the linker,
 # public() and the API for a name that is public only once a reviewed item is published
 # anyway. Dismissing is a decision about a string for everybody: editors and chief editors.
+#
+# High-confidence discoveries (``discovery.AUTO_RULES``) skip the click: an import creates
+# them (``create_discovered``) with the same permission, flagged ``Entity.is_discovered`` so
+# the chief editor finds them ("自动发现,待整理") and marks them curated (``mark_curated``).
 
 
 def _dismissed(names) -> set[str]:
@@ -511,6 +524,106 @@ def candidates_for_texts(texts: dict) -> dict:
 def item_candidates(item: Item) -> list:
     """The names in this item the gazetteer does not know, with a proposed type."""
     return candidates_for_texts({item.pk: linking.item_text(item)})[item.pk]
+
+
+@transaction.atomic
+def create_discovered(found, *, by) -> dict[str, Entity]:
+    """The entities of an import's high-confidence discoveries: ``{key: entity}``.
+
+    ``found``: objects with ``key``, ``name``, ``type``, ``aliases``
+    (``importers.service.PlannedDiscovery``). A live entity of that type named so (canonical
+    name first, then an alias) is reused, never duplicated; a name an editor dismissed
+    (``DismissedCandidate``) is never created — even one dismissed after the preview. A new
+    entity is flagged ``is_discovered`` for the chief editor to curate (admin filter
+    "自动发现,待整理") and logged. The same permission as one click on a candidate: editors
+    and chief editors (``create_entity``). Public only once an item naming it is published
+    (``Entity.objects.public()``), like any entity.
+    """
+    found = list(found)
+    if not found:
+        return {}
+    _require(by, "create_entity")
+    all_names = {n for d in found for n in (d.name, *d.aliases)}
+    dismissed = _dismissed(all_names)
+    # Existing entities by (type, name), in two queries for the whole issue: canonical and
+    # English names first, then aliases (what ``find_by_name`` reads, one name at a time).
+    by_name: dict[tuple[str, str], Entity] = {}
+    for entity in Entity.objects.live().filter(Q(name__in=all_names) | Q(name_en__in=all_names)):
+        by_name.setdefault((entity.type, entity.name), entity)
+        by_name.setdefault((entity.type, entity.name_en), entity)
+    by_alias: dict[tuple[str, str], Entity] = {}
+    aliases = EntityAlias.objects.filter(alias__in=all_names, entity__merged_into__isnull=True)
+    for alias in aliases.select_related("entity"):
+        by_alias.setdefault((alias.entity.type, alias.alias), alias.entity)
+    result: dict[str, Entity] = {}
+    new: list[tuple[object, Entity]] = []
+    for d in found:
+        names = [d.name, *d.aliases]
+        if dismissed.intersection(names) or len(d.name) > MAX_NAME_LENGTH:
+            continue  # (an over-long name stays a candidate: an editor shortens it)
+        entity = next(
+            (
+                known.get((d.type, n))
+                for known in (by_name, by_alias)
+                for n in names
+                if known.get((d.type, n))
+            ),
+            None,
+        )
+        if entity is None:
+            entity = Entity(type=d.type, name=d.name, is_discovered=True)
+            new.append((d, entity))
+            for n in names:  # a later discovery of the same name reuses it
+                by_name.setdefault((d.type, n), entity)
+        result[d.key] = entity
+    if new:
+        _create_discovered([entity for _d, entity in new], [d for d, _e in new], by=by)
+    return result
+
+
+def _create_discovered(rows: list[Entity], found: list, *, by) -> None:
+    """Insert new discovered entities with free slugs and their aliases (a few queries)."""
+    wanted = [pinyin.pinyin_slug(row.name, max_length=100) or "entity" for row in rows]
+    prefix = Q()
+    for base in set(wanted):
+        prefix |= Q(slug__startswith=base)
+    taken = set(Entity.objects.filter(prefix).values_list("slug", flat=True))
+    for row, base in zip(rows, wanted, strict=True):
+        slug, n = base, 1
+        while slug in taken:
+            n += 1
+            slug = f"{base}-{n}"
+        taken.add(slug)
+        row.slug = slug
+    Entity.objects.bulk_create(rows)
+    EntityAlias.objects.bulk_create(
+        [
+            EntityAlias(entity=row, alias=alias, kind=alias_kind_for(alias))
+            for row, d in zip(rows, found, strict=True)
+            for alias in dict.fromkeys(a.strip() for a in d.aliases)
+            if alias and alias != row.name and len(alias) <= 150
+        ]
+    )
+    if by is not None and by.pk is not None:  # one log call per rule class
+        by_rule: dict[str, list[Entity]] = {}
+        for row, d in zip(rows, found, strict=True):
+            by_rule.setdefault(d.rule, []).append(row)
+        for rule, created in by_rule.items():
+            note = _("导入日报时自动发现(规则:%(rule)s)") % {"rule": rule}
+            LogEntry.objects.log_actions(
+                by.pk, created, CHANGE, [{"changed": {"fields": [], "note": note}}]
+            )
+    _changed()
+
+
+@transaction.atomic
+def mark_curated(queryset, *, by: User) -> int:
+    """The chief editor checked these discovered entities: they leave "自动发现,待整理"."""
+    _require(by, "manage_entities")
+    rows = list(queryset.filter(is_discovered=True))
+    for entity in rows:
+        _log(by, entity, _("自动发现的实体已整理"))
+    return Entity.objects.filter(pk__in=[e.pk for e in rows]).update(is_discovered=False)
 
 
 @transaction.atomic

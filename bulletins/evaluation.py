@@ -1,18 +1,27 @@
 """Score the linker, discovery and facts against hand-written gold issues (``evaluation/``).
 
 Each issue runs through the real path an import takes — ``importers.service.plan_import``
-(parse, headline matching, the cached linker) and then, per item, ``linking.analyse`` (links,
-ambiguous suggestions, discovery candidates) and ``facts.extract`` — without saving anything.
-The gold format is described in ``evaluation/README.md``.
+(parse, headline matching, the cached linker, discovery, the split of discoveries into the
+ones an import creates and links and the ones left as candidates) and ``facts.extract`` —
+without saving anything. The gold format is described in ``evaluation/README.md``.
 
 Scoring (per part and per gold entity type):
 
-- an *automatic link* is an unambiguous linker suggestion (what an import links as confirmed);
-  it is correct when the text it matched or one of the entity's names is one of the names of a
-  gold entity of that item. Precision = correct links / links; recall = gold entities with a
-  correct link / gold entities.
+- an *automatic link* is exactly what the import links as confirmed by default: an
+  unambiguous gazetteer suggestion, or a high-confidence discovery (``PlannedItem.discoveries``:
+  a rule class in ``discovery.AUTO_RULES``, or a name such a discovery gave in the same issue)
+  that the import creates as an entity. A gazetteer link is correct when the text it matched
+  or one of the entity's names is one of the names of a gold entity of that item; a
+  discovery when its printed text, name or an alias is one — of a gold entity *of its type*
+  (the entity is created with that type). Precision = correct links / links; recall = gold
+  entities with a correct link / gold entities. The gazetteer-only figures (what linked
+  before discoveries were created) are reported on an extra line.
 - *links + candidates* recall: a gold entity counts as found when a correct link, an ambiguous
   suggestion's text or a discovery candidate's name/alias/printed text is one of its names.
+- *candidate precision per rule class* (``discovery.RULES``): over every discovery the
+  linker leaves (created ones and candidates alike), correct as for a discovery link above.
+  It decides which classes are created automatically (``discovery.AUTO_RULES``: ≥ 0.98 on
+  the tuning part, with enough candidates).
 - facts, for the items the gold calls financing or approval: a field is exact when the
   extraction equals the gold — both absent counts as exact, anything else (missing, wrong,
   or a value where the gold has none) does not. Amount compares the number and the
@@ -26,8 +35,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import discovery, linking
 from . import facts as facts_module
-from . import linking
 
 # The gold names regulators by a short code; the facts contract stores the canonical name.
 REGULATOR_CODES = {
@@ -85,6 +94,9 @@ class PartScore:
     items: int = 0
     links: TypeScore = field(default_factory=TypeScore)
     by_type: dict[str, TypeScore] = field(default_factory=dict)
+    gazetteer: TypeScore = field(default_factory=TypeScore)  # gazetteer links alone
+    discovered: Ratio = field(default_factory=Ratio)  # precision of the created discoveries
+    by_rule: dict[str, Ratio] = field(default_factory=dict)  # candidate precision per class
     financing: dict[str, Ratio] = field(default_factory=dict)
     approval: dict[str, Ratio] = field(default_factory=dict)
     event_kind: Ratio = field(default_factory=Ratio)
@@ -115,14 +127,28 @@ def _amount_key(amount) -> tuple | None:
     return (amount.get("amount"), bool(amount.get("approximate")))
 
 
-def score_item(part: PartScore, gold: dict, body: str, analysis, found, entity_names) -> None:
-    """Add one item's links, candidates and facts to ``part``."""
+def _discovery_matches(candidate, gold_entities) -> list[int]:
+    names = {linking.fold(n) for n in (candidate.text, *candidate.names)}
+    return [
+        i
+        for i, (type_, gold_names) in enumerate(gold_entities)
+        if type_ == candidate.type and names & gold_names
+    ]
+
+
+def score_item(part: PartScore, gold: dict, body: str, planned, found, entity_names) -> None:
+    """Add one item's links, discoveries, candidates and facts to ``part``.
+
+    ``planned``: the item as ``plan_import`` gives it (``suggestions``, ``discoveries``,
+    ``candidates``)."""
     gold_entities = [
         (g["type"], {linking.fold(n) for n in g["names"]}) for g in gold.get("entities", [])
     ]
     found_by_link: set[int] = set()
+    found_by_gazetteer: set[int] = set()
     found_by_candidate: set[int] = set()
-    for suggestion in analysis.suggestions:
+    rules_of: dict[int, str] = {}  # gold entity → the rule class of a candidate naming it
+    for suggestion in planned.suggestions:
         if suggestion.entity is None:  # ambiguous: a candidate for the editor, not a link
             text = linking.fold(suggestion.text)
             found_by_candidate |= {
@@ -138,21 +164,51 @@ def score_item(part: PartScore, gold: dict, body: str, analysis, found, entity_n
             part.misses.append(
                 f"  wrong link: {suggestion.text} → {suggestion.entity.name} ({type_})"
             )
+        part.gazetteer.precision.add(bool(matches))
         found_by_link |= set(matches)
-    for candidate in analysis.candidates:
+    found_by_gazetteer = set(found_by_link)
+    linked_keys: set[str] = set()
+    for discovered in planned.discoveries:
+        candidate = discovered.candidate
+        matches = _discovery_matches(candidate, gold_entities)
+        part.by_rule.setdefault(candidate.rule, Ratio()).add(bool(matches))
+        if discovered.key in linked_keys:  # one link per entity and item, as the import
+            found_by_link |= set(matches)
+            continue
+        linked_keys.add(discovered.key)
+        type_ = gold_entities[matches[0]][0] if matches else candidate.type
+        for ratio in (part.links.precision, part.type_score(type_).precision, part.discovered):
+            ratio.add(bool(matches))
+        if not matches:
+            part.misses.append(
+                f"  wrong discovery: {candidate.text} → {discovered.name} ({candidate.type}, "
+                f"{candidate.rule})"
+            )
+        found_by_link |= set(matches)
+    for candidate in planned.candidates:
+        matches = _discovery_matches(candidate, gold_entities)
+        part.by_rule.setdefault(candidate.rule, Ratio()).add(bool(matches))
+        if not matches and candidate.rule in discovery.RULES:
+            part.misses.append(
+                f"  wrong candidate: {candidate.text} ({candidate.type}, {candidate.rule})"
+            )
         names = {linking.fold(n) for n in (candidate.text, *candidate.names)}
-        found_by_candidate |= {
-            i for i, (_t, gold_names) in enumerate(gold_entities) if names & gold_names
-        }
+        for i, (_t, gold_names) in enumerate(gold_entities):
+            if names & gold_names:
+                found_by_candidate.add(i)
+                rules_of.setdefault(i, candidate.rule or "ambiguous")
     for i, (type_, names) in enumerate(gold_entities):
         linked, proposed = i in found_by_link, i in found_by_link | found_by_candidate
         for score in (part.links, part.type_score(type_)):
             score.recall.add(linked)
             score.recall_with_candidates.add(proposed)
+        part.gazetteer.recall.add(i in found_by_gazetteer)
         if not proposed:
             part.misses.append(f"  missed: {sorted(names)[0]} ({type_})")
         elif not linked:
-            part.misses.append(f"  candidate only: {sorted(names)[0]} ({type_})")
+            part.misses.append(
+                f"  candidate only: {sorted(names)[0]} ({type_}, {rules_of.get(i, 'ambiguous')})"
+            )
 
     kind = gold.get("event_kind", "")
     part.event_kind.add(found.event_kind == kind)
@@ -247,12 +303,7 @@ def evaluate_part(root: Path, part: str, *, progress=None) -> PartScore:
             score.items += 1
             score.misses.append(f" #{n} {body[:16]}")
             score_item(
-                score,
-                gold_item,
-                body,
-                linking.analyse(body),
-                facts_module.extract(body),
-                entity_names,
+                score, gold_item, body, items[n - 1], facts_module.extract(body), entity_names
             )
         if progress:
             progress(text_path.name)
@@ -265,6 +316,9 @@ def report(score: PartScore) -> list[str]:
         f"{score.name}: {score.issues} issues, {score.items} items, "
         f"{links.recall.total} gold entities",
         f"  automatic links      precision {links.precision}   recall {links.recall}",
+        f"    gazetteer only     precision {score.gazetteer.precision}   "
+        f"recall {score.gazetteer.recall}",
+        f"    discoveries created precision {score.discovered}",
         f"  links + candidates   recall {links.recall_with_candidates}",
         "  by type              links precision     links recall        + candidates recall",
     ]
@@ -272,6 +326,13 @@ def report(score: PartScore) -> list[str]:
         lines.append(
             f"    {type_:<12} {ts.precision!s:<20} {ts.recall!s:<20} {ts.recall_with_candidates}"
         )
+    lines.append(
+        f"  candidate precision by rule class (auto = created by an import; threshold "
+        f"{discovery.AUTO_PRECISION:.2f}, ≥ {discovery.AUTO_MIN_SUPPORT} candidates on tuning)"
+    )
+    for rule in sorted(score.by_rule, key=lambda r: (r not in discovery.AUTO_RULES, r)):
+        mark = "auto" if rule in discovery.AUTO_RULES else "    "
+        lines.append(f"    {mark} {rule:<22} {score.by_rule[rule]}")
     lines.append(f"  event kind (all items)   {score.event_kind}")
     for group, fields in (("financing", FINANCING_FIELDS), ("approval", APPROVAL_FIELDS)):
         ratios = getattr(score, group)

@@ -299,7 +299,7 @@ def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis
             (
                 span
                 for span in spans
-                if span.rule not in ("person", "code")  # as in find(complete=False)
+                if not span.rule.startswith(("person", "code"))  # as in find(complete=False)
                 and span.start <= mention.start
                 and mention.end <= span.end
                 and span.end - span.start > mention.end - mention.start

@@ -663,6 +663,16 @@ class Entity(models.Model):
         _("INN"), max_length=100, blank=True, help_text=_("For drugs, e.g. upadacitinib")
     )
     external_ids = models.JSONField(_("external ids"), default=dict, blank=True)
+    is_discovered = models.BooleanField(
+        _("discovered, to curate"),
+        default=False,
+        db_index=True,
+        help_text=_(
+            "Created by an import from a name the gazetteer did not know (e.g. a company by its "
+            "full legal name); the chief editor checks the name and type, merges or deletes it, "
+            "then marks it curated."
+        ),
+    )
     merged_into = models.ForeignKey(
         "self",
         models.SET_NULL,

@@ -308,3 +308,81 @@ def test_suggestions_are_the_same_with_or_without_candidates():
         assert linking.analyse(text).suggestions == linking.suggest(text)
 
     check()
+
+
+# ----------------------------------------------------------------------------- rule classes
+
+
+def rules(text):
+    return {c.name: c.rule for c in discovery.find(text)}
+
+
+def test_a_code_next_to_a_drug_context_is_its_own_class():
+    assert rules("公司宣布QX-2107获批开展临床试验。")["QX-2107"] == "code_drug_context"
+    assert rules("本次发布会展示了QX-2107。")["QX-2107"] == "code"
+
+
+@pytest.mark.parametrize("text", ["公司公布III期GLORY-2研究结果。", "公司的ESLIM-02试验达到终点。"])
+def test_a_trial_named_like_a_code_is_no_candidate(text):
+    assert not any(c.type == "drug" for c in discovery.find(text))
+
+
+def test_a_place_cut_by_a_one_character_stop_word_stays_in_the_legal_name():
+    # 上 is a stop word and the first character of 上海
+    found = rules("公司拟收购上海瑞塔生物科技有限公司70%股权。")
+    assert found["上海瑞塔生物科技有限公司"] == "company_legal"
+    assert "海瑞塔生物科技有限公司" not in found
+
+
+def test_a_kind_of_hospital_is_no_institution():
+    assert rules("推动公立医院改革,北京大学人民医院参与试点。") == {
+        "北京大学人民医院": "institution_academic"
+    }
+
+
+def test_a_name_read_by_its_role_wins_over_its_ending():
+    assert rules("本轮由方正证券担任独家财务顾问。")["方正证券"] == "company_adviser"
+
+
+def test_only_classes_measured_precise_enough_are_created_by_an_import():
+    legal, suffix = discovery.find("杭州甲乙生物科技有限公司与丙丁生物签署合作协议。")
+    assert discovery.is_auto(legal) and legal.rule == "company_legal"
+    assert not discovery.is_auto(suffix) and suffix.rule == "company_suffix"
+    assert discovery.AUTO_RULES <= set(discovery.RULES)
+
+
+@pytest.mark.parametrize("target", ["B7H3", "P2X3", "GPR75", "HSD17B13", "SSTR2"])
+def test_targets_with_two_digits_are_no_codes_even_in_a_drug_clause(target):
+    assert not discovery.find(f"针对{target}的ADC药物获批临床。")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "研究发表于《Journal of Clinical Oncology》。",
+        "ASCO Clinical Oncology年会上公布数据。",
+        "国内医院和重点大学参与研究。",
+        "患者可在互联网医院复诊。",
+        "各地肿瘤医院和部分三甲医院参与。",
+    ],
+)
+def test_journals_meetings_and_kinds_of_place_are_no_organisations(text):
+    assert not discovery.find(text)
+
+
+def test_a_two_word_product_in_capitals_next_to_a_device_word_is_a_device():
+    assert rules("其自主研发的NUMEN Flow颅内取栓支架系统获批上市。") == {
+        "NUMEN Flow": "device_context"
+    }
+
+
+@pytest.mark.parametrize(
+    "text", ["中国工程院院士李兰娟表示,", "全球华人博士论坛召开。", "首席医学官兼总裁陈博士表示,"]
+)
+def test_a_body_or_a_title_is_no_persons_name(text):
+    names = {c.name for c in discovery.find(text) if c.type == "person"}
+    assert names <= {"李兰娟"} and not names & {"程院", "华人", "陈博士"}
+
+
+def test_a_code_before_a_device_word_is_not_created_as_a_drug():
+    assert rules("其XY-300心脏起搏器获国家药监局批准上市。")["XY-300"] == "code"

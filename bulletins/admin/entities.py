@@ -159,6 +159,24 @@ class MentionFilter(admin.SimpleListFilter):
         return queryset
 
 
+class DiscoveredFilter(admin.SimpleListFilter):
+    """Entities an import created from high-confidence discoveries, until the chief editor
+    has checked them (rename, merge, delete, or mark them curated)."""
+
+    title = gettext_lazy("自动发现,待整理")
+    parameter_name = "discovered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("待整理")), ("no", _("非自动发现或已整理"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(is_discovered=True)
+        if self.value() == "no":
+            return queryset.filter(is_discovered=False)
+        return queryset
+
+
 class MergeForm(forms.Form):
     target = forms.ModelChoiceField(
         queryset=Entity.objects.live(),
@@ -189,11 +207,11 @@ def _back(request, item=None):
 @admin.register(Entity)
 class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
     list_display = ["name", "name_en", "type", "mention_count", "alias_list", "parent", "slug"]
-    list_filter = ["type", MergedFilter, MentionFilter]
+    list_filter = ["type", DiscoveredFilter, MergedFilter, MentionFilter]
     list_select_related = ["parent"]
     search_fields = ["name", "name_en", "aliases__alias", "slug", "ticker", "inn"]
     autocomplete_fields = ["parent"]
-    readonly_fields = ["merged_into", "created_at", "updated_at"]
+    readonly_fields = ["merged_into", "created_at", "updated_at", "discovered_display"]
     fields = [
         "type",
         "name",
@@ -205,13 +223,14 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
         "description",
         "logo",
         "external_ids",
+        "is_discovered",
         "merged_into",
         "created_at",
         "updated_at",
     ]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [EntityAliasInline]
-    actions = ["merge_selected", "export_json", "export_csv"]
+    actions = ["merge_selected", "mark_curated", "export_json", "export_csv"]
     change_list_template = "admin/bulletins/entity_change_list.html"
     change_form_template = "admin/bulletins/entity_change_form.html"
 
@@ -286,6 +305,28 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
     def delete_model(self, request, obj):
         super().delete_model(request, obj)
         entities.linking.bump_version()
+
+    # -- discoveries an import created
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        # read-only (editors): 是/否 rather than Django's boolean icon, whose alt is English
+        return ["discovered_display" if f == "is_discovered" else f for f in fields]
+
+    @admin.display(description=gettext_lazy("自动发现,待整理"))
+    def discovered_display(self, obj):
+        return _("是") if obj.is_discovered else _("否")
+
+    @admin.action(
+        description=gettext_lazy("标记为已整理(自动发现)"), permissions=["manage_entities"]
+    )
+    def mark_curated(self, request, queryset):
+        n = entities.mark_curated(queryset, by=request.user)
+        self.message_user(
+            request, _("已将 %(n)s 个自动发现的实体标记为已整理。") % {"n": n}, messages.SUCCESS
+        )
 
     # -- merge
 

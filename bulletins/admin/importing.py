@@ -1,7 +1,9 @@
 """The admin page "paste an issue": paste the whole 日报, preview the parse, save it as a draft.
 
 Saving is allowed only for the exact text that was previewed (a digest travels with the
-form), so the headline choices made on the preview always refer to the items shown.
+form), so the headline choices made on the preview always refer to the items shown — and so
+do the discoveries: each new entity the import would create is shown with a ticked box, and
+only the ticked ones are created on save (an unticked one stays a candidate).
 """
 
 import hashlib
@@ -99,7 +101,14 @@ def import_view(request):
             context["refusal"] = refusal.message
         if wants_save:
             try:
-                result = save_plan(plan, by=request.user, replace=form.cleaned_data["replace"])
+                result = save_plan(
+                    plan,
+                    by=request.user,
+                    replace=form.cleaned_data["replace"],
+                    # the boxes ticked on the preview; a discovery the preview did not show
+                    # (the gazetteer changed meanwhile) is not created: it stays a candidate
+                    discoveries=request.POST.getlist("discover"),
+                )
             except (ParseError, workflow.TransitionNotAllowed) as error:
                 context["refusal"] = getattr(error, "message", str(error))
             else:

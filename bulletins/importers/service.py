@@ -8,7 +8,11 @@ Two steps, used alike by the admin page and the ``import_bulletin`` command:
   as drafts (``workflow.create_bulletin`` / ``workflow.add_item``), sections it did not know
   (``sections.save_section``: chief editors only — an editor's import naming an unknown
   section is refused before anything is saved), and the linker's entity suggestions
-  (``entities.link_new_items``). Anything refused leaves the database unchanged.
+  (``entities.link_new_items``), and the high-confidence discoveries — names the gazetteer
+  does not know, found by a rule class measured precise enough (``discovery.AUTO_RULES``) —
+  as new entities flagged ``is_discovered``, linked like gazetteer links
+  (``plan_discoveries``, ``entities.create_discovered``). Anything refused leaves the
+  database unchanged.
   ``import_issue(text, by=user)`` is ``plan_import`` + ``save_plan``.
 
 A save parses and links the text once (the plan it is given) and indexes each item once
@@ -28,7 +32,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .. import entities, facts, linking, search, sections, workflow
+from .. import discovery, entities, facts, linking, search, sections, workflow
 from ..dateline import normalize_dateline
 from ..models import Bulletin, BulletinStatus, Item, PublicationSettings, Section
 from ..roles import User
@@ -48,11 +52,42 @@ class PlannedItem:
     headline: str = ""
     headline_rank: int | None = None
     suggestions: list = field(default_factory=list)  # linking.Suggestion
-    candidates: list = field(default_factory=list)  # discovery.Candidate: names not yet known
+    # names not yet known (discovery.Candidate), split by confidence: ``discoveries`` (high
+    # confidence: created and linked on save, as ItemDiscovery) and ``candidates`` (one click)
+    discoveries: list = field(default_factory=list)
+    candidates: list = field(default_factory=list)
 
     @property
     def label(self) -> str:
         return f"{self.section} #{self.position}"
+
+
+@dataclass(frozen=True)
+class ItemDiscovery:
+    key: str  # PlannedDiscovery.key: the entity this item links to
+    candidate: discovery.Candidate
+
+    @property
+    def name(self) -> str:
+        return self.candidate.name
+
+
+@dataclass
+class PlannedDiscovery:
+    """One entity an import creates (or reuses) for high-confidence discoveries; every item
+    naming it links to it. ``key`` (type:name) is what the preview's checkbox sends."""
+
+    key: str
+    name: str
+    type: str
+    rule: str
+    aliases: list[str] = field(default_factory=list)
+    items: list[int] = field(default_factory=list)  # PlannedItem.index, in order
+    labels: list[str] = field(default_factory=list)  # their PlannedItem.label
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
 
 
 @dataclass
@@ -71,6 +106,7 @@ class ImportPlan:
     warnings: list[ParseWarning]
     dateline: str  # what Bulletin.dateline gets: '' when it is the canonical one
     existing: Bulletin | None
+    discoveries: list[PlannedDiscovery] = field(default_factory=list)
 
     @property
     def items(self) -> list[PlannedItem]:
@@ -140,10 +176,12 @@ def plan_import(
         )
         for n, item in enumerate(items):
             item.candidates = candidates[n]
+        found_discoveries = plan_discoveries(items)
         headline_entities = [_entity_ids(s) for s in found[len(items) :]]
         item_entities = [_entity_ids(item.suggestions) for item in items]
     else:
         headline_entities = item_entities = None
+        found_discoveries = []
     matches = match_headlines(
         parsed.headlines,
         [item.body for item in items],
@@ -216,7 +254,55 @@ def plan_import(
         warnings=warnings,
         dateline=dateline,
         existing=Bulletin.objects.filter(issued_on=parsed.issued_on).first(),
+        discoveries=found_discoveries,
     )
+
+
+def plan_discoveries(items: list[PlannedItem]) -> list[PlannedDiscovery]:
+    """Move each item's high-confidence candidates (``discovery.is_auto``) to its
+    ``discoveries``: one entity per name and type across the issue, its names the union of
+    what the items print. A lower-confidence candidate whose name is one of those entities'
+    names (启析生物 in a later item, after 杭州启析生物科技有限公司) links to it as well;
+    the other candidates stay candidates. Pure: reads and writes no database."""
+    planned: dict[str, PlannedDiscovery] = {}
+    by_name: dict[tuple[str, str], str] = {}  # (type, name) → key
+
+    def key_for(candidate) -> str | None:
+        return next(
+            (
+                by_name[(candidate.type, n)]
+                for n in candidate.names
+                if (candidate.type, n) in by_name
+            ),
+            None,
+        )
+
+    for item in items:
+        for candidate in item.candidates:
+            if not discovery.is_auto(candidate):
+                continue
+            key = key_for(candidate)
+            if key is None:
+                key = f"{candidate.type}:{candidate.name}"
+                planned[key] = PlannedDiscovery(key, candidate.name, candidate.type, candidate.rule)
+            entry = planned[key]
+            for name in candidate.names:
+                if name != entry.name and name not in entry.aliases:
+                    entry.aliases.append(name)
+                by_name[(candidate.type, name)] = key
+    for item in items:
+        kept = []
+        for candidate in item.candidates:
+            key = key_for(candidate)
+            if key is None:
+                kept.append(candidate)
+                continue
+            item.discoveries.append(ItemDiscovery(key, candidate))
+            if item.index not in planned[key].items:
+                planned[key].items.append(item.index)
+                planned[key].labels.append(item.label)
+        item.candidates = kept
+    return list(planned.values())
 
 
 def _duplicate_warnings(items: list[PlannedItem], issued_on: dt.date) -> list[ParseWarning]:
@@ -294,11 +380,16 @@ def import_issue(
     return save_plan(plan_import(text, headline_choices=headline_choices), by=by, replace=replace)
 
 
-def save_plan(plan: ImportPlan, *, by: User, replace: bool = False) -> ImportResult:
+def save_plan(
+    plan: ImportPlan, *, by: User, replace: bool = False, discoveries=None
+) -> ImportResult:
     """Save a plan as a draft bulletin of ``by``; one transaction, all or nothing.
 
     A date that already has an issue is refused, unless ``replace`` is true and that issue is
     still a draft. Unknown sections are created for chief editors and refused for others.
+    The plan's discoveries are created (or reused, ``entities.create_discovered``) and linked
+    as confirmed, like gazetteer links; ``discoveries``: the keys to keep (the preview's
+    ticked boxes), None for all of them — an unticked one stays a candidate.
     """
     workflow.require(by, "edit", message=_("您没有权限导入日报。"))
     # Fact extraction only reads: done before the write transaction (as the plan is), so
@@ -342,8 +433,20 @@ def save_plan(plan: ImportPlan, *, by: User, replace: bool = False) -> ImportRes
                 for planned, found in zip(plan.items, found_facts, strict=True)
             ],
         )
+        ticked = None if discoveries is None else set(discoveries)
+        wanted = [d for d in plan.discoveries if ticked is None or d.key in ticked]
+        created = entities.create_discovered(wanted, by=by)
         suggested = [
-            (item, planned.suggestions, facts.roles_by_name(found))
+            (
+                item,
+                planned.suggestions,
+                facts.roles_by_name(found),
+                [
+                    (created[d.key], d.candidate.text)
+                    for d in planned.discoveries
+                    if d.key in created
+                ],
+            )
             for item, planned, found in zip(items, plan.items, found_facts, strict=True)
         ]
         entities.link_new_items(suggested, by=by)

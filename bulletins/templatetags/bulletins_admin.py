@@ -16,6 +16,14 @@ def entity_type_label(value: str) -> str:
         return value
 
 
+@register.filter
+def discovery_rule_label(value: str) -> str:
+    """company_legal → 公司全称(…有限公司): the rule class that found a discovery."""
+    from ..discovery import RULES
+
+    return RULES.get(value, value)
+
+
 @register.simple_tag
 def item_candidates(item):
     """The names in the item the gazetteer does not know (``entities.item_candidates``)."""
