@@ -213,3 +213,51 @@ def test_the_reviewer_works_the_queue_from_the_keyboard(live_server, desk, open_
     assert two.status == ItemStatus.CHANGES_REQUESTED
     assert two.transitions.filter(action="request_changes", comment="来源是哪里?").exists()
     assert [e for e in watcher.errors if "page error" in e] == []
+
+
+UNSEEN_ISSUE = (
+    "澄岚生物完成2亿元A轮融资;禾曦医药HX-2207获批临床 | 日报\n"
+    "(医药健闻2026年11月20日讯)\n\n企业动态\n"
+    "苏州澄岚生物科技有限公司(以下简称“澄岚生物”)宣布完成2亿元人民币A轮融资,由启明创投领投,"
+    "老股东持续加码,资金将用于推进其双抗平台的临床开发。\n"
+    "上海禾曦医药宣布,其自主研发的HX-2207片获国家药监局临床试验默示许可,拟用于治疗晚期实体瘤,"
+    "这是该公司第二款进入临床的小分子候选药物。\n"
+)
+
+
+def test_an_unseen_issue_shows_its_new_names_and_each_is_linked_in_one_click(
+    live_server, desk, open_page
+):
+    """Issue 15's 'done when': names the gazetteer has never seen are proposed on import —
+    the sure ones pre-ticked for creation (the editor may untick), the rest as candidates —
+    and a candidate becomes a linked entity with one click on the item page."""
+    from bulletins.entities import load_gazetteer
+    from bulletins.models import Entity, ItemEntity
+
+    load_gazetteer()
+    page, _watcher = open_page(DESKTOP)
+    login(page, live_server.url, "ed")
+    page.goto(live_server.url + reverse("bulletin_import"))
+    page.fill("textarea[name=text]", UNSEEN_ISSUE)
+    with page.expect_navigation():
+        page.click("input[name=preview]")
+    found = page.locator("#import-discoveries").inner_text()
+    assert "澄岚生物" in found and "HX-2207" in found
+    assert "上海禾曦医药" in page.locator(".imp-candidates").all_inner_texts()[1]
+    # The editor unticks the drug code: it must stay a candidate, not become an entity.
+    page.locator("#import-discoveries tr", has_text="HX-2207").locator("input").uncheck()
+    with page.expect_navigation():
+        page.click("input[name=save]")
+    company = Entity.objects.get(name="澄岚生物")
+    assert company.is_discovered
+    assert not Entity.objects.filter(name="HX-2207").exists()
+    item = Item.objects.get(body__startswith="上海禾曦医药")
+    page.goto(live_server.url + reverse("admin:bulletins_item_change", args=[item.pk]))
+    code = page.locator('input[name=name][value="HX-2207"]')
+    row = page.locator("table.entity-candidates tr").filter(has=code)
+    with page.expect_navigation():
+        row.get_by_role("button", name="新建并关联").click()
+    drug = Entity.objects.get(name="HX-2207")
+    assert drug.type == "drug"
+    assert ItemEntity.objects.filter(item=item, entity=drug, is_confirmed=True).exists()
+    assert page.locator('input[name=name][value="HX-2207"]').count() == 0
