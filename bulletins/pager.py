@@ -149,6 +149,8 @@ class IssueOrderedItems:
                 seen += n
                 if seen >= stop:
                     break
+            if len(chunk) < size:  # the oldest (or newest) issue was in it
+                break
             offset, size = offset + size, size * 2
         if not wanted:
             return []
