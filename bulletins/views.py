@@ -403,8 +403,11 @@ class EntityDetailView(KeysetItemsMixin, TemplateView):
     def list_items(self):
         # One published item per confirmed link: the read model's total is the list's length.
         self.total = readmodels.mention_counts([self.entity.pk]).get(self.entity.pk, 0)
+        # Above the sort limit a page walks issues: probe each item of those issues.
+        probe = self.total > IssueOrderedItems.SORT_LIMIT
         return IssueOrderedItems(
-            Item.objects.published().for_reading().mentioning(self.entity), count=self.total
+            Item.objects.published().for_reading().mentioning(self.entity, probe=probe),
+            count=self.total,
         )
 
     def get_context_data(self, **kwargs):
