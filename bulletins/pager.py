@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from .models import Bulletin, Item
+from .models import Bulletin
 from .pagecache import cached
 
 PAGE_SIZE = 30  # items per page of a list on the site
@@ -195,8 +195,9 @@ class IssueOrderedItems:
 
     def _bound(self, day: dt.date, pk: int):
         """``(issue date, the item's values of the in-issue order)``; ``None`` values when the
-        item is not (or no longer) in that issue: the page then starts with the whole issue."""
-        found = Item.objects.filter(pk=pk, bulletin__issued_on=day)
+        item is not (or no longer) in this list on that day: the page then starts with the
+        whole issue. Looked up in the list itself, so a key says nothing of unpublished items."""
+        found = self.items.filter(pk=pk, bulletin__issued_on=day)
         values = found.values_list(*self.within).first()
         return day, (list(values) if values is not None else None)
 

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bulletins.models import Item
+from bulletins.models import Bulletin, Item, ItemEntity, ItemStatus, Section
 from bulletins.pager import IssueOrderedItems
 
 from .site_data import make_entity, make_issue
@@ -139,9 +139,23 @@ def test_a_key_past_the_end_or_of_an_unknown_item_answers_without_error(client, 
     assert past.context["newer_url"] == url
     # an item id that is not in that issue: the page starts with the whole issue (none lost)
     unknown = client.get(url, {"after": f"{DAY:%Y-%m-%d}~999999"})
-    assert [item.pk for item in unknown.context["items"]] == expected_ids(
-        entity_links__entity=roche
+    everything = expected_ids(entity_links__entity=roche)
+    assert [item.pk for item in unknown.context["items"]] == everything
+    # an unpublished item of that issue is no bound either: a key tells nothing about it
+    issue = Bulletin.objects.get(issued_on=DAY)
+    draft = Item.objects.create(
+        bulletin=issue,
+        section=Section.objects.get(slug="company-news"),
+        position=99,
+        body="草稿",
+        status=ItemStatus.DRAFT,
     )
+    ItemEntity.objects.create(item=draft, entity=roche, is_confirmed=True)
+    for list_url in (url, SECTION_URL):
+        with_draft = client.get(list_url, {"after": f"{DAY:%Y-%m-%d}~{draft.pk}"})
+        assert with_draft.content == client.get(
+            list_url, {"after": f"{DAY:%Y-%m-%d}~999999"}
+        ).content.replace(b"999999", str(draft.pk).encode())
 
 
 def test_keyed_page_is_canonical_with_its_key_and_links_prev_next(client, roche):
