@@ -62,8 +62,9 @@ class IssueOrderedItems:
     what makes a list slow. Below ``SORT_LIMIT`` items the database sorts; above it, a page
     walks the published issues newest first, in chunks that double (64, 128, …), counting
     this list's items per issue through the item→bulletin index, and fetches the items of
-    the few issues the page spans. The first pages cost a fixed five queries; a deep page
-    a few more (one pair per chunk).
+    the few issues the page spans. By offset (``[a:b]``, feeds and old ``?page=N`` links) a
+    deep page walks from the newest issue, one pair of queries per chunk; by key (``page``)
+    the walk starts at the key's issue date, so every page costs what the first does.
     """
 
     SORT_LIMIT = 2000
