@@ -318,8 +318,16 @@ class ItemQuerySet(models.QuerySet):
             models.Prefetch("entity_links", queryset=links, to_attr="public_links")
         )
 
-    def mentioning(self, entity):
-        """Items with a confirmed link to ``entity``."""
+    def mentioning(self, entity, *, probe: bool = False):
+        """Items with a confirmed link to ``entity``.
+
+        ``probe``: each item looks its link up (an index probe) instead of the query reading
+        all of the entity's links — cheaper for an entity named in thousands of items when the
+        query is bounded to a few issues (a page of its list walked issue by issue).
+        """
+        if probe:
+            links = ItemEntity.objects.filter(item=OuterRef("pk"), entity=entity, is_confirmed=True)
+            return self.filter(Exists(links))
         return self.filter(entity_links__entity=entity, entity_links__is_confirmed=True)
 
 

@@ -264,13 +264,16 @@ def type_counts(*, at=None) -> dict[str, int]:
     )
 
 
+def section_issue_rows(section, *, at=None):
+    """This section's public issues as rows (``issued_on``, ``bulletin_id``, ``n``), unordered:
+    a keyset page reads the few issues next to its boundary date."""
+    return SectionIssueCount.objects.filter(section=section, publish_at__lte=at or timezone.now())
+
+
 def section_issues(section, *, at=None) -> list[tuple[int, int]]:
     """``[(bulletin id, items)…]`` of this section's public issues, newest first."""
-    at = at or timezone.now()
     return list(
-        SectionIssueCount.objects.filter(section=section, publish_at__lte=at)
-        .order_by("-issued_on")
-        .values_list("bulletin_id", "n")
+        section_issue_rows(section, at=at).order_by("-issued_on").values_list("bulletin_id", "n")
     )
 
 

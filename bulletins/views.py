@@ -22,7 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.views.generic import DetailView, ListView, TemplateView
+from django.views.generic import DetailView, TemplateView
 
 from . import exporters, reader, readmodels, trackers
 from .charts import mention_chart
@@ -38,7 +38,7 @@ from .models import (
     Section,
     reverse_one,
 )
-from .pager import PAGE_SIZE, IssueOrderedItems
+from .pager import KEY_PARAM, PAGE_SIZE, BadKey, IssueOrderedItems
 from .search import highlight, search_ids
 from .tracker_views import describe as describe_row
 
@@ -324,27 +324,68 @@ class ArchiveMonthView(TemplateView):
 # ----------------------------------------------------------------------------- lists
 
 
-class PaginatedItemsMixin:
-    paginate_by = PAGE_SIZE
-    context_object_name = "items"
+class KeysetItemsMixin:
+    """A long list of items paged by key (``pager.py``): the "older" link carries the last
+    item's ``?after=<date>~<id>``, so a page's URL keeps its items while issues are published,
+    and a deep page costs what the first does. An old ``?page=N`` link redirects to the key
+    that starts that page today; a malformed key redirects to the first page."""
+
+    def list_items(self) -> IssueOrderedItems:
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        items = self.list_items()
+        after = request.GET.get(KEY_PARAM)
+        if after is None and "page" in request.GET:
+            return redirect(self._page_location(items, request.GET["page"]))
+        try:
+            self.keyset = items.page(after)
+        except BadKey:
+            return redirect(request.path)
+        return super().get(request, *args, **kwargs)
+
+    def _page_location(self, items, raw) -> str:
+        try:
+            number = int(raw)
+        except ValueError:
+            raise Http404(_("没有这一页。")) from None
+        if number == 1:
+            return self.request.path
+        if number < 1 or (number - 1) * PAGE_SIZE >= items.count():
+            raise Http404(_("没有这一页。"))
+        return f"{self.request.path}?{KEY_PARAM}={items.key_at((number - 1) * PAGE_SIZE - 1)}"
+
+    def get_context_data(self, **kwargs):
+        page = self.keyset
+        path = self.request.path
+        return super().get_context_data(
+            items=page.items,
+            keyset=page,
+            first_url=path,
+            older_url=f"{path}?{KEY_PARAM}={page.older}" if page.older else "",
+            newer_url=(f"{path}?{KEY_PARAM}={page.newer}" if page.newer else path)
+            if page.newer is not None
+            else "",
+            **kwargs,
+        )
 
 
-class SectionDetailView(PaginatedItemsMixin, ListView):
+class SectionDetailView(KeysetItemsMixin, TemplateView):
     template_name = "bulletins/section_detail.html"
 
-    def get_queryset(self):
+    def list_items(self):
         self.section = get_object_or_404(Section.objects.public(), slug=self.kwargs["slug"])
         return IssueOrderedItems(
             Item.objects.published().for_reading().filter(section=self.section),
             order=("position", "pk"),
-            issues=readmodels.section_issues(self.section),
+            issue_rows=readmodels.section_issue_rows(self.section),
         )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(section=self.section, **kwargs)
 
 
-class EntityDetailView(PaginatedItemsMixin, ListView):
+class EntityDetailView(KeysetItemsMixin, TemplateView):
     template_name = "bulletins/entity_detail.html"
 
     def get(self, request, *args, **kwargs):
@@ -359,11 +400,14 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
         )
         return super().get(request, *args, **kwargs)
 
-    def get_queryset(self):
+    def list_items(self):
         # One published item per confirmed link: the read model's total is the list's length.
+        self.total = readmodels.mention_counts([self.entity.pk]).get(self.entity.pk, 0)
+        # Above the sort limit a page walks issues: probe each item of those issues.
+        probe = self.total > IssueOrderedItems.SORT_LIMIT
         return IssueOrderedItems(
-            Item.objects.published().for_reading().mentioning(self.entity),
-            count=readmodels.mention_counts([self.entity.pk]).get(self.entity.pk, 0),
+            Item.objects.published().for_reading().mentioning(self.entity, probe=probe),
+            count=self.total,
         )
 
     def get_context_data(self, **kwargs):
@@ -373,7 +417,9 @@ class EntityDetailView(PaginatedItemsMixin, ListView):
             if self.entity.parent_id
             else None
         )
-        context = super().get_context_data(entity=self.entity, public_parent=parent, **kwargs)
+        context = super().get_context_data(
+            entity=self.entity, public_parent=parent, total=self.total, **kwargs
+        )
         context["chart"] = mention_chart(self.entity)
         context["co_mentioned"] = readmodels.co_mentions(self.entity, limit=CO_MENTIONS)
         if self.entity.type == EntityType.INVESTOR:

@@ -22,43 +22,53 @@ pytestmark = pytest.mark.django_db
 N = 110
 
 
-@pytest.fixture
-def archive(db):
-    """N published issues, items, entities and sections, written in bulk (read-side only)."""
+def make_archive(n: int, *, start: int = 0):
+    """``n`` published issues, items, entities and sections (numbered from ``start``),
+    written in bulk (read-side only)."""
     published_at = timezone.now() - dt.timedelta(days=1)
     bulletins = Bulletin.objects.bulk_create(
         Bulletin(
-            issued_on=dt.date(2025, 1, 1) + dt.timedelta(days=n),
+            issued_on=dt.date(2025, 1, 1) + dt.timedelta(days=k),
             status=BulletinStatus.PUBLISHED,
             publish_at=published_at,
         )
-        for n in range(N)
+        for k in range(start, start + n)
     )
     # Each section holds a published item: a section without one is not public.
     sections = Section.objects.bulk_create(
-        Section(name=f"栏目{n}", slug=f"extra-{n}", position=10 + n) for n in range(N)
+        Section(name=f"栏目{k}", slug=f"extra-{k}", position=10 + k)
+        for k in range(start, start + n)
     )
     items = Item.objects.bulk_create(
         Item(
             bulletin=bulletin,
-            section=sections[n],
+            section=sections[k],
             position=1,
-            body=f"第{n}家公司宣布完成融资。",
-            headline=f"标题{n}",
+            body=f"第{k}家公司宣布完成融资。",
+            headline=f"标题{k}",
             headline_rank=1,
             status=ItemStatus.APPROVED,
         )
-        for n, bulletin in enumerate(bulletins)
+        for k, bulletin in enumerate(bulletins)
     )
     entities = Entity.objects.bulk_create(
-        Entity(type="company", name=f"公司{n}", slug=f"company-{n}") for n in range(N)
+        Entity(type="company", name=f"公司{k}", slug=f"company-{k}")
+        for k in range(start, start + n)
     )
     EntityAlias.objects.bulk_create(EntityAlias(entity=e, alias=f"Co{e.pk}") for e in entities)
     links = [
         ItemEntity(item=item, entity=entity) for item, entity in zip(items, entities, strict=True)
     ]
-    links += [ItemEntity(item=item, entity=entities[0]) for item in items[1:]]
+    first = entities[0] if start == 0 else Entity.objects.get(slug="company-0")
+    links += [
+        ItemEntity(item=item, entity=first) for item in items if item.pk != items[0].pk or start
+    ]
     ItemEntity.objects.bulk_create(links)
+
+
+@pytest.fixture
+def archive(db):
+    make_archive(N)
 
 
 # list → (url, queries for an anonymous reader, for an editor). An editor costs one more

@@ -1,9 +1,13 @@
-"""Pagination: a keyset cursor for item lists, page numbers for everything else.
+"""Pagination: keyset cursors, so that a deep page costs what the first does.
 
 Item lists use a cursor on the reading order (issue date, section, position, id) rather than
 an offset, so a client walking the archive neither skips nor repeats items while new issues
 are published ahead of it. Relevance-ranked search results are a fixed ranking, so their
 cursor is a position in that ranking.
+
+The other lists (issues, entities, sections) were documented with ``?page=N``, which keeps
+working; their ``next``/``previous`` links carry a keyset cursor on the list's order
+(``KeysetPagination``), so following them is stable and costs the same at any depth.
 """
 
 import base64
@@ -57,6 +61,52 @@ class StandardPagination(PageNumberPagination):
         return page_url(self.request, **{self.page_query_param: None if number == 1 else number})
 
 
+def keyset_after(keys, values, *, backwards: bool = False) -> Q:
+    """Rows after ``values`` in the order ``keys`` ([(field, descending?)…]); ``backwards``:
+    the rows before them.
+
+    (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction;
+    the leading a>=x repeats what the OR implies so that the first key's index bounds the scan.
+    """
+    first, first_desc = keys[0]
+    first_desc ^= backwards
+    bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
+    condition = Q(pk__in=[])
+    for i, (field, desc) in enumerate(keys):
+        step = Q(**{f"{field}__{'lt' if desc ^ backwards else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{keys[j][0]: values[j]})
+        condition |= step
+    return bound & condition
+
+
+class CursorCodec:
+    """An opaque cursor: URL-safe base64 of a small JSON object whose ``o`` names the order."""
+
+    cursor_query_param = "cursor"
+    invalid_cursor_message = _("无效的分页游标。")
+
+    def _decode(self, request):
+        raw = request.query_params.get(self.cursor_query_param)
+        if not raw:
+            return None
+        try:
+            data = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"==").decode())
+            if not isinstance(data, dict) or not isinstance(data.get("o"), str):
+                raise ValueError
+            return data
+        except (ValueError, UnicodeError, binascii.Error, TypeError):
+            raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
+
+    @staticmethod
+    def _encode(data) -> str:
+        raw = json.dumps(data, separators=(",", ":")).encode()
+        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
+
+    def _invalid(self):
+        return ValidationError({"cursor": [self.invalid_cursor_message]})
+
+
 # ordering name → keyset fields (annotation or column, descending?)
 ITEM_ORDERINGS = {
     "-date": [("issued_on", True), ("section_position", False), ("position", False), ("id", False)],
@@ -77,14 +127,12 @@ def order_items(queryset, ordering: str):
     return with_order_keys(queryset).order_by(*[f"-{f}" if desc else f for f, desc in keys])
 
 
-class ItemCursorPagination(BasePagination):
+class ItemCursorPagination(CursorCodec, BasePagination):
     """``?cursor=`` from the previous page's ``next``; ``?page_size=`` up to 100."""
 
     page_size = 20
     max_page_size = MAX_PAGE_SIZE
-    cursor_query_param = "cursor"
     page_size_query_param = "page_size"
-    invalid_cursor_message = _("无效的分页游标。")
 
     def get_page_size(self, request) -> int:
         raw = request.query_params.get(self.page_size_query_param)
@@ -97,23 +145,6 @@ class ItemCursorPagination(BasePagination):
         if size < 1:
             raise ValidationError({"page_size": [_("必须大于 0。")]})
         return min(size, self.max_page_size)
-
-    def _decode(self, request):
-        raw = request.query_params.get(self.cursor_query_param)
-        if not raw:
-            return None
-        try:
-            data = json.loads(base64.urlsafe_b64decode(raw.encode("ascii") + b"==").decode())
-            if not isinstance(data, dict) or not isinstance(data.get("o"), str):
-                raise ValueError
-            return data
-        except (ValueError, UnicodeError, binascii.Error, TypeError):
-            raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
-
-    @staticmethod
-    def _encode(data) -> str:
-        raw = json.dumps(data, separators=(",", ":")).encode()
-        return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
     def paginate_queryset(
         self, queryset, request, view=None, *, ordering=DEFAULT_ITEM_ORDERING, ranking=None
@@ -152,17 +183,7 @@ class ItemCursorPagination(BasePagination):
             raise ValidationError({"cursor": [self.invalid_cursor_message]}) from None
         if any(not 0 <= v <= MAX_INT for v in parsed[1:]):
             raise ValidationError({"cursor": [self.invalid_cursor_message]})
-        # (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction;
-        # the leading a>=x repeats what the OR implies so that the date index bounds the scan.
-        first, first_desc = keys[0]
-        bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": parsed[0]})
-        condition = Q(pk__in=[])
-        for i, (field, desc) in enumerate(keys):
-            step = Q(**{f"{field}__{'lt' if desc else 'gt'}": parsed[i]})
-            for j in range(i):
-                step &= Q(**{keys[j][0]: parsed[j]})
-            condition |= step
-        return bound & condition
+        return keyset_after(keys, parsed)
 
     def _paginate_ranking(self, queryset, ranking, cursor):
         offset = 0
@@ -218,3 +239,146 @@ class ItemCursorPagination(BasePagination):
                 "schema": {"type": "integer", "minimum": 1},
             },
         ]
+
+
+KEY_KINDS = {"date", "int", "str"}
+MAX_KEY_TEXT = 1000
+
+
+class KeysetPagination(CursorCodec, StandardPagination):
+    """``?page=N`` as before, plus ``?cursor=`` (the list's keyset) from ``next``/``previous``.
+
+    The view names its order as ``keyset = [(field, descending?, "date"|"int"|"str")…]``,
+    ending with a unique field. Following the links is stable while new rows arrive and a deep
+    page costs what the first does: no OFFSET. ``count`` is kept (the documented shape).
+    """
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.request = request
+        self.keys = [(field, desc) for field, desc, _kind in view.keyset]
+        self.kinds = [kind for _field, _desc, kind in view.keyset]
+        self.name = ",".join(f"-{f}" if d else f for f, d in self.keys)
+        self.ordered = queryset.order_by(*[f"-{f}" if d else f for f, d in self.keys])
+        cursor = self._decode(request)
+        self.cursor_page = cursor is not None
+        if cursor is None:  # page numbers, as documented; the links go on by cursor
+            rows = super().paginate_queryset(self.ordered, request, view)
+            self.has_more = self.page.has_next()
+            self.has_before = self.page.has_previous()
+            return rows
+        if cursor["o"] != self.name or cursor.get("d") not in ("n", "p"):
+            raise self._invalid()
+        self.page_size_now = self.get_page_size(request)
+        self.total = self.ordered.count()
+        backwards = cursor["d"] == "p"
+        rows = self.ordered.filter(
+            keyset_after(self.keys, self._parse(cursor.get("v")), backwards=backwards)
+        )
+        if backwards:
+            rows = rows.reverse()
+        rows = list(rows[: self.page_size_now + 1])
+        beyond = len(rows) > self.page_size_now
+        rows = rows[: self.page_size_now]
+        if backwards:
+            rows.reverse()
+            self.has_more, self.has_before = True, beyond
+        else:
+            self.has_more, self.has_before = beyond, True
+        self.rows = rows
+        return rows
+
+    def _parse(self, values) -> list:
+        if not isinstance(values, list) or len(values) != len(self.kinds):
+            raise self._invalid()
+        parsed = []
+        for kind, value in zip(self.kinds, values, strict=True):
+            try:
+                if kind == "date":
+                    parsed.append(dt.date.fromisoformat(value))
+                elif kind == "int":
+                    if type(value) is not int or not 0 <= value <= MAX_INT:
+                        raise ValueError
+                    parsed.append(value)
+                else:
+                    if not isinstance(value, str) or len(value) > MAX_KEY_TEXT or "\0" in value:
+                        raise ValueError
+                    parsed.append(value)
+            except (TypeError, ValueError):
+                raise self._invalid() from None
+        return parsed
+
+    def _values(self, row) -> list:
+        values = []
+        for (field, _desc), kind in zip(self.keys, self.kinds, strict=True):
+            value = getattr(row, field)
+            values.append(value.isoformat() if kind == "date" else value)
+        return values
+
+    def _rows(self) -> list:
+        return self.rows if self.cursor_page else list(self.page)
+
+    def _link(self, direction: str, row) -> str:
+        cursor = self._encode({"o": self.name, "d": direction, "v": self._values(row)})
+        return page_url(
+            self.request, **{self.cursor_query_param: cursor, self.page_query_param: None}
+        )
+
+    def get_next_link(self):
+        rows = self._rows()
+        if not self.has_more or not rows:
+            return None
+        return self._link("n", rows[-1])
+
+    def get_previous_link(self):
+        if not self.cursor_page:
+            return super().get_previous_link()  # page numbers back to page 1
+        rows = self._rows()
+        if not self.has_before or not rows:
+            return None
+        return self._link("p", rows[0])
+
+    def get_paginated_response(self, data):
+        count = self.total if self.cursor_page else self.page.paginator.count
+        return Response(
+            OrderedDict(
+                [
+                    ("count", count),
+                    ("next", self.get_next_link()),
+                    ("previous", self.get_previous_link()),
+                    ("results", data),
+                ]
+            )
+        )
+
+    def get_paginated_response_schema(self, schema):
+        response = super().get_paginated_response_schema(schema)
+        properties = response["properties"]
+        properties["next"]["description"] = (
+            "The next page, by keyset cursor (stable while new rows are published), or null."
+        )
+        properties["previous"]["description"] = (
+            "The page before: by page number after ?page=N, by cursor after ?cursor=; null on "
+            "the first page."
+        )
+        return response
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["description"] = (
+                    "Page number (still works); `next` and `previous` links carry a cursor."
+                )
+        parameters.append(
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Opaque cursor from a page's `next` or `previous`; takes precedence over "
+                    "`page`."
+                ),
+                "schema": {"type": "string"},
+            }
+        )
+        return parameters

@@ -45,7 +45,7 @@ from ..search import search_ids
 from . import serializers as s
 from .exceptions import Retracted
 from .filters import BulletinFilter, EntityFilter, ItemFilter, about
-from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, StandardPagination
+from .pagination import DEFAULT_ITEM_ORDERING, ItemCursorPagination, KeysetPagination
 from .permissions import ReadAnyoneWriteAuthenticated, visibility_for
 from .throttling import ScopedRateThrottle
 
@@ -150,7 +150,8 @@ class BulletinViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewS
     lookup_url_kwarg = "date"
     lookup_value_regex = ANY_SEGMENT
     filterset_class = BulletinFilter
-    pagination_class = StandardPagination
+    pagination_class = KeysetPagination
+    keyset = [("issued_on", True, "date"), ("pk", True, "int")]
     serializer_class = s.BulletinSummarySerializer
 
     def get_serializer_class(self):
@@ -548,7 +549,8 @@ class EntityViewSet(ApiViewMixin, ItemListMixin, mixins.ListModelMixin, viewsets
     lookup_field = "slug"
     lookup_value_regex = ANY_SEGMENT
     filterset_class = EntityFilter
-    pagination_class = StandardPagination
+    pagination_class = KeysetPagination
+    keyset = [("type", False, "str"), ("name", False, "str"), ("pk", False, "int")]
     serializer_class = s.EntitySerializer
 
     def get_serializer_class(self):
@@ -709,7 +711,8 @@ class SectionViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = s.SectionSerializer
     lookup_field = "slug"
     lookup_value_regex = ANY_SEGMENT
-    pagination_class = StandardPagination
+    pagination_class = KeysetPagination
+    keyset = [("position", False, "int"), ("pk", False, "int")]
     filterset_class = None
 
     def get_queryset(self):

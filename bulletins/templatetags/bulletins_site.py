@@ -6,6 +6,7 @@ from django import template
 from django.utils.safestring import mark_safe
 
 from ..models import EntityType
+from ..pager import KEY_PARAM, KEY_RE
 from ..readmodels import item_html
 
 register = template.Library()
@@ -43,11 +44,15 @@ def absolute(context, path):
 
 @register.simple_tag(takes_context=True)
 def canonical_url(context):
-    """This page's URL without query, keeping ``?page=N`` beyond the first page."""
+    """This page's URL without query, keeping ``?page=N`` beyond the first page (search) and
+    a list page's key (``?after=``, see ``pager.py``)."""
     request = context["request"]
     url = request.build_absolute_uri(request.path)
+    after = request.GET.get(KEY_PARAM)
     page = request.GET.get("page")
-    if page and page.isdigit() and page != "1":
+    if after and KEY_RE.match(after):
+        url += f"?{KEY_PARAM}={after}"
+    elif page and page.isdigit() and page != "1":
         url += f"?page={page}"
     return url
 
