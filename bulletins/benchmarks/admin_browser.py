@@ -1,6 +1,6 @@
 """How long the admin's heaviest pages take in a real browser: navigation start to the load
 event, in Debian's Chromium driven by Playwright, against ``runserver --nostatic`` on the
-current database (load the demo first: ``manage.py load_demo``).
+current database (the demo is loaded into it when its users are missing, as ``make run`` does).
 
 Pages: the bulletin (issue) page, an item page, and an import save (paste → preview → save,
 timed from the save's POST to the load event of the issue page it lands on). Each is loaded
@@ -47,14 +47,17 @@ def run(*, out=sys.stdout, quick=False) -> dict:
     import datetime as dt
 
     from django.contrib.auth import get_user_model
+    from django.core.management import call_command
     from playwright.sync_api import sync_playwright
 
     from bulletins.demo.loader import DEMO_USERS
     from bulletins.models import Bulletin, Item
 
+    call_command("migrate", verbosity=0, interactive=False)
+    if not get_user_model().objects.filter(username="chief").exists():
+        out.write("  loading the demo (manage.py load_demo) into the current database…\n")
+        call_command("load_demo", stdout=out)
     bulletin = Bulletin.objects.order_by("-issued_on").first()
-    if bulletin is None or not get_user_model().objects.filter(username="chief").exists():
-        raise SystemExit("load the demo first: manage.py load_demo")
     item = Item.objects.filter(bulletin=bulletin).first()
     password = {u: p for u, p, _role, _name in DEMO_USERS}["chief"]
     base = f"http://127.0.0.1:{PORT}"

@@ -25,11 +25,20 @@ class Command(BaseCommand):
                 f"unknown benchmarks: {', '.join(sorted(unknown))}; have: {', '.join(modules)}"
             )
             raise SystemExit(2)
+        failed = []
         for name in selected:
             module = importlib.import_module(f"bulletins.benchmarks.{name}")
             self.stdout.write(self.style.MIGRATE_HEADING(f"== {name}"))
             started = time.perf_counter()
-            figures = module.run(out=self.stdout, quick=quick)
+            try:
+                figures = module.run(out=self.stdout, quick=quick)
+            except (Exception, SystemExit) as error:  # one broken benchmark must not hide the rest
+                failed.append(name)
+                self.stderr.write(f"  {name} failed: {type(error).__name__}: {error}")
+                continue
             for key, value in figures.items():
                 self.stdout.write(f"  {key}: {value}")
             self.stdout.write(f"  ({time.perf_counter() - started:.1f} s)")
+        if failed:
+            self.stderr.write(f"benchmarks that failed: {', '.join(failed)}")
+            raise SystemExit(1)
