@@ -164,8 +164,12 @@ def _clause_of(text: str, start: int, end: int) -> str:
 
 
 _DEVICE_AFTER = re.compile(
-    "[\u4e00-\u9fff]{0,6}?(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
+    "[\u4e00-\u9fff]{0,10}?(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
     "起搏器|试剂盒|传感器|监测仪|分析仪|仪|泵|夹)"
+)
+_DEVICE_BEFORE = re.compile(
+    "(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|试剂盒|传感器|监测仪|"
+    "分析仪|泵)$"
 )
 # A trial is named like a code (GLORY-2, ESLIM-02) and written as "…研究/试验" or after one
 # (III期临床研究AK112-309): not an entity (evaluation/README.md).
@@ -184,8 +188,17 @@ def find_codes(text: str) -> list[Candidate]:
         if _is_code(token):
             clause = _clause_of(text, m.start(), m.end())
             rule = "code_drug_context" if _DRUG_CONTEXT.search(clause) else "code"
-            if _DEVICE_AFTER.match(text, m.end()):  # XY-300心脏起搏器: a device's model
-                rule = "code"
+            after = _DEVICE_AFTER.match(text, m.end())
+            if after or _DEVICE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                # XY-300心脏起搏器 / 起搏器XY-300: a device's model, named by its code (the
+                # code with its description is an alias)
+                aliases = (token + after.group(0),) if after else ()
+                found.append(
+                    Candidate(
+                        token, "device", m.start(), m.end(), token, aliases, rule="device_code"
+                    )
+                )
+                continue
             found.append(Candidate(token, "drug", m.start(), m.end(), token, rule=rule))
     return found
 
@@ -203,6 +216,11 @@ PLACES = (
 )
 _PLACE_PREFIX = re.compile(f"^(?:{PLACES})")
 _PLACE = re.compile(f"(?:{PLACES})")
+_COUNTRY_PREFIX = re.compile(
+    "^(?:美国|日本|韩国|德国|英国|法国|瑞士|瑞典|丹麦|荷兰|比利时|爱尔兰|以色列|新加坡|澳大利亚|"
+    "加拿大|意大利|西班牙|印度|巴西)(?=[\u4e00-\u9fff]{4})"
+)
+_PLACE_PREFIX_LEVEL = re.compile(f"^(?:{PLACES})(?:省|市)?")  # 杭州市…: the place with its level
 COMPANY_SUFFIXES = (
     "生物医药科技|生物医药|生物科技|生物技术|生物制药|生物工程|医药科技|医药技术|医疗科技|"
     "医疗器械|医疗技术|生命科学|基因科技|药物研究院|制药|药业|医药|生物|科技|医疗|诊断|生技|"
@@ -219,8 +237,9 @@ REGULATOR_SUFFIXES = (
     "监管局|管理局|人民政府"
 )
 INSTITUTION_SUFFIXES = (
-    "医学院|药学院|附属医院|医院|大学|学院|研究院|研究所|研究中心|防治中心|疾控中心|实验室|"
-    "协会|学会|交易所|基金会|先行区|办公室|证券|银行"
+    "医学院|药学院|附属医院|医院|大学|科学院|工程院|学院|研究院|研究所|研究中心|防治中心|疾控中心|"
+    "医学中心|医疗中心|癌症中心|保健院|实验室|协会|学会|研究会|联合会|促进会|交易所|基金会|先行区|办公室|"
+    "证券|银行"
 )
 _INSTITUTION_MORE = re.compile(
     "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
@@ -235,7 +254,7 @@ _ORG = _Literals(
 _LEGAL = re.compile(LEGAL_TAIL)
 # Hospitals, universities, institutes: an institution's ending that names one place of work
 # (研究中心, 办公室, 先行区 … name programmes and bodies as often as institutions).
-_ACADEMIC = re.compile("(?:医院|大学|学院|医学院|药学院|研究院|研究所)$")
+_ACADEMIC = re.compile("(?:医院|大学|学院|医学院|药学院|研究院|研究所|科学院|保健院)$")
 _SUFFIX_TYPE = [
     (re.compile(f"^(?:{REGULATOR_SUFFIXES})$"), "regulator"),
     (re.compile("^(?:证券|银行)$"), "company"),
@@ -257,7 +276,7 @@ STOP_WORDS = sorted(
         "计划|有望|预计|正式|首次|再次|继续|持续|此次|本次|该轮|本轮|这轮|多家|一家|两家|三家|"
         "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任|年|月|日|项|"
         "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
-        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关"
+        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关|要求|各家|所有"
     ).split("|"),
     key=len,
     reverse=True,
@@ -353,7 +372,7 @@ def _org_type(suffix: str) -> str:
 def _short_form(name: str) -> str:
     """苏州某某生物科技有限公司 → 某某生物科技 (the place and the legal tail off)."""
     short = re.sub(f"(?:{LEGAL_TAIL})$", "", name)
-    place = _PLACE_PREFIX.match(short)
+    place = _PLACE_PREFIX_LEVEL.match(short)
     if place and len(short) - place.end() >= 4:
         short = short[place.end() :]
     return short
@@ -403,7 +422,10 @@ def find_organisations(text: str) -> list[Candidate]:
         if _PLACE_PREFIX.fullmatch(core) and type_ != "institution":  # 中国医药: place + word
             continue
         aliases = []
-        short = _short_form(name) if type_ != "regulator" else name
+        # (a hospital's or a body's place is part of its name: 杭州市妇幼保健院 is not 妇幼保健院)
+        short = _short_form(name) if type_ not in ("regulator", "institution") else name
+        if type_ == "institution" and (country := _COUNTRY_PREFIX.match(name)):
+            short = name[country.end() :]  # 瑞士苏黎世联邦理工学院: a country is a descriptor
         if short != name and len(short) >= 3:
             aliases.append(short)
         rule = f"{type_}_suffix"
@@ -413,6 +435,42 @@ def find_organisations(text: str) -> list[Candidate]:
             rule = "institution_academic"
         found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=rule))
         taken = end
+    return found
+
+
+# ----------------------------------------------------------------------------- government bodies
+
+# A public body is named by its jurisdiction first (国家…, 上海市…, 海南省…, 美国…) and its
+# kind last (…委员会, …局, …厅, …人民政府): 上海市经济和信息化委员会, 北京市卫生健康委员会,
+# 国家知识产权局, 苏州工业园区管理委员会. The 日报 reports them as regulators.
+_GOV = re.compile(
+    rf"(?P<front>国家|(?:{PLACES})(?:省|市|自治区|特别行政区)?|[{CJK}]{{2,3}}?(?:省|市|自治区))"
+    rf"(?P<body>[{CJK}]{{1,12}}?)"
+    r"(?P<end>人民政府|委员会|监督管理总局|监督管理局|管理总局|管理局|总局|办公室|委|局|厅)"
+)
+# what a body's name does not hold (a clause word), and words ending in 局/厅 that are no body
+_GOV_BODY_BAD = re.compile(r"[的与在将已为对是了并及等、获由从向把被]|宣布|发布|联合|印发")
+_GOV_NOT_BODY = re.compile(r"(?:格局|布局|结局|大局|当局|开局|全局|出局|变局|大厅|展厅|餐厅)$")
+
+
+def find_government_bodies(text: str) -> list[Candidate]:
+    found = []
+    for m in _GOV.finditer(text):
+        start = m.start()
+        generic_front = not (m["front"] == "国家" or _PLACE_PREFIX.match(m["front"]))
+        if generic_front and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
+            before = text[max(0, start - 6) : start]
+            if not any(end == len(before) for end, _n in _stop_ends(_STOP, before)):
+                continue  # 宣布上海市…: where the name starts is unsure
+        body = m["body"]
+        name = m.group(0)
+        if _GOV_BODY_BAD.search(body) or _GOV_NOT_BODY.search(name):
+            continue
+        if len(body) < 2 and m["end"] in ("委", "局", "厅"):
+            continue  # 国家局, 上海市委: a party or a generic word, not one named body
+        found.append(
+            Candidate(name, "regulator", start, m.end(), name, rule="regulator_government")
+        )
     return found
 
 
@@ -443,9 +501,23 @@ _DRUG_STOP = re.compile(
 _CN_DRUG = _Literals(DRUG_SUFFIXES)
 _BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效)$")
 DISEASE_SUFFIXES = (
-    "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
+    "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|综合症|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
     "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
-    "肌无力|病|症|炎"
+    "肌无力|病毒感染|细菌感染|真菌感染|感染|功能不全|功能障碍|障碍|痴呆|贫血|水肿|休克|病|症|炎"
+)
+# What the 日报 writes in front of a disease to say which patients, not which disease: stage,
+# line, severity, course, and a biomarker (HER2阳性, EGFR突变, FGFR2融合, HER2低表达). The
+# disease is the name after them (复发或难治性套细胞淋巴瘤 → 套细胞淋巴瘤), as the gold and
+# an entity page take it.
+DISEASE_MODIFIERS = (
+    "复发或难治性|复发/难治性|复发性|难治性|难治|复发|局部晚期|晚期|早期|转移性|进展期|不可切除|"
+    "无法切除|局限期|广泛期|新诊断|初治|经治|中重度|轻中度|重度|中度|轻度|阳性|阴性|突变型|突变|"
+    "融合|重排|扩增|低表达|高表达|过表达|野生型|缺失型|缺失|一线|二线|三线|后线"
+)
+# A biomarker written in front of a disease: HER2阳性, HR阳性/HER2阴性, EGFR突变, PD-L1高表达.
+BIOMARKER_FRONT = re.compile(
+    r"^(?:[A-Za-z0-9][A-Za-z0-9.+\-]*(?:阳性|阴性|突变型|突变阳性|突变|低表达|高表达|过表达|融合|扩增|"
+    r"缺失)[/、和及]?)+(?:的)?"
 )
 _DISEASE_STOP = re.compile(
     "|".join(
@@ -453,9 +525,9 @@ _DISEASE_STOP = re.compile(
             re.escape,
             sorted(
                 (
-                    "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
-                    "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
-                    "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
+                    f"用于治疗|治疗|用于|{DISEASE_MODIFIERS}|成人|儿童|青少年|患者|既往|伴有|合并|"
+                    "适应症|针对|领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|"
+                    "新药|新适应症|创新|新辅助|新增|首个|批|类|项|个|种|发布|公布|目录|聚焦|专注|一家|"
                     "罕见病|疾病|开发|靶向|原创|小分子|按|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球"
                 ).split("|"),
                 key=len,
@@ -465,7 +537,11 @@ _DISEASE_STOP = re.compile(
     )
 )
 _CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科")
-_BAD_DISEASE_CORE = re.compile(r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应)$")
+# (实体瘤, 恶性肿瘤, 病毒感染: a field or a kind of disease, not a disease)
+_BAD_DISEASE_CORE = re.compile(
+    r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应|实体|恶性|良性|癌|肿|重|"
+    r"感|传|并发|后遗|继发|多|心理|认知|功能|发育|合并|新|抗)$"
+)
 
 
 def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
@@ -515,7 +591,7 @@ _DEVICE = re.compile(
 
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
     found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
-    found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=10)
+    found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=12)
     for pattern, rule in ((_LATIN_INN, "drug_inn"), (_ADC_NICKNAME, "drug_adc")):
         for m in pattern.finditer(text):
             found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule=rule))
@@ -663,12 +739,23 @@ _PERSON_PATTERNS = [
         rf"(?:任命|聘任|聘请|提名|选举)(?:{_CN_NAME}|{_LATIN_NAME})(?:博士|先生|女士)?(?=为|担任|出任)"
     ),
     re.compile(
-        rf"(?<![\u4e00-\u9fff]){_CN_NAME}(?:博士|先生|女士)?(?:将|已)?(?=出任|担任|接任|获任命)"
+        rf"(?:(?<![\u4e00-\u9fff])|(?<=由)|(?<=并)|(?<=原)|(?<=前)|(?<=宣布)|(?<=同意)|(?<=其中))"
+        rf"{_CN_NAME}(?:博士|先生|女士)?(?:将|已|正式|于近日|近日)?"
+        r"(?=出任|担任|接任|接替|获任命|被任命|辞去|辞任|卸任|离任)"
+    ),
+    # 接替张三 / 由李四接任
+    re.compile(
+        rf"(?:接替|接任|由){_CN_NAME}(?:博士|先生|女士)?(?=出任|担任|接任|[,\uff0c。;\uff1b])"
     ),
 ]
 
 
-_PERSON_RULES = ("person_role", "person_role", "person_role")  # a title, or 任命X为/X出任
+_PERSON_RULES = (
+    "person_role",
+    "person_role",
+    "person_role",
+    "person_role",
+)  # a title, or 任命X为/X出任
 _TITLED = re.compile(
     r"(?=(?:博士|教授|院士|研究员|先生|女士)(?![\u4e00-\u9fff]{0,1}(?:学位|后|生|学)))"
 )
@@ -813,6 +900,9 @@ def _merge_forms(found: list[Candidate], text: str) -> list[Candidate]:
     return [c for i, c in enumerate(out) if i not in absorbed]
 
 
+_BY_ROLE = frozenset({"investor_role", "investor_cornerstone", "company_adviser"})
+
+
 def find(text: str, *, complete: bool = True) -> list[Candidate]:
     """Every candidate in ``text`` (known names not removed), one per name, in text order.
 
@@ -827,12 +917,13 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
         + find_organisations(text)
         + find_latin_organisations(text)
         + find_drugs_and_diseases(text)
+        + find_government_bodies(text)
     )
     if complete:
         found += find_people(text) + find_codes(text) + find_advisers(text)
     # longest first; on the same span a name read by its role (由X领投, X担任保荐人) wins over
     # the same name read by its ending
-    found.sort(key=lambda c: (c.start - c.end, c.start, not is_auto(c)))
+    found.sort(key=lambda c: (c.start - c.end, c.start, not (is_auto(c) or c.rule in _BY_ROLE)))
     taken = bytearray(len(text))
     kept: list[Candidate] = []
     for candidate in found:
@@ -860,6 +951,7 @@ RULES = {
     "investor_suffix": _("投资方(按名称结尾)"),
     "investor_latin": _("投资方(英文名)"),
     "regulator_suffix": _("监管机构(按名称结尾)"),
+    "regulator_government": _("政府机构(辖区+机构名)"),
     "institution_academic": _("医院/大学/研究院(按名称结尾)"),
     "institution_suffix": _("机构(按名称结尾)"),
     "person_role": _("人物(职务+姓名,任命/出任)"),
@@ -871,6 +963,7 @@ RULES = {
     "drug_adc": _("药物(ADC 简称)"),
     "disease_suffix": _("疾病(按名称结尾)"),
     "device_context": _("器械(器械语境)"),
+    "device_code": _("器械型号(代码+器械词)"),
 }
 
 # The classes an import creates and links by itself (confirmed, like a gazetteer link; the
@@ -880,16 +973,16 @@ RULES = {
 # page with a wrong name once its item is published, a missed one costs the editor a click.
 AUTO_PRECISION = 0.98
 AUTO_MIN_SUPPORT = 5
+# (company_adviser and institution_academic measure 3/3 on tuning once the grown gazetteer
+# knows the big banks and hospitals: too few candidates to be created unattended.)
 AUTO_RULES = frozenset(
     {
         "company_legal",
         "company_latin",
-        "company_adviser",
         "investor_role",
         "person_role",
         "person_titled",
         "code_drug_context",
-        "institution_academic",
         "device_context",
     }
 )

@@ -384,5 +384,90 @@ def test_a_body_or_a_title_is_no_persons_name(text):
     assert names <= {"李兰娟"} and not names & {"程院", "华人", "陈博士"}
 
 
-def test_a_code_before_a_device_word_is_not_created_as_a_drug():
-    assert rules("其XY-300心脏起搏器获国家药监局批准上市。")["XY-300"] == "code"
+def test_a_code_before_a_device_word_is_a_device_model_not_a_drug():
+    found = {c.name: c for c in discovery.find("其XY-300心脏起搏器获国家药监局批准上市。")}
+    device = found["XY-300"]
+    assert (device.type, device.rule) == ("device", "device_code")
+    assert device.aliases == ("XY-300心脏起搏器",)
+    assert not discovery.is_auto(device)  # too few on tuning to be created unattended
+
+
+def test_a_code_after_a_device_word_is_a_device_model():
+    found = {c.name: c for c in discovery.find("公司的胶囊内镜系统KV-72已完成注册检验。")}
+    assert found["KV-72"].type == "device"
+
+
+@pytest.mark.parametrize(
+    ("text", "disease"),
+    [
+        ("该药拟用于治疗复发或难治性边缘区淋巴管瘤的临床申请获受理。", "边缘区淋巴管瘤"),
+        ("新药用于一线治疗局部晚期或转移性胸腺鳞状细胞癌。", "胸腺鳞状细胞癌"),
+        ("III期研究入组中重度掌跖角化病患者。", "掌跖角化病"),
+        ("用于治疗FGFR3融合阳性的晚期尿道腺癌。", "尿道腺癌"),
+        ("拟用于慢性心功能不全的III期临床试验启动。", "慢性心功能不全"),
+        ("该疫苗用于预防侵袭性曲霉菌感染。", "侵袭性曲霉菌感染"),
+        ("已纳入新生儿呼吸窘迫综合征诊疗指南。", "新生儿呼吸窘迫综合征"),
+    ],
+)
+def test_a_disease_is_named_without_the_patients_it_is_for(text, disease):
+    # stage, line, severity and a biomarker in front say which patients, not which disease
+    names = [c.name for c in discovery.find(text) if c.type == "disease"]
+    assert names == [disease]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "公司管线覆盖晚期实体瘤。",
+        "国家卫健委发布第三批罕见病目录。",
+        "公司是一家聚焦抗感染领域的药企。",
+        "今年新增戈谢病等适应症。",
+    ],
+)
+def test_a_field_a_list_or_a_front_word_is_no_disease(text):
+    assert not [c for c in discovery.find(text) if c.type == "disease" and c.name != "戈谢病"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "上海市经济和信息化委员会",
+        "深圳市南山区科技创新局",
+        "成都市药品监督管理局",
+        "美国外国投资委员会",
+        "国家疾病预防控制局",
+    ],
+)
+def test_a_public_body_is_named_by_its_jurisdiction_and_its_kind(name):
+    found = {c.name: c for c in discovery.find(f"{name}近日印发新版实施细则,自下月起执行。")}
+    assert found[name].type == "regulator"
+
+
+@pytest.mark.parametrize(
+    "text", ["公司加速上海市场布局。", "行业进入新的发展格局。", "宣布退出日本市场。"]
+)
+def test_everyday_words_ending_like_a_body_are_no_regulator(text):
+    assert not [c for c in discovery.find(text) if c.type == "regulator"]
+
+
+def test_a_city_hospital_keeps_its_city_a_foreign_university_loses_its_country():
+    found = {
+        c.name: c for c in discovery.find("研究在宁波市妇幼保健院和荷兰莱顿大学医学中心开展。")
+    }
+    assert found["宁波市妇幼保健院"].aliases == ()
+    assert "莱顿大学医学中心" in found["荷兰莱顿大学医学中心"].aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("公司宣布由宋知远出任首席执行官。", "宋知远"),
+        ("董事会同意蔡明川辞去公司总经理职务。", "蔡明川"),
+        ("原首席医学官罗思敏将担任研发总裁。", "罗思敏"),
+        ("新任总裁将接替邱文澜,负责全球业务。", "邱文澜"),
+        ("公司宣布,顾承泽被任命为中国区总经理。", "顾承泽"),
+    ],
+)
+def test_people_in_more_sentence_shapes(text, person):
+    found = {c.name: c for c in discovery.find(text) if c.type == "person"}
+    assert person in found and found[person].rule == "person_role"
