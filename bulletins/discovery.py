@@ -503,7 +503,8 @@ _BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|�
 DISEASE_SUFFIXES = (
     "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|综合症|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
     "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
-    "肌无力|病毒感染|细菌感染|真菌感染|感染|功能不全|功能障碍|障碍|痴呆|贫血|水肿|休克|病|症|炎"
+    "肌无力|病毒感染|细菌感染|真菌感染|感染|功能不全|功能障碍|障碍|痴呆|贫血|水肿|休克|营养不良|"
+    "淀粉样变性|变性|缺陷|畸形|溃疡|息肉|梗死|栓塞|狭窄|哮喘|疼痛|病|症|炎"
 )
 # What the 日报 writes in front of a disease to say which patients, not which disease: stage,
 # line, severity, course, and a biomarker (HER2阳性, EGFR突变, FGFR2融合, HER2低表达). The
