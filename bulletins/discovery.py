@@ -284,7 +284,7 @@ STOP_WORDS = sorted(
 _STOP = re.compile("|".join(map(re.escape, STOP_WORDS)))
 MAX_CORE = 8  # characters in front of the suffix (place included)
 _BAD_CORE = re.compile(
-    r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
+    r"^(?:[一二三四五六七八九十百千万亿\d]+类?|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
     r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能|"
     # kinds of hospital or university, not one (公立医院, 三甲医院, 国内医院, 重点大学)
     r"公立|民营|私立|定点|三甲|三级|二级|基层|综合|专科|社区|县级|各级|省级|市级|国家级|区域|"
@@ -446,10 +446,12 @@ def find_organisations(text: str) -> list[Candidate]:
 _GOV = re.compile(
     rf"(?P<front>国家|(?:{PLACES})(?:省|市|自治区|特别行政区)?|[{CJK}]{{2,3}}?(?:省|市|自治区))"
     rf"(?P<body>[{CJK}]{{1,12}}?)"
-    r"(?P<end>人民政府|委员会|监督管理总局|监督管理局|管理总局|管理局|总局|办公室|委|局|厅)"
+    r"(?P<end>人民政府|委员会|管委会|监督管理总局|监督管理局|管理总局|管理局|总局|办公室|委|局|厅)"
 )
 # what a body's name does not hold (a clause word), and words ending in 局/厅 that are no body
-_GOV_BODY_BAD = re.compile(r"[的与在将已为对是了并及等、获由从向把被]|宣布|发布|联合|印发")
+_GOV_BODY_BAD = re.compile(
+    r"[的与在将已为对是了并及等、获由从向把被]|宣布|发布|联合|印发|协会|学会|公司|医院|大学|集团"
+)
 _GOV_NOT_BODY = re.compile(r"(?:格局|布局|结局|大局|当局|开局|全局|出局|变局|大厅|展厅|餐厅)$")
 
 
@@ -582,12 +584,26 @@ _ADC_NICKNAME = re.compile(
     r"(?<![A-Za-z0-9\-])[A-Za-z]{1,6}-(?:DXd|dxd|TMT|tmt|bren|cel|vec|DM1|MMAE|ADC)(?![A-Za-z0-9])"
 )
 # (not 平台: a technology platform — Harbour Mice, RenMice — is no device and no entity)
-_DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|夹|消融"
-_LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+"
+_DEVICE_WORDS = (
+    "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|机器人|夹|消融|起搏器|除颤器|"
+    "扫描仪|监测仪|分析仪|测序仪|内镜|人工心脏|呼吸机|人工晶体|耳蜗|血糖仪|胰岛素泵"
+)
+# A product's Latin name: hyphenated (HY-Stent), two words (NUMEN Flow), CamelCase (StarFlow),
+# a word and a version (GlucoSense 2), or one capitalised word right next to a device word.
+_LATIN_PRODUCT = (
+    r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+|[A-Z][a-z]+[A-Z][A-Za-z]*(?: \d+)?"
+    r"|[A-Z][a-z]{3,}(?: \d+)?"
+)
+# the first two shapes are the ones ``device_context`` was measured on; the others are
+# their own class (``device_name``) until tuning shows them precise enough
+_LATIN_PRODUCT_MEASURED = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+")
 _DEVICE = re.compile(
     rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
-    rf"|(?<![A-Za-z0-9\-])(?P<b>{_LATIN_PRODUCT})(?=[\u4e00-\u9fff]{{0,10}}?(?:{_DEVICE_WORDS}))"
+    rf"|(?<![A-Za-z0-9\-(\uff08 ])(?P<b>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
+    rf"(?=(?P<gap>[\u4e00-\u9fff]{{0,12}}?)(?:{_DEVICE_WORDS}))"
 )
+# Between a Latin name and a device word: a description (胸主动脉覆膜), not a clause (Roche的…).
+_DEVICE_GAP_BAD = re.compile(r"的|与|和|及|公司|宣布|旗下|合作|收购|获得|推出|发布")
 
 
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
@@ -601,9 +617,10 @@ def find_drugs_and_diseases(text: str) -> list[Candidate]:
         name = m[group]
         if _is_code(name):
             continue  # a code (letters + digits) is a drug code more often than a device
-        found.append(
-            Candidate(name, "device", m.start(group), m.end(group), name, rule="device_context")
-        )
+        if group == "b" and _DEVICE_GAP_BAD.search(m["gap"] or ""):
+            continue
+        rule = "device_context" if _LATIN_PRODUCT_MEASURED.fullmatch(name) else "device_name"
+        found.append(Candidate(name, "device", m.start(group), m.end(group), name, rule=rule))
     return found
 
 
@@ -710,7 +727,7 @@ ROLES = (
     "联合创始人|创始人|董事会主席|董事长|副董事长|首席执行官|首席财务官|首席科学官|首席医学官|"
     "首席技术官|首席运营官|首席商务官|首席战略官|首席开发官|首席投资官|首席信息官|全球研发总裁|"
     "研发总裁|高级副总裁|执行副总裁|副总裁|总裁|总经理|执行董事|合伙人|创始合伙人|管理合伙人|"
-    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|院士|"
+    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|院士|高管|"
     "CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
 )
 SURNAMES = set(
@@ -965,6 +982,7 @@ RULES = {
     "disease_suffix": _("疾病(按名称结尾)"),
     "device_context": _("器械(器械语境)"),
     "device_code": _("器械型号(代码+器械词)"),
+    "device_name": _("器械(英文单词名+器械词)"),
 }
 
 # The classes an import creates and links by itself (confirmed, like a gazetteer link; the

@@ -310,6 +310,19 @@ def evaluate_part(root: Path, part: str, *, progress=None) -> PartScore:
     return score
 
 
+def measured_auto_rules(score: PartScore) -> frozenset[str]:
+    """The rule classes precise enough on ``score`` (the tuning part) to be created by an
+    import: precision ≥ ``discovery.AUTO_PRECISION`` with ≥ ``AUTO_MIN_SUPPORT`` candidates.
+    ``discovery.AUTO_RULES`` must be exactly this set for the tuning part (a test checks it)."""
+    return frozenset(
+        rule
+        for rule, ratio in score.by_rule.items()
+        if ratio.total >= discovery.AUTO_MIN_SUPPORT
+        and ratio.value is not None
+        and ratio.value >= discovery.AUTO_PRECISION
+    )
+
+
 def report(score: PartScore) -> list[str]:
     links = score.links
     lines = [

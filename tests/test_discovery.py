@@ -471,3 +471,41 @@ def test_a_city_hospital_keeps_its_city_a_foreign_university_loses_its_country()
 def test_people_in_more_sentence_shapes(text, person):
     found = {c.name: c for c in discovery.find(text) if c.type == "person"}
     assert person in found and found[person].rule == "person_role"
+
+
+@pytest.mark.parametrize(
+    ("text", "device"),
+    [
+        ("其自主研发的Lumora胸主动脉覆膜支架系统获批上市。", "Lumora"),
+        ("公司旗下的VeloStream颅内血流导向装置完成首例植入。", "VeloStream"),
+        ("其连续血糖监测系统GlucaTrace 3已获批上市。", "GlucaTrace 3"),
+    ],
+)
+def test_a_latin_product_name_next_to_a_device_word_is_a_device(text, device):
+    found = {c.name: c for c in discovery.find(text)}
+    assert (found[device].type, found[device].rule) == ("device", "device_name")
+    assert not discovery.is_auto(found[device])  # a class of its own, not measured yet
+
+
+def test_a_latin_company_before_a_device_clause_is_no_device():
+    assert not [c for c in discovery.find("Medtronic的新一代起搏器获批。") if c.type == "device"]
+
+
+def test_a_society_committee_is_no_public_body():
+    assert not [
+        c for c in discovery.find("中国药学会肿瘤药学专业委员会发布共识。") if c.type == "regulator"
+    ]
+
+
+def test_a_development_zone_committee_is_a_public_body():
+    found = {c.name: c for c in discovery.find("绍兴高新区管委会与公司签署投资协议。")}
+    assert found["绍兴高新区管委会"].type == "regulator"
+
+
+def test_a_former_executive_named_by_a_role_word():
+    found = {
+        c.name
+        for c in discovery.find("公司任命前礼来高管邬嘉文为首席商务官。")
+        if c.type == "person"
+    }
+    assert found == {"邬嘉文"}

@@ -1,6 +1,7 @@
 """evaluate_linking: the arithmetic on a two-item fixture, and nothing is saved."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -154,3 +155,16 @@ def test_misses_are_for_tuning_only(evaluation_dir):
     with pytest.raises(CommandError, match="tuning only"):
         call_command("evaluate_linking", "--part", "all", "--misses", "--dir", str(evaluation_dir))
     assert "wrong link: 上市" in run(evaluation_dir, "--misses")
+
+
+@pytest.mark.django_db
+def test_auto_rules_are_exactly_the_classes_measured_precise_enough_on_tuning():
+    # AUTO_RULES is chosen on the tuning part only (never holdout): ≥ 0.98 with ≥ 5 candidates
+    from django.conf import settings
+
+    from bulletins import discovery, evaluation
+    from bulletins.entities import load_gazetteer
+
+    load_gazetteer()
+    score = evaluation.evaluate_part(Path(settings.BASE_DIR) / "evaluation", "tuning")
+    assert discovery.AUTO_RULES == evaluation.measured_auto_rules(score)
