@@ -121,7 +121,10 @@ _NOT_CODE = re.compile(
     r"FXI|FXa|HPV|HIV|HBV|HCV|RSV|CMV|EBV|ACE|NT|ICH|CAR|TCR|ADC|MRNA|SIRNA|EP|WHO|UN|OECD|"
     r"NCT|CTR|CXL|JP|US|EU|CN|HK|SH|SZ|BJ|N|T|TOP|PHASE|STEP|SURMOUNT|IMPACT|GRADE|CHINA|MSCI|"
     # more targets written with two digits (B7H3, P2X3, GPR75, HSD17B13, ANGPTL3, SSTR2)
-    r"B7H|P2X|P2Y|GPR|HSD17B|ANGPTL|SSTR|LRRK|KCNQ|NAV|MC4R|TRPV|NLRP|STEAP)"
+    r"B7H|P2X|P2Y|GPR|HSD17B|ANGPTL|SSTR|LRRK|KCNQ|NAV|MC4R|TRPV|NLRP|STEAP|"
+    # more target families named with a number (COX-2, LAG-3, CTLA-4, SGLT2, PDE4, MUC16 …)
+    r"COX|LAG|TIM|CTLA|CEACAM|NKG|MAGE|MUC|DKK|ROR|NECTIN|SGLT|DPP|PDE|GDF|KAT|PRMT|PKMYT|"
+    r"USP|KIF|HPK|RIPK|WEE|PNPLA|OX40|TL1A|MAT2A)"
     r"-?\d",
     re.IGNORECASE,
 )
@@ -276,7 +279,8 @@ STOP_WORDS = sorted(
         "计划|有望|预计|正式|首次|再次|继续|持续|此次|本次|该轮|本轮|这轮|多家|一家|两家|三家|"
         "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任|年|月|日|项|"
         "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
-        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关|要求|各家|所有"
+        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关|要求|各家|所有|"
+        "加入|提高|明确|体内|体外|疾病|基本|辅助|用于|进入|提升|打造|构建|布局"
     ).split("|"),
     key=len,
     reverse=True,
@@ -419,6 +423,8 @@ def find_organisations(text: str) -> list[Candidate]:
         core = text[start : m.start()]
         if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core) or _GENERIC_FRONT.match(core):
             continue
+        if _STOP.fullmatch(core):  # 全球生物医药: a word in front, no name
+            continue
         if _PLACE_PREFIX.fullmatch(core) and type_ != "institution":  # 中国医药: place + word
             continue
         aliases = []
@@ -480,7 +486,8 @@ def find_government_bodies(text: str) -> list[Candidate]:
 
 DRUG_SUFFIXES = (
     "单抗|替尼|尼布|格鲁肽|鲁肽|泊肽|奥仑赛|仑赛|司他|帕利|西利|沙坦|普利|地平|霉素|西林|沙星|"
-    "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|肽"
+    "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|特韦|瑞韦|布韦|他韦|洛韦|"
+    "拉韦|匹韦|那韦|司韦|戈利|昔布|沙班|司兰|西兰|岛素|西普|他汀|肽"
 )
 _DRUG_STOP = re.compile(
     "|".join(
@@ -492,7 +499,7 @@ _DRUG_STOP = re.compile(
                     "皮下|静脉|剂型|片剂|候选|靶向|选择性|小分子|长效|周制剂|重组|人源化|全人源|"
                     "降糖药|减重药|一款|首款|该药|其|的|款|和|与|及|用|、|类|即|为|是|在|将|由|对|"
                     "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药|激素|受体|蛋白|"
-                    "疫苗"
+                    "疫苗|注射|患者|每日|每周|需|使用|服用|接受|基础|餐时"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -501,7 +508,9 @@ _DRUG_STOP = re.compile(
     )
 )
 _CN_DRUG = _Literals(DRUG_SUFFIXES)
-_BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效)$")
+_BAD_DRUG_CORE = re.compile(
+    r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效|胰|人胰|重组人胰|基础胰|餐时胰)$"
+)
 DISEASE_SUFFIXES = (
     "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|综合症|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
     "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
@@ -759,7 +768,7 @@ _PERSON_PATTERNS = [
     re.compile(
         rf"(?:(?<![\u4e00-\u9fff])|(?<=由)|(?<=并)|(?<=原)|(?<=前)|(?<=宣布)|(?<=同意)|(?<=其中))"
         rf"{_CN_NAME}(?:博士|先生|女士)?(?:将|已|正式|于近日|近日)?"
-        r"(?=出任|担任|接任|接替|获任命|被任命|辞去|辞任|卸任|离任)"
+        r"(?=出任|担任|接任|接替|获任命|被任命|辞去|辞任|卸任|离任|当选|获聘)"
     ),
     # 接替张三 / 由李四接任
     re.compile(
@@ -787,6 +796,8 @@ def _titled_people(text: str) -> list[Candidate]:
     found = []
     for m in _TITLED.finditer(text):
         end = m.start()
+        if _dotted_before(text, end):
+            continue  # 玛丽亚·冈萨雷斯博士: the whole dotted name is read by _translit_people
         for size in (3, 2):
             start = end - size
             name = text[start:end] if start >= 0 else ""
@@ -821,8 +832,76 @@ def _plausible_person(name: str) -> bool:
     return name[0] in SURNAMES and 2 <= len(name) <= 3
 
 
+# 约翰·卡特 / 玛丽亚·冈萨雷斯: a foreign name written in characters, parts joined by a dot.
+_DOT = re.compile("[\u00b7\u30fb\u2022]")
+_TRANSLIT_RIGHT = re.compile(f"(?:[{CJK}]{{1,6}}[\u00b7\u30fb\u2022])?[{CJK}]{{1,6}}")
+_TRANSLIT_AFTER = re.compile(
+    r"博士|教授|先生|女士|表示|称|指出|认为|介绍|说|将|已|于|在|为|担任|出任|接任|加入|宣布|"
+    r"领导|带领|负责|和|与|的"
+)
+_TRANSLIT_TITLE_AFTER = re.compile(r"(?:博士|教授|先生|女士|院士)|将?(?:出任|担任|接任|加入)")
+_ROLE = re.compile(f"(?:{ROLES})")
+_NOT_TRANSLIT = re.compile(r"大学|医院|学院|公司|研究|中心|集团|协会|基金|资本")
+
+
+def _translit_people(text: str) -> list[Candidate]:
+    found = []
+    taken = 0
+    for dot in _DOT.finditer(text):
+        at = dot.start()
+        if at < taken:
+            continue
+        # the first part: at most four characters before the dot, after a role or a stop word
+        window_start = max(0, at - 14)
+        cut = max(window_start, at - 4)
+        window = text[window_start:at]
+        for m in list(_ROLE.finditer(window)) + list(_STOP.finditer(window)):
+            cut = max(cut, window_start + m.end())
+        while cut < at and not ("\u4e00" <= text[cut] <= "\u9fff"):
+            cut += 1
+        first = text[cut:at]
+        if not (1 <= len(first) <= 4) or not re.fullmatch(f"[{CJK}]+", first):
+            continue
+        right = _TRANSLIT_RIGHT.match(text, dot.end())
+        if not right:
+            continue
+        last = right.group(0)
+        after = _TRANSLIT_AFTER.search(last)
+        if after and after.start() > 0:
+            last = last[: after.start()]
+        end = dot.end() + len(last)
+        name = text[cut:end]
+        if _NOT_TRANSLIT.search(name) or len(last) < 1:
+            continue
+        role_before = bool(_ROLE.search(text, max(0, cut - 8), cut)) and bool(
+            re.search(
+                rf"(?:{ROLES})(?:[(\uff08][A-Z]{{2,4}}[)\uff09])?\s?$", text[max(0, cut - 8) : cut]
+            )
+        )
+        titled = bool(_TRANSLIT_TITLE_AFTER.match(text, end))
+        appointed = bool(re.search(r"(?:任命|聘任|聘请|提名)$", text[max(0, cut - 2) : cut]))
+        if not (role_before or titled or appointed):
+            continue
+        # a class of its own: the tuning part has no such name to measure it on
+        found.append(Candidate(name, "person", cut, end, name, rule="person_translit"))
+        taken = end
+    return found
+
+
+def _dotted_before(text: str, end: int) -> bool:
+    """Whether the run of characters ending at ``end`` is part of a dotted foreign name."""
+    i = end
+    while (
+        i > 0 and end - i < 12 and ("\u4e00" <= text[i - 1] <= "\u9fff" or _DOT.match(text[i - 1]))
+    ):
+        i -= 1
+        if _DOT.match(text[i]):
+            return True
+    return False
+
+
 def find_people(text: str) -> list[Candidate]:
-    found = _titled_people(text)
+    found = _translit_people(text) + _titled_people(text)
     for pattern, rule in zip(_PERSON_PATTERNS, _PERSON_RULES, strict=True):
         for m in pattern.finditer(text):
             latin = m.groupdict().get("latin")
@@ -854,6 +933,9 @@ def _with_bracketed_alias(text: str, candidate: Candidate) -> Candidate:
         return candidate
     if inner in candidate.names:
         return candidate
+    rule = candidate.rule
+    if rule == "company_suffix" and _LATIN_NAME_IN_BRACKETS.fullmatch(inner):
+        rule = "company_bilingual"  # 某某生物(Moumou Bio): a company giving its English name
     return Candidate(
         candidate.name,
         candidate.type,
@@ -861,8 +943,11 @@ def _with_bracketed_alias(text: str, candidate: Candidate) -> Candidate:
         candidate.end,
         candidate.text,
         (*candidate.aliases, inner),
-        rule=candidate.rule,
+        rule=rule,
     )
+
+
+_LATIN_NAME_IN_BRACKETS = re.compile(r"[A-Z][A-Za-z0-9&'.\- ]{2,40}")
 
 
 _SHORT_NAME = re.compile(
@@ -962,6 +1047,7 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
 RULES = {
     "company_legal": _("公司全称(…有限公司)"),
     "company_suffix": _("公司(按名称结尾)"),
+    "company_bilingual": _("公司(名称结尾+括注英文名)"),
     "company_latin": _("公司(英文名)"),
     "company_adviser": _("保荐人/顾问(按交易角色)"),
     "investor_role": _("投资方(领投/跟投等角色)"),
@@ -974,6 +1060,7 @@ RULES = {
     "institution_suffix": _("机构(按名称结尾)"),
     "person_role": _("人物(职务+姓名,任命/出任)"),
     "person_titled": _("人物(博士/教授等称谓)"),
+    "person_translit": _("人物(外国人名中文译写,职务/称谓)"),
     "code_drug_context": _("药物代码(药物/临床语境)"),
     "code": _("代码(无药物语境)"),
     "drug_suffix": _("药物(按通用名结尾)"),

@@ -509,3 +509,48 @@ def test_a_former_executive_named_by_a_role_word():
         if c.type == "person"
     }
     assert found == {"邬嘉文"}
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("公司CEO彼得·霍尔曼表示,将加快全球临床。", "彼得·霍尔曼"),
+        ("董事长兼首席执行官安德烈·穆勒表示,公司将继续投资。", "安德烈·穆勒"),
+        ("公司宣布卡琳娜·贝克博士加入公司。", "卡琳娜·贝克"),
+    ],
+)
+def test_a_foreign_name_in_characters_is_read_whole(text, person):
+    people = [c for c in discovery.find(text) if c.type == "person"]
+    assert [(c.name, c.rule) for c in people] == [(person, "person_translit")]
+
+
+def test_a_dotted_institution_is_no_person():
+    assert not [
+        c for c in discovery.find("约翰斯·霍普金斯大学教授团队参与研究。") if c.type == "person"
+    ]
+
+
+@pytest.mark.parametrize("target", ["COX-2", "LAG-3", "CTLA-4", "SGLT2", "PDE4", "MUC16"])
+def test_more_target_families_are_no_codes(target):
+    assert not [
+        c for c in discovery.find(f"公司的{target}抑制剂获批开展临床试验。") if c.type == "drug"
+    ]
+
+
+@pytest.mark.parametrize(
+    "drug", ["莫洛特韦", "艾拉戈利", "伊瑞昔布", "贝曲沙班", "欧克司兰", "瑞它西普"]
+)
+def test_more_inn_endings_make_drug_candidates(drug):
+    assert drug in {
+        c.name for c in discovery.find(f"公司宣布其{drug}获批上市。") if c.type == "drug"
+    }
+
+
+def test_insulin_alone_is_no_drug_candidate():
+    assert not [c for c in discovery.find("患者需每日注射胰岛素。") if c.type == "drug"]
+
+
+def test_a_person_elected_to_a_role():
+    assert {c.name for c in discovery.find("韩立诚当选公司董事长。") if c.type == "person"} == {
+        "韩立诚"
+    }
