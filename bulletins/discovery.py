@@ -578,9 +578,28 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
         name = text[start : m.end()]
         if len(name) < 2 or name.endswith(("肿瘤", "疾病", "适应症")):  # fields, not diseases
             continue
-        found.append(Candidate(name, type_, start, m.end(), name, rule=f"{type_}_suffix"))
+        aliases = ()
+        if type_ == "disease" and (as_stated := _indication_phrase(text, start, m.end())):
+            aliases = (as_stated,)
+        found.append(Candidate(name, type_, start, m.end(), name, aliases, rule=f"{type_}_suffix"))
         taken = m.end()
     return found
+
+
+_INDICATION_BEFORE = re.compile(
+    r"(?:用于治疗|治疗|用于|适应症为|适应症是)"
+    rf"(?P<mods>(?:[A-Za-z0-9][A-Za-z0-9.+\-]*(?:阳性|阴性|突变型|突变|低表达|高表达|融合|扩增)"
+    rf"|{DISEASE_MODIFIERS}|或|、|/|的)+)$"
+)
+
+
+def _indication_phrase(text: str, start: int, end: int) -> str | None:
+    """复发或难治性多发性骨髓瘤 after 用于治疗: the indication as the item states it (the
+    facts' ``indication``), kept as an alias of the disease it names."""
+    m = _INDICATION_BEFORE.search(text, max(0, start - 40), start)
+    if not m or m["mods"].endswith(("或", "、", "/")):
+        return None
+    return text[m.start("mods") : end]
 
 
 _LATIN_INN = re.compile(

@@ -554,3 +554,13 @@ def test_a_person_elected_to_a_role():
     assert {c.name for c in discovery.find("韩立诚当选公司董事长。") if c.type == "person"} == {
         "韩立诚"
     }
+
+
+def test_a_disease_keeps_the_indication_as_stated_as_an_alias():
+    # the facts' indication is the phrase after 用于治疗; the entity is the disease in it
+    (found,) = [
+        c for c in discovery.find("用于治疗复发或难治性边缘区淋巴管瘤。") if c.type == "disease"
+    ]
+    assert (found.name, found.aliases) == ("边缘区淋巴管瘤", ("复发或难治性边缘区淋巴管瘤",))
+    (plain,) = [c for c in discovery.find("研究纳入掌跖角化病患者。") if c.type == "disease"]
+    assert plain.aliases == ()
