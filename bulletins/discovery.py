@@ -363,6 +363,12 @@ def _place_start(text: str, start: int, taken: int) -> int:
         place = _PLACE.match(text, p)
         if place and place.end() > start:
             return p
+    # 杭州中美华东制药: a place, then a one-character stop word that begins the name
+    if start >= 3 and _STOP.fullmatch(text[start - 1]):
+        for size in (2, 3):
+            p = start - 1 - size
+            if p >= taken and _PLACE.fullmatch(text, p, start - 1):
+                return p
     return start
 
 
@@ -398,6 +404,17 @@ def legal_core(name: str) -> str | None:
 def is_company_suffix(rest: str) -> bool:
     """生物科技, 医药 …: the industry words a legal name adds to a short name."""
     return not rest or bool(_COMPANY_SUFFIX.match(rest))
+
+
+_SENTENCE_START = re.compile(r"(?:^|[。;\uff1b\n])\s*$")
+_SUBJECT_VERB = re.compile(
+    r"(?:[(\uff08][^()\uff08\uff09]{2,40}[)\uff09])?(?:宣布|完成|公告|发布|获得|近日|今日|日前)"
+)
+
+
+def _is_subject(text: str, start: int, end: int) -> bool:
+    """某某生物宣布/完成… at the start of a sentence: the company the news is about."""
+    return bool(_SENTENCE_START.search(text, 0, start)) and bool(_SUBJECT_VERB.match(text, end))
 
 
 def find_organisations(text: str) -> list[Candidate]:
@@ -437,6 +454,8 @@ def find_organisations(text: str) -> list[Candidate]:
         rule = f"{type_}_suffix"
         if type_ == "company" and legal:
             rule = "company_legal"
+        elif type_ == "company" and _is_subject(text, start, end):
+            rule = "company_subject"
         elif type_ == "institution" and _ACADEMIC.search(name):
             rule = "institution_academic"
         found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=rule))
@@ -1067,6 +1086,7 @@ RULES = {
     "company_legal": _("公司全称(…有限公司)"),
     "company_suffix": _("公司(按名称结尾)"),
     "company_bilingual": _("公司(名称结尾+括注英文名)"),
+    "company_subject": _("公司(句首主语:…宣布/完成)"),
     "company_latin": _("公司(英文名)"),
     "company_adviser": _("保荐人/顾问(按交易角色)"),
     "investor_role": _("投资方(领投/跟投等角色)"),

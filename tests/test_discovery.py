@@ -564,3 +564,14 @@ def test_a_disease_keeps_the_indication_as_stated_as_an_alias():
     assert (found.name, found.aliases) == ("边缘区淋巴管瘤", ("复发或难治性边缘区淋巴管瘤",))
     (plain,) = [c for c in discovery.find("研究纳入掌跖角化病患者。") if c.type == "disease"]
     assert plain.aliases == ()
+
+
+def test_a_place_then_a_one_character_stop_word_starts_the_legal_name():
+    found = rules("集团公告,全资子公司苏州中科瑞康制药有限公司获批。")
+    assert found.get("苏州中科瑞康制药有限公司") == "company_legal"
+
+
+def test_a_company_as_the_subject_of_the_news_is_its_own_class():
+    found = rules("岭川生物宣布完成2亿元B轮融资。另有禾川医药参与。")
+    assert found["岭川生物"] == "company_subject"
+    assert not discovery.is_auto(discovery.find("岭川生物宣布完成2亿元B轮融资。")[0])
