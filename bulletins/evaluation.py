@@ -315,25 +315,22 @@ def evaluate_part(root: Path, part: str, *, progress=None) -> PartScore:
     return score
 
 
-def _precise_enough(ratio: Ratio | None) -> bool:
-    return (
-        ratio is not None
-        and ratio.total >= discovery.AUTO_MIN_SUPPORT
-        and ratio.value >= discovery.AUTO_PRECISION
-    )
+def _precise_enough(ratio: Ratio | None, support: int) -> bool:
+    return ratio is not None and ratio.total >= support and ratio.value >= discovery.AUTO_PRECISION
 
 
 def measured_auto_rules(score: PartScore) -> frozenset[str]:
     """The rule classes precise enough on ``score`` (the tuning part) to be created by an
-    import: precision ≥ ``discovery.AUTO_PRECISION`` with ≥ ``AUTO_MIN_SUPPORT`` candidates,
-    both over the candidates the linker leaves and over every span the rule reads (known names
+    import: precision ≥ ``discovery.AUTO_PRECISION`` over the candidates the linker leaves
+    (≥ ``AUTO_MIN_SUPPORT``) and over every span the rule reads (≥ ``AUTO_MIN_SPANS``; known names
     included: the grown gazetteer knows most tuning names, so the first count alone rests on a
     handful of names). ``discovery.AUTO_RULES`` must be exactly this set for the tuning part
     (a test checks it)."""
     return frozenset(
         rule
         for rule, ratio in score.by_rule.items()
-        if _precise_enough(ratio) and _precise_enough(score.by_rule_all.get(rule))
+        if _precise_enough(ratio, discovery.AUTO_MIN_SUPPORT)
+        and _precise_enough(score.by_rule_all.get(rule), discovery.AUTO_MIN_SPANS)
     )
 
 
@@ -355,8 +352,8 @@ def report(score: PartScore) -> list[str]:
         )
     lines.append(
         f"  candidate precision by rule class (auto = created by an import; threshold "
-        f"{discovery.AUTO_PRECISION:.2f}, ≥ {discovery.AUTO_MIN_SUPPORT} candidates on tuning, "
-        f"in both columns)"
+        f"{discovery.AUTO_PRECISION:.2f} in both columns on tuning, with ≥ "
+        f"{discovery.AUTO_MIN_SUPPORT} candidates left and ≥ {discovery.AUTO_MIN_SPANS} spans read)"
     )
     lines.append("         class                  candidates left      every span read")
     rules = set(score.by_rule) | set(score.by_rule_all)
