@@ -121,7 +121,10 @@ _NOT_CODE = re.compile(
     r"FXI|FXa|HPV|HIV|HBV|HCV|RSV|CMV|EBV|ACE|NT|ICH|CAR|TCR|ADC|MRNA|SIRNA|EP|WHO|UN|OECD|"
     r"NCT|CTR|CXL|JP|US|EU|CN|HK|SH|SZ|BJ|N|T|TOP|PHASE|STEP|SURMOUNT|IMPACT|GRADE|CHINA|MSCI|"
     # more targets written with two digits (B7H3, P2X3, GPR75, HSD17B13, ANGPTL3, SSTR2)
-    r"B7H|P2X|P2Y|GPR|HSD17B|ANGPTL|SSTR|LRRK|KCNQ|NAV|MC4R|TRPV|NLRP|STEAP)"
+    r"B7H|P2X|P2Y|GPR|HSD17B|ANGPTL|SSTR|LRRK|KCNQ|NAV|MC4R|TRPV|NLRP|STEAP|"
+    # more target families named with a number (COX-2, LAG-3, CTLA-4, SGLT2, PDE4, MUC16 …)
+    r"COX|LAG|TIM|CTLA|CEACAM|NKG|MAGE|MUC|DKK|ROR|NECTIN|SGLT|DPP|PDE|GDF|KAT|PRMT|PKMYT|"
+    r"USP|KIF|HPK|RIPK|WEE|PNPLA|OX40|TL1A|MAT2A)"
     r"-?\d",
     re.IGNORECASE,
 )
@@ -164,8 +167,12 @@ def _clause_of(text: str, start: int, end: int) -> str:
 
 
 _DEVICE_AFTER = re.compile(
-    "[\u4e00-\u9fff]{0,6}?(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
+    "[\u4e00-\u9fff]{0,10}?(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
     "起搏器|试剂盒|传感器|监测仪|分析仪|仪|泵|夹)"
+)
+_DEVICE_BEFORE = re.compile(
+    "(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|试剂盒|传感器|监测仪|"
+    "分析仪|泵)$"
 )
 # A trial is named like a code (GLORY-2, ESLIM-02) and written as "…研究/试验" or after one
 # (III期临床研究AK112-309): not an entity (evaluation/README.md).
@@ -184,8 +191,17 @@ def find_codes(text: str) -> list[Candidate]:
         if _is_code(token):
             clause = _clause_of(text, m.start(), m.end())
             rule = "code_drug_context" if _DRUG_CONTEXT.search(clause) else "code"
-            if _DEVICE_AFTER.match(text, m.end()):  # XY-300心脏起搏器: a device's model
-                rule = "code"
+            after = _DEVICE_AFTER.match(text, m.end())
+            if after or _DEVICE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+                # XY-300心脏起搏器 / 起搏器XY-300: a device's model, named by its code (the
+                # code with its description is an alias)
+                aliases = (token + after.group(0),) if after else ()
+                found.append(
+                    Candidate(
+                        token, "device", m.start(), m.end(), token, aliases, rule="device_code"
+                    )
+                )
+                continue
             found.append(Candidate(token, "drug", m.start(), m.end(), token, rule=rule))
     return found
 
@@ -203,6 +219,11 @@ PLACES = (
 )
 _PLACE_PREFIX = re.compile(f"^(?:{PLACES})")
 _PLACE = re.compile(f"(?:{PLACES})")
+_COUNTRY_PREFIX = re.compile(
+    "^(?:美国|日本|韩国|德国|英国|法国|瑞士|瑞典|丹麦|荷兰|比利时|爱尔兰|以色列|新加坡|澳大利亚|"
+    "加拿大|意大利|西班牙|印度|巴西)(?=[\u4e00-\u9fff]{4})"
+)
+_PLACE_PREFIX_LEVEL = re.compile(f"^(?:{PLACES})(?:省|市)?")  # 杭州市…: the place with its level
 COMPANY_SUFFIXES = (
     "生物医药科技|生物医药|生物科技|生物技术|生物制药|生物工程|医药科技|医药技术|医疗科技|"
     "医疗器械|医疗技术|生命科学|基因科技|药物研究院|制药|药业|医药|生物|科技|医疗|诊断|生技|"
@@ -219,8 +240,9 @@ REGULATOR_SUFFIXES = (
     "监管局|管理局|人民政府"
 )
 INSTITUTION_SUFFIXES = (
-    "医学院|药学院|附属医院|医院|大学|学院|研究院|研究所|研究中心|防治中心|疾控中心|实验室|"
-    "协会|学会|交易所|基金会|先行区|办公室|证券|银行"
+    "医学院|药学院|附属医院|医院|大学|科学院|工程院|学院|研究院|研究所|研究中心|防治中心|疾控中心|"
+    "医学中心|医疗中心|癌症中心|保健院|实验室|协会|学会|研究会|联合会|促进会|交易所|基金会|先行区|办公室|"
+    "证券|银行"
 )
 _INSTITUTION_MORE = re.compile(
     "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
@@ -235,7 +257,7 @@ _ORG = _Literals(
 _LEGAL = re.compile(LEGAL_TAIL)
 # Hospitals, universities, institutes: an institution's ending that names one place of work
 # (研究中心, 办公室, 先行区 … name programmes and bodies as often as institutions).
-_ACADEMIC = re.compile("(?:医院|大学|学院|医学院|药学院|研究院|研究所)$")
+_ACADEMIC = re.compile("(?:医院|大学|学院|医学院|药学院|研究院|研究所|科学院|保健院)$")
 _SUFFIX_TYPE = [
     (re.compile(f"^(?:{REGULATOR_SUFFIXES})$"), "regulator"),
     (re.compile("^(?:证券|银行)$"), "company"),
@@ -257,7 +279,8 @@ STOP_WORDS = sorted(
         "计划|有望|预计|正式|首次|再次|继续|持续|此次|本次|该轮|本轮|这轮|多家|一家|两家|三家|"
         "旗下的|下属|关联|全资|控股子|局|委|署|专注于|专注|聚焦|致力于|位于|来自|前|原|曾任|年|月|日|项|"
         "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
-        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关"
+        "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关|要求|各家|所有|"
+        "加入|提高|明确|体内|体外|疾病|基本|辅助|用于|进入|提升|打造|构建|布局"
     ).split("|"),
     key=len,
     reverse=True,
@@ -265,7 +288,7 @@ STOP_WORDS = sorted(
 _STOP = re.compile("|".join(map(re.escape, STOP_WORDS)))
 MAX_CORE = 8  # characters in front of the suffix (place included)
 _BAD_CORE = re.compile(
-    r"^(?:[一二三四五六七八九十百千万亿\d]+|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
+    r"^(?:[一二三四五六七八九十百千万亿\d]+类?|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
     r"联合|共同|战略|股权|风险|天使|产业|财务|对外|海外|境外|国际|医疗|生物|医药|健康|精准|数字|智能|"
     # kinds of hospital or university, not one (公立医院, 三甲医院, 国内医院, 重点大学)
     r"公立|民营|私立|定点|三甲|三级|二级|基层|综合|专科|社区|县级|各级|省级|市级|国家级|区域|"
@@ -340,6 +363,12 @@ def _place_start(text: str, start: int, taken: int) -> int:
         place = _PLACE.match(text, p)
         if place and place.end() > start:
             return p
+    # 杭州中美华东制药: a place, then a one-character stop word that begins the name
+    if start >= 3 and _STOP.fullmatch(text[start - 1]):
+        for size in (2, 3):
+            p = start - 1 - size
+            if p >= taken and _PLACE.fullmatch(text, p, start - 1):
+                return p
     return start
 
 
@@ -353,7 +382,7 @@ def _org_type(suffix: str) -> str:
 def _short_form(name: str) -> str:
     """苏州某某生物科技有限公司 → 某某生物科技 (the place and the legal tail off)."""
     short = re.sub(f"(?:{LEGAL_TAIL})$", "", name)
-    place = _PLACE_PREFIX.match(short)
+    place = _PLACE_PREFIX_LEVEL.match(short)
     if place and len(short) - place.end() >= 4:
         short = short[place.end() :]
     return short
@@ -375,6 +404,17 @@ def legal_core(name: str) -> str | None:
 def is_company_suffix(rest: str) -> bool:
     """生物科技, 医药 …: the industry words a legal name adds to a short name."""
     return not rest or bool(_COMPANY_SUFFIX.match(rest))
+
+
+_SENTENCE_START = re.compile(r"(?:^|[。;\uff1b\n])\s*$")
+_SUBJECT_VERB = re.compile(
+    r"(?:[(\uff08][^()\uff08\uff09]{2,40}[)\uff09])?(?:宣布|完成|公告|发布|获得|近日|今日|日前)"
+)
+
+
+def _is_subject(text: str, start: int, end: int) -> bool:
+    """某某生物宣布/完成… at the start of a sentence: the company the news is about."""
+    return bool(_SENTENCE_START.search(text, 0, start)) and bool(_SUBJECT_VERB.match(text, end))
 
 
 def find_organisations(text: str) -> list[Candidate]:
@@ -400,15 +440,22 @@ def find_organisations(text: str) -> list[Candidate]:
         core = text[start : m.start()]
         if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core) or _GENERIC_FRONT.match(core):
             continue
+        if _STOP.fullmatch(core):  # 全球生物医药: a word in front, no name
+            continue
         if _PLACE_PREFIX.fullmatch(core) and type_ != "institution":  # 中国医药: place + word
             continue
         aliases = []
-        short = _short_form(name) if type_ != "regulator" else name
+        # (a hospital's or a body's place is part of its name: 杭州市妇幼保健院 is not 妇幼保健院)
+        short = _short_form(name) if type_ not in ("regulator", "institution") else name
+        if type_ == "institution" and (country := _COUNTRY_PREFIX.match(name)):
+            short = name[country.end() :]  # 瑞士苏黎世联邦理工学院: a country is a descriptor
         if short != name and len(short) >= 3:
             aliases.append(short)
         rule = f"{type_}_suffix"
         if type_ == "company" and legal:
             rule = "company_legal"
+        elif type_ == "company" and _is_subject(text, start, end):
+            rule = "company_subject"
         elif type_ == "institution" and _ACADEMIC.search(name):
             rule = "institution_academic"
         found.append(Candidate(name, type_, start, end, name, tuple(aliases), rule=rule))
@@ -416,11 +463,50 @@ def find_organisations(text: str) -> list[Candidate]:
     return found
 
 
+# ----------------------------------------------------------------------------- government bodies
+
+# A public body is named by its jurisdiction first (国家…, 上海市…, 海南省…, 美国…) and its
+# kind last (…委员会, …局, …厅, …人民政府): 上海市经济和信息化委员会, 北京市卫生健康委员会,
+# 国家知识产权局, 苏州工业园区管理委员会. The 日报 reports them as regulators.
+_GOV = re.compile(
+    rf"(?P<front>国家|(?:{PLACES})(?:省|市|自治区|特别行政区)?|[{CJK}]{{2,3}}?(?:省|市|自治区))"
+    rf"(?P<body>[{CJK}]{{1,12}}?)"
+    r"(?P<end>人民政府|委员会|管委会|监督管理总局|监督管理局|管理总局|管理局|总局|办公室|委|局|厅)"
+)
+# what a body's name does not hold (a clause word), and words ending in 局/厅 that are no body
+_GOV_BODY_BAD = re.compile(
+    r"[的与在将已为对是了并及等、获由从向把被]|宣布|发布|联合|印发|协会|学会|公司|医院|大学|集团"
+)
+_GOV_NOT_BODY = re.compile(r"(?:格局|布局|结局|大局|当局|开局|全局|出局|变局|大厅|展厅|餐厅)$")
+
+
+def find_government_bodies(text: str) -> list[Candidate]:
+    found = []
+    for m in _GOV.finditer(text):
+        start = m.start()
+        generic_front = not (m["front"] == "国家" or _PLACE_PREFIX.match(m["front"]))
+        if generic_front and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
+            before = text[max(0, start - 6) : start]
+            if not any(end == len(before) for end, _n in _stop_ends(_STOP, before)):
+                continue  # 宣布上海市…: where the name starts is unsure
+        body = m["body"]
+        name = m.group(0)
+        if _GOV_BODY_BAD.search(body) or _GOV_NOT_BODY.search(name):
+            continue
+        if len(body) < 2 and m["end"] in ("委", "局", "厅"):
+            continue  # 国家局, 上海市委: a party or a generic word, not one named body
+        found.append(
+            Candidate(name, "regulator", start, m.end(), name, rule="regulator_government")
+        )
+    return found
+
+
 # ----------------------------------------------------------------------------- drugs, diseases
 
 DRUG_SUFFIXES = (
     "单抗|替尼|尼布|格鲁肽|鲁肽|泊肽|奥仑赛|仑赛|司他|帕利|西利|沙坦|普利|地平|霉素|西林|沙星|"
-    "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|肽"
+    "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|特韦|瑞韦|布韦|他韦|洛韦|"
+    "拉韦|匹韦|那韦|司韦|戈利|昔布|沙班|司兰|西兰|岛素|西普|他汀|肽"
 )
 _DRUG_STOP = re.compile(
     "|".join(
@@ -432,7 +518,7 @@ _DRUG_STOP = re.compile(
                     "皮下|静脉|剂型|片剂|候选|靶向|选择性|小分子|长效|周制剂|重组|人源化|全人源|"
                     "降糖药|减重药|一款|首款|该药|其|的|款|和|与|及|用|、|类|即|为|是|在|将|由|对|"
                     "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药|激素|受体|蛋白|"
-                    "疫苗"
+                    "疫苗|注射|患者|每日|每周|需|使用|服用|接受|基础|餐时"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -441,11 +527,28 @@ _DRUG_STOP = re.compile(
     )
 )
 _CN_DRUG = _Literals(DRUG_SUFFIXES)
-_BAD_DRUG_CORE = re.compile(r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效)$")
+_BAD_DRUG_CORE = re.compile(
+    r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效|胰|人胰|重组人胰|基础胰|餐时胰)$"
+)
 DISEASE_SUFFIXES = (
-    "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
+    "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|综合症|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
     "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
-    "肌无力|病|症|炎"
+    "肌无力|病毒感染|细菌感染|真菌感染|感染|功能不全|功能障碍|障碍|痴呆|贫血|水肿|休克|营养不良|"
+    "淀粉样变性|变性|缺陷|畸形|溃疡|息肉|梗死|栓塞|狭窄|哮喘|疼痛|病|症|炎"
+)
+# What the 日报 writes in front of a disease to say which patients, not which disease: stage,
+# line, severity, course, and a biomarker (HER2阳性, EGFR突变, FGFR2融合, HER2低表达). The
+# disease is the name after them (复发或难治性套细胞淋巴瘤 → 套细胞淋巴瘤), as the gold and
+# an entity page take it.
+DISEASE_MODIFIERS = (
+    "复发或难治性|复发/难治性|复发性|难治性|难治|复发|局部晚期|晚期|早期|转移性|进展期|不可切除|"
+    "无法切除|局限期|广泛期|新诊断|初治|经治|中重度|轻中度|重度|中度|轻度|阳性|阴性|突变型|突变|"
+    "融合|重排|扩增|低表达|高表达|过表达|野生型|缺失型|缺失|一线|二线|三线|后线"
+)
+# A biomarker written in front of a disease: HER2阳性, HR阳性/HER2阴性, EGFR突变, PD-L1高表达.
+BIOMARKER_FRONT = re.compile(
+    r"^(?:[A-Za-z0-9][A-Za-z0-9.+\-]*(?:阳性|阴性|突变型|突变阳性|突变|低表达|高表达|过表达|融合|扩增|"
+    r"缺失)[/、和及]?)+(?:的)?"
 )
 _DISEASE_STOP = re.compile(
     "|".join(
@@ -453,9 +556,9 @@ _DISEASE_STOP = re.compile(
             re.escape,
             sorted(
                 (
-                    "用于治疗|治疗|用于|中重度|轻中度|重度|中度|轻度|晚期|早期|复发或难治性|复发|难治性|"
-                    "难治|转移性|局部晚期|成人|儿童|青少年|患者|一线|二线|既往|伴有|合并|适应症|针对|"
-                    "领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|新|首个|"
+                    f"用于治疗|治疗|用于|{DISEASE_MODIFIERS}|成人|儿童|青少年|患者|既往|伴有|合并|"
+                    "适应症|针对|领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|"
+                    "新药|新适应症|创新|新辅助|新增|首个|批|类|项|个|种|发布|公布|目录|聚焦|专注|一家|"
                     "罕见病|疾病|开发|靶向|原创|小分子|按|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球"
                 ).split("|"),
                 key=len,
@@ -465,7 +568,11 @@ _DISEASE_STOP = re.compile(
     )
 )
 _CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科")
-_BAD_DISEASE_CORE = re.compile(r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应)$")
+# (实体瘤, 恶性肿瘤, 病毒感染: a field or a kind of disease, not a disease)
+_BAD_DISEASE_CORE = re.compile(
+    r"^(?:疾|发|患|罕见|慢性|急性|遗传|代谢|自身免疫|炎|症|病|适应|实体|恶性|良性|癌|肿|重|"
+    r"感|传|并发|后遗|继发|多|心理|认知|功能|发育|合并|新|抗)$"
+)
 
 
 def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
@@ -490,9 +597,28 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
         name = text[start : m.end()]
         if len(name) < 2 or name.endswith(("肿瘤", "疾病", "适应症")):  # fields, not diseases
             continue
-        found.append(Candidate(name, type_, start, m.end(), name, rule=f"{type_}_suffix"))
+        aliases = ()
+        if type_ == "disease" and (as_stated := _indication_phrase(text, start, m.end())):
+            aliases = (as_stated,)
+        found.append(Candidate(name, type_, start, m.end(), name, aliases, rule=f"{type_}_suffix"))
         taken = m.end()
     return found
+
+
+_INDICATION_BEFORE = re.compile(
+    r"(?:用于治疗|治疗|用于|适应症为|适应症是)"
+    rf"(?P<mods>(?:[A-Za-z0-9][A-Za-z0-9.+\-]*(?:阳性|阴性|突变型|突变|低表达|高表达|融合|扩增)"
+    rf"|{DISEASE_MODIFIERS}|或|、|/|的)+)$"
+)
+
+
+def _indication_phrase(text: str, start: int, end: int) -> str | None:
+    """复发或难治性多发性骨髓瘤 after 用于治疗: the indication as the item states it (the
+    facts' ``indication``), kept as an alias of the disease it names."""
+    m = _INDICATION_BEFORE.search(text, max(0, start - 40), start)
+    if not m or m["mods"].endswith(("或", "、", "/")):
+        return None
+    return text[m.start("mods") : end]
 
 
 _LATIN_INN = re.compile(
@@ -505,17 +631,31 @@ _ADC_NICKNAME = re.compile(
     r"(?<![A-Za-z0-9\-])[A-Za-z]{1,6}-(?:DXd|dxd|TMT|tmt|bren|cel|vec|DM1|MMAE|ADC)(?![A-Za-z0-9])"
 )
 # (not 平台: a technology platform — Harbour Mice, RenMice — is no device and no entity)
-_DEVICE_WORDS = "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|夹|消融"
-_LATIN_PRODUCT = r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+"
+_DEVICE_WORDS = (
+    "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|机器人|夹|消融|起搏器|除颤器|"
+    "扫描仪|监测仪|分析仪|测序仪|内镜|人工心脏|呼吸机|人工晶体|耳蜗|血糖仪|胰岛素泵"
+)
+# A product's Latin name: hyphenated (HY-Stent), two words (NUMEN Flow), CamelCase (StarFlow),
+# a word and a version (GlucoSense 2), or one capitalised word right next to a device word.
+_LATIN_PRODUCT = (
+    r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+|[A-Z][a-z]+[A-Z][A-Za-z]*(?: \d+)?"
+    r"|[A-Z][a-z]{3,}(?: \d+)?"
+)
+# the first two shapes are the ones ``device_context`` was measured on; the others are
+# their own class (``device_name``) until tuning shows them precise enough
+_LATIN_PRODUCT_MEASURED = re.compile(r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+|[A-Z][A-Za-z]+ [A-Z][a-z]+")
 _DEVICE = re.compile(
     rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
-    rf"|(?<![A-Za-z0-9\-])(?P<b>{_LATIN_PRODUCT})(?=[\u4e00-\u9fff]{{0,10}}?(?:{_DEVICE_WORDS}))"
+    rf"|(?<![A-Za-z0-9\-(\uff08 ])(?P<b>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
+    rf"(?=(?P<gap>[\u4e00-\u9fff]{{0,12}}?)(?:{_DEVICE_WORDS}))"
 )
+# Between a Latin name and a device word: a description (胸主动脉覆膜), not a clause (Roche的…).
+_DEVICE_GAP_BAD = re.compile(r"的|与|和|及|公司|宣布|旗下|合作|收购|获得|推出|发布")
 
 
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
     found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
-    found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=10)
+    found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=12)
     for pattern, rule in ((_LATIN_INN, "drug_inn"), (_ADC_NICKNAME, "drug_adc")):
         for m in pattern.finditer(text):
             found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule=rule))
@@ -524,9 +664,10 @@ def find_drugs_and_diseases(text: str) -> list[Candidate]:
         name = m[group]
         if _is_code(name):
             continue  # a code (letters + digits) is a drug code more often than a device
-        found.append(
-            Candidate(name, "device", m.start(group), m.end(group), name, rule="device_context")
-        )
+        if group == "b" and _DEVICE_GAP_BAD.search(m["gap"] or ""):
+            continue
+        rule = "device_context" if _LATIN_PRODUCT_MEASURED.fullmatch(name) else "device_name"
+        found.append(Candidate(name, "device", m.start(group), m.end(group), name, rule=rule))
     return found
 
 
@@ -633,7 +774,7 @@ ROLES = (
     "联合创始人|创始人|董事会主席|董事长|副董事长|首席执行官|首席财务官|首席科学官|首席医学官|"
     "首席技术官|首席运营官|首席商务官|首席战略官|首席开发官|首席投资官|首席信息官|全球研发总裁|"
     "研发总裁|高级副总裁|执行副总裁|副总裁|总裁|总经理|执行董事|合伙人|创始合伙人|管理合伙人|"
-    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|院士|"
+    "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|院士|高管|"
     "CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
 )
 SURNAMES = set(
@@ -663,12 +804,23 @@ _PERSON_PATTERNS = [
         rf"(?:任命|聘任|聘请|提名|选举)(?:{_CN_NAME}|{_LATIN_NAME})(?:博士|先生|女士)?(?=为|担任|出任)"
     ),
     re.compile(
-        rf"(?<![\u4e00-\u9fff]){_CN_NAME}(?:博士|先生|女士)?(?:将|已)?(?=出任|担任|接任|获任命)"
+        rf"(?:(?<![\u4e00-\u9fff])|(?<=由)|(?<=并)|(?<=原)|(?<=前)|(?<=宣布)|(?<=同意)|(?<=其中))"
+        rf"{_CN_NAME}(?:博士|先生|女士)?(?:将|已|正式|于近日|近日)?"
+        r"(?=出任|担任|接任|接替|获任命|被任命|辞去|辞任|卸任|离任|当选|获聘)"
+    ),
+    # 接替张三 / 由李四接任
+    re.compile(
+        rf"(?:接替|接任|由){_CN_NAME}(?:博士|先生|女士)?(?=出任|担任|接任|[,\uff0c。;\uff1b])"
     ),
 ]
 
 
-_PERSON_RULES = ("person_role", "person_role", "person_role")  # a title, or 任命X为/X出任
+_PERSON_RULES = (
+    "person_role",
+    "person_role",
+    "person_role",
+    "person_role",
+)  # a title, or 任命X为/X出任
 _TITLED = re.compile(
     r"(?=(?:博士|教授|院士|研究员|先生|女士)(?![\u4e00-\u9fff]{0,1}(?:学位|后|生|学)))"
 )
@@ -682,6 +834,8 @@ def _titled_people(text: str) -> list[Candidate]:
     found = []
     for m in _TITLED.finditer(text):
         end = m.start()
+        if _dotted_before(text, end):
+            continue  # 玛丽亚·冈萨雷斯博士: the whole dotted name is read by _translit_people
         for size in (3, 2):
             start = end - size
             name = text[start:end] if start >= 0 else ""
@@ -716,8 +870,76 @@ def _plausible_person(name: str) -> bool:
     return name[0] in SURNAMES and 2 <= len(name) <= 3
 
 
+# 约翰·卡特 / 玛丽亚·冈萨雷斯: a foreign name written in characters, parts joined by a dot.
+_DOT = re.compile("[\u00b7\u30fb\u2022]")
+_TRANSLIT_RIGHT = re.compile(f"(?:[{CJK}]{{1,6}}[\u00b7\u30fb\u2022])?[{CJK}]{{1,6}}")
+_TRANSLIT_AFTER = re.compile(
+    r"博士|教授|先生|女士|表示|称|指出|认为|介绍|说|将|已|于|在|为|担任|出任|接任|加入|宣布|"
+    r"领导|带领|负责|和|与|的"
+)
+_TRANSLIT_TITLE_AFTER = re.compile(r"(?:博士|教授|先生|女士|院士)|将?(?:出任|担任|接任|加入)")
+_ROLE = re.compile(f"(?:{ROLES})")
+_NOT_TRANSLIT = re.compile(r"大学|医院|学院|公司|研究|中心|集团|协会|基金|资本")
+
+
+def _translit_people(text: str) -> list[Candidate]:
+    found = []
+    taken = 0
+    for dot in _DOT.finditer(text):
+        at = dot.start()
+        if at < taken:
+            continue
+        # the first part: at most four characters before the dot, after a role or a stop word
+        window_start = max(0, at - 14)
+        cut = max(window_start, at - 4)
+        window = text[window_start:at]
+        for m in list(_ROLE.finditer(window)) + list(_STOP.finditer(window)):
+            cut = max(cut, window_start + m.end())
+        while cut < at and not ("\u4e00" <= text[cut] <= "\u9fff"):
+            cut += 1
+        first = text[cut:at]
+        if not (1 <= len(first) <= 4) or not re.fullmatch(f"[{CJK}]+", first):
+            continue
+        right = _TRANSLIT_RIGHT.match(text, dot.end())
+        if not right:
+            continue
+        last = right.group(0)
+        after = _TRANSLIT_AFTER.search(last)
+        if after and after.start() > 0:
+            last = last[: after.start()]
+        end = dot.end() + len(last)
+        name = text[cut:end]
+        if _NOT_TRANSLIT.search(name) or len(last) < 1:
+            continue
+        role_before = bool(_ROLE.search(text, max(0, cut - 8), cut)) and bool(
+            re.search(
+                rf"(?:{ROLES})(?:[(\uff08][A-Z]{{2,4}}[)\uff09])?\s?$", text[max(0, cut - 8) : cut]
+            )
+        )
+        titled = bool(_TRANSLIT_TITLE_AFTER.match(text, end))
+        appointed = bool(re.search(r"(?:任命|聘任|聘请|提名)$", text[max(0, cut - 2) : cut]))
+        if not (role_before or titled or appointed):
+            continue
+        # a class of its own: the tuning part has no such name to measure it on
+        found.append(Candidate(name, "person", cut, end, name, rule="person_translit"))
+        taken = end
+    return found
+
+
+def _dotted_before(text: str, end: int) -> bool:
+    """Whether the run of characters ending at ``end`` is part of a dotted foreign name."""
+    i = end
+    while (
+        i > 0 and end - i < 12 and ("\u4e00" <= text[i - 1] <= "\u9fff" or _DOT.match(text[i - 1]))
+    ):
+        i -= 1
+        if _DOT.match(text[i]):
+            return True
+    return False
+
+
 def find_people(text: str) -> list[Candidate]:
-    found = _titled_people(text)
+    found = _translit_people(text) + _titled_people(text)
     for pattern, rule in zip(_PERSON_PATTERNS, _PERSON_RULES, strict=True):
         for m in pattern.finditer(text):
             latin = m.groupdict().get("latin")
@@ -749,6 +971,9 @@ def _with_bracketed_alias(text: str, candidate: Candidate) -> Candidate:
         return candidate
     if inner in candidate.names:
         return candidate
+    rule = candidate.rule
+    if rule == "company_suffix" and _LATIN_NAME_IN_BRACKETS.fullmatch(inner):
+        rule = "company_bilingual"  # 某某生物(Moumou Bio): a company giving its English name
     return Candidate(
         candidate.name,
         candidate.type,
@@ -756,8 +981,11 @@ def _with_bracketed_alias(text: str, candidate: Candidate) -> Candidate:
         candidate.end,
         candidate.text,
         (*candidate.aliases, inner),
-        rule=candidate.rule,
+        rule=rule,
     )
+
+
+_LATIN_NAME_IN_BRACKETS = re.compile(r"[A-Z][A-Za-z0-9&'.\- ]{2,40}")
 
 
 _SHORT_NAME = re.compile(
@@ -813,6 +1041,9 @@ def _merge_forms(found: list[Candidate], text: str) -> list[Candidate]:
     return [c for i, c in enumerate(out) if i not in absorbed]
 
 
+_BY_ROLE = frozenset({"investor_role", "investor_cornerstone", "company_adviser"})
+
+
 def find(text: str, *, complete: bool = True) -> list[Candidate]:
     """Every candidate in ``text`` (known names not removed), one per name, in text order.
 
@@ -827,12 +1058,13 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
         + find_organisations(text)
         + find_latin_organisations(text)
         + find_drugs_and_diseases(text)
+        + find_government_bodies(text)
     )
     if complete:
         found += find_people(text) + find_codes(text) + find_advisers(text)
     # longest first; on the same span a name read by its role (由X领投, X担任保荐人) wins over
     # the same name read by its ending
-    found.sort(key=lambda c: (c.start - c.end, c.start, not is_auto(c)))
+    found.sort(key=lambda c: (c.start - c.end, c.start, not (is_auto(c) or c.rule in _BY_ROLE)))
     taken = bytearray(len(text))
     kept: list[Candidate] = []
     for candidate in found:
@@ -853,6 +1085,8 @@ def find(text: str, *, complete: bool = True) -> list[Candidate]:
 RULES = {
     "company_legal": _("公司全称(…有限公司)"),
     "company_suffix": _("公司(按名称结尾)"),
+    "company_bilingual": _("公司(名称结尾+括注英文名)"),
+    "company_subject": _("公司(句首主语:…宣布/完成)"),
     "company_latin": _("公司(英文名)"),
     "company_adviser": _("保荐人/顾问(按交易角色)"),
     "investor_role": _("投资方(领投/跟投等角色)"),
@@ -860,10 +1094,12 @@ RULES = {
     "investor_suffix": _("投资方(按名称结尾)"),
     "investor_latin": _("投资方(英文名)"),
     "regulator_suffix": _("监管机构(按名称结尾)"),
+    "regulator_government": _("政府机构(辖区+机构名)"),
     "institution_academic": _("医院/大学/研究院(按名称结尾)"),
     "institution_suffix": _("机构(按名称结尾)"),
     "person_role": _("人物(职务+姓名,任命/出任)"),
     "person_titled": _("人物(博士/教授等称谓)"),
+    "person_translit": _("人物(外国人名中文译写,职务/称谓)"),
     "code_drug_context": _("药物代码(药物/临床语境)"),
     "code": _("代码(无药物语境)"),
     "drug_suffix": _("药物(按通用名结尾)"),
@@ -871,26 +1107,30 @@ RULES = {
     "drug_adc": _("药物(ADC 简称)"),
     "disease_suffix": _("疾病(按名称结尾)"),
     "device_context": _("器械(器械语境)"),
+    "device_code": _("器械型号(代码+器械词)"),
+    "device_name": _("器械(英文单词名+器械词)"),
 }
 
 # The classes an import creates and links by itself (confirmed, like a gazetteer link; the
 # editor may untick them in the preview). Chosen by measurement, not by taste: candidate
 # precision per class on evaluation/tuning (``manage.py evaluate_linking --part tuning``)
-# ≥ 0.98 with at least AUTO_MIN_SUPPORT candidates — a wrong automatic entity is a public
-# page with a wrong name once its item is published, a missed one costs the editor a click.
+# ≥ 0.98 with at least AUTO_MIN_SUPPORT candidates the linker leaves and at least
+# AUTO_MIN_SPANS spans the rule reads (known names included) — a wrong automatic entity is a
+# public page with a wrong name once its item is published, a missed one costs the editor a
+# click. Five or six names all right say little (one wrong in ten would not show), so a class
+# needs ten names read before it is trusted unattended: device_context (6), person_role (8)
+# and person_titled (7) stay one-click candidates until the tuning set has more of them;
+# company_adviser and institution_academic have 3 candidates left once the grown gazetteer
+# knows the big banks and hospitals.
 AUTO_PRECISION = 0.98
 AUTO_MIN_SUPPORT = 5
+AUTO_MIN_SPANS = 10
 AUTO_RULES = frozenset(
     {
         "company_legal",
         "company_latin",
-        "company_adviser",
         "investor_role",
-        "person_role",
-        "person_titled",
         "code_drug_context",
-        "institution_academic",
-        "device_context",
     }
 )
 

@@ -97,6 +97,8 @@ class PartScore:
     gazetteer: TypeScore = field(default_factory=TypeScore)  # gazetteer links alone
     discovered: Ratio = field(default_factory=Ratio)  # precision of the created discoveries
     by_rule: dict[str, Ratio] = field(default_factory=dict)  # candidate precision per class
+    # the same per class over every span the rule reads, names the gazetteer knows included
+    by_rule_all: dict[str, Ratio] = field(default_factory=dict)
     financing: dict[str, Ratio] = field(default_factory=dict)
     approval: dict[str, Ratio] = field(default_factory=dict)
     event_kind: Ratio = field(default_factory=Ratio)
@@ -167,6 +169,9 @@ def score_item(part: PartScore, gold: dict, body: str, planned, found, entity_na
         part.gazetteer.precision.add(bool(matches))
         found_by_link |= set(matches)
     found_by_gazetteer = set(found_by_link)
+    for candidate in discovery.find(body):
+        matches = _discovery_matches(candidate, gold_entities)
+        part.by_rule_all.setdefault(candidate.rule, Ratio()).add(bool(matches))
     linked_keys: set[str] = set()
     for discovered in planned.discoveries:
         candidate = discovered.candidate
@@ -310,6 +315,25 @@ def evaluate_part(root: Path, part: str, *, progress=None) -> PartScore:
     return score
 
 
+def _precise_enough(ratio: Ratio | None, support: int) -> bool:
+    return ratio is not None and ratio.total >= support and ratio.value >= discovery.AUTO_PRECISION
+
+
+def measured_auto_rules(score: PartScore) -> frozenset[str]:
+    """The rule classes precise enough on ``score`` (the tuning part) to be created by an
+    import: precision ≥ ``discovery.AUTO_PRECISION`` over the candidates the linker leaves
+    (≥ ``AUTO_MIN_SUPPORT``) and over every span the rule reads (≥ ``AUTO_MIN_SPANS``; known names
+    included: the grown gazetteer knows most tuning names, so the first count alone rests on a
+    handful of names). ``discovery.AUTO_RULES`` must be exactly this set for the tuning part
+    (a test checks it)."""
+    return frozenset(
+        rule
+        for rule, ratio in score.by_rule.items()
+        if _precise_enough(ratio, discovery.AUTO_MIN_SUPPORT)
+        and _precise_enough(score.by_rule_all.get(rule), discovery.AUTO_MIN_SPANS)
+    )
+
+
 def report(score: PartScore) -> list[str]:
     links = score.links
     lines = [
@@ -328,11 +352,15 @@ def report(score: PartScore) -> list[str]:
         )
     lines.append(
         f"  candidate precision by rule class (auto = created by an import; threshold "
-        f"{discovery.AUTO_PRECISION:.2f}, ≥ {discovery.AUTO_MIN_SUPPORT} candidates on tuning)"
+        f"{discovery.AUTO_PRECISION:.2f} in both columns on tuning, with ≥ "
+        f"{discovery.AUTO_MIN_SUPPORT} candidates left and ≥ {discovery.AUTO_MIN_SPANS} spans read)"
     )
-    for rule in sorted(score.by_rule, key=lambda r: (r not in discovery.AUTO_RULES, r)):
+    lines.append("         class                  candidates left      every span read")
+    rules = set(score.by_rule) | set(score.by_rule_all)
+    for rule in sorted(rules, key=lambda r: (r not in discovery.AUTO_RULES, r)):
         mark = "auto" if rule in discovery.AUTO_RULES else "    "
-        lines.append(f"    {mark} {rule:<22} {score.by_rule[rule]}")
+        left = score.by_rule.get(rule, Ratio())
+        lines.append(f"    {mark} {rule:<22} {left!s:<20} {score.by_rule_all.get(rule, Ratio())}")
     lines.append(f"  event kind (all items)   {score.event_kind}")
     for group, fields in (("financing", FINANCING_FIELDS), ("approval", APPROVAL_FIELDS)):
         ratios = getattr(score, group)

@@ -154,6 +154,15 @@ class Gazetteer:
             candidates = sorted(kept, key=lambda c: c[0])
         return [Mention(start, end, ids, weak) for start, end, ids, weak in candidates]
 
+    def lookup(self, name: str) -> Mention | None:
+        """``name`` as a whole mention (offsets 0…len), or None when it is no known name."""
+        key = fold((name or "").strip())
+        value = self._automaton.get(key, None) if self.size else None
+        if value is None:
+            return None
+        length, ids, _bound_start, _bound_end, weak = value
+        return Mention(0, length, ids, weak)
+
     def knows(self, name: str) -> bool:
         """Whether ``name`` is exactly one of the names (as folded)."""
         return fold((name or "").strip()) in self.keys
@@ -285,10 +294,26 @@ def _same_kind(span: discovery.Candidate, mention: Mention, linker: _Linker) -> 
     return bool(types & (_ORGANISATIONS | {"person"}))
 
 
+def _disease_core(linker: _Linker, text: str, mention: Mention) -> Mention:
+    """A disease named with a biomarker in front (HER2阳性乳腺癌, EGFR突变非小细胞肺癌) is
+    linked as the disease after it when that is known: the biomarker says which patients, the
+    entity page is the disease's (evaluation/README.md: the gold names the disease)."""
+    piece = text[mention.start : mention.end]
+    front = discovery.BIOMARKER_FRONT.match(piece)
+    if not front or front.end() >= len(piece):
+        return mention
+    if not any(linker.entities[pk].type == "disease" for pk in mention.entity_ids):
+        return mention
+    core = linker.gazetteer.lookup(piece[front.end() :])
+    if core is None or not any(linker.entities[pk].type == "disease" for pk in core.entity_ids):
+        return mention
+    return Mention(mention.start + front.end(), mention.end, core.entity_ids, core.weak_ids)
+
+
 def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis:
     gazetteer = linker.gazetteer
     spans = discovery.find(text, complete=candidates)
-    mentions = gazetteer.find(text)
+    mentions = [_disease_core(linker, text, m) for m in gazetteer.find(text)]
     # Precision: a known short name inside a longer unknown name is not linked (罗氏 inside
     # 罗氏诊断): the longer name is proposed instead — unless it is the known company's legal
     # name.

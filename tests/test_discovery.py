@@ -384,5 +384,194 @@ def test_a_body_or_a_title_is_no_persons_name(text):
     assert names <= {"李兰娟"} and not names & {"程院", "华人", "陈博士"}
 
 
-def test_a_code_before_a_device_word_is_not_created_as_a_drug():
-    assert rules("其XY-300心脏起搏器获国家药监局批准上市。")["XY-300"] == "code"
+def test_a_code_before_a_device_word_is_a_device_model_not_a_drug():
+    found = {c.name: c for c in discovery.find("其XY-300心脏起搏器获国家药监局批准上市。")}
+    device = found["XY-300"]
+    assert (device.type, device.rule) == ("device", "device_code")
+    assert device.aliases == ("XY-300心脏起搏器",)
+    assert not discovery.is_auto(device)  # too few on tuning to be created unattended
+
+
+def test_a_code_after_a_device_word_is_a_device_model():
+    found = {c.name: c for c in discovery.find("公司的胶囊内镜系统KV-72已完成注册检验。")}
+    assert found["KV-72"].type == "device"
+
+
+@pytest.mark.parametrize(
+    ("text", "disease"),
+    [
+        ("该药拟用于治疗复发或难治性边缘区淋巴管瘤的临床申请获受理。", "边缘区淋巴管瘤"),
+        ("新药用于一线治疗局部晚期或转移性胸腺鳞状细胞癌。", "胸腺鳞状细胞癌"),
+        ("III期研究入组中重度掌跖角化病患者。", "掌跖角化病"),
+        ("用于治疗FGFR3融合阳性的晚期尿道腺癌。", "尿道腺癌"),
+        ("拟用于慢性心功能不全的III期临床试验启动。", "慢性心功能不全"),
+        ("该疫苗用于预防侵袭性曲霉菌感染。", "侵袭性曲霉菌感染"),
+        ("已纳入新生儿呼吸窘迫综合征诊疗指南。", "新生儿呼吸窘迫综合征"),
+    ],
+)
+def test_a_disease_is_named_without_the_patients_it_is_for(text, disease):
+    # stage, line, severity and a biomarker in front say which patients, not which disease
+    names = [c.name for c in discovery.find(text) if c.type == "disease"]
+    assert names == [disease]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "公司管线覆盖晚期实体瘤。",
+        "国家卫健委发布第三批罕见病目录。",
+        "公司是一家聚焦抗感染领域的药企。",
+        "今年新增戈谢病等适应症。",
+    ],
+)
+def test_a_field_a_list_or_a_front_word_is_no_disease(text):
+    assert not [c for c in discovery.find(text) if c.type == "disease" and c.name != "戈谢病"]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "上海市经济和信息化委员会",
+        "深圳市南山区科技创新局",
+        "成都市药品监督管理局",
+        "美国外国投资委员会",
+        "国家疾病预防控制局",
+    ],
+)
+def test_a_public_body_is_named_by_its_jurisdiction_and_its_kind(name):
+    found = {c.name: c for c in discovery.find(f"{name}近日印发新版实施细则,自下月起执行。")}
+    assert found[name].type == "regulator"
+
+
+@pytest.mark.parametrize(
+    "text", ["公司加速上海市场布局。", "行业进入新的发展格局。", "宣布退出日本市场。"]
+)
+def test_everyday_words_ending_like_a_body_are_no_regulator(text):
+    assert not [c for c in discovery.find(text) if c.type == "regulator"]
+
+
+def test_a_city_hospital_keeps_its_city_a_foreign_university_loses_its_country():
+    found = {
+        c.name: c for c in discovery.find("研究在宁波市妇幼保健院和荷兰莱顿大学医学中心开展。")
+    }
+    assert found["宁波市妇幼保健院"].aliases == ()
+    assert "莱顿大学医学中心" in found["荷兰莱顿大学医学中心"].aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("公司宣布由宋知远出任首席执行官。", "宋知远"),
+        ("董事会同意蔡明川辞去公司总经理职务。", "蔡明川"),
+        ("原首席医学官罗思敏将担任研发总裁。", "罗思敏"),
+        ("新任总裁将接替邱文澜,负责全球业务。", "邱文澜"),
+        ("公司宣布,顾承泽被任命为中国区总经理。", "顾承泽"),
+    ],
+)
+def test_people_in_more_sentence_shapes(text, person):
+    found = {c.name: c for c in discovery.find(text) if c.type == "person"}
+    assert person in found and found[person].rule == "person_role"
+
+
+@pytest.mark.parametrize(
+    ("text", "device"),
+    [
+        ("其自主研发的Lumora胸主动脉覆膜支架系统获批上市。", "Lumora"),
+        ("公司旗下的VeloStream颅内血流导向装置完成首例植入。", "VeloStream"),
+        ("其连续血糖监测系统GlucaTrace 3已获批上市。", "GlucaTrace 3"),
+    ],
+)
+def test_a_latin_product_name_next_to_a_device_word_is_a_device(text, device):
+    found = {c.name: c for c in discovery.find(text)}
+    assert (found[device].type, found[device].rule) == ("device", "device_name")
+    assert not discovery.is_auto(found[device])  # a class of its own, not measured yet
+
+
+def test_a_latin_company_before_a_device_clause_is_no_device():
+    assert not [c for c in discovery.find("Medtronic的新一代起搏器获批。") if c.type == "device"]
+
+
+def test_a_society_committee_is_no_public_body():
+    assert not [
+        c for c in discovery.find("中国药学会肿瘤药学专业委员会发布共识。") if c.type == "regulator"
+    ]
+
+
+def test_a_development_zone_committee_is_a_public_body():
+    found = {c.name: c for c in discovery.find("绍兴高新区管委会与公司签署投资协议。")}
+    assert found["绍兴高新区管委会"].type == "regulator"
+
+
+def test_a_former_executive_named_by_a_role_word():
+    found = {
+        c.name
+        for c in discovery.find("公司任命前礼来高管邬嘉文为首席商务官。")
+        if c.type == "person"
+    }
+    assert found == {"邬嘉文"}
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("公司CEO彼得·霍尔曼表示,将加快全球临床。", "彼得·霍尔曼"),
+        ("董事长兼首席执行官安德烈·穆勒表示,公司将继续投资。", "安德烈·穆勒"),
+        ("公司宣布卡琳娜·贝克博士加入公司。", "卡琳娜·贝克"),
+    ],
+)
+def test_a_foreign_name_in_characters_is_read_whole(text, person):
+    people = [c for c in discovery.find(text) if c.type == "person"]
+    assert [(c.name, c.rule) for c in people] == [(person, "person_translit")]
+
+
+def test_a_dotted_institution_is_no_person():
+    assert not [
+        c for c in discovery.find("约翰斯·霍普金斯大学教授团队参与研究。") if c.type == "person"
+    ]
+
+
+@pytest.mark.parametrize("target", ["COX-2", "LAG-3", "CTLA-4", "SGLT2", "PDE4", "MUC16"])
+def test_more_target_families_are_no_codes(target):
+    assert not [
+        c for c in discovery.find(f"公司的{target}抑制剂获批开展临床试验。") if c.type == "drug"
+    ]
+
+
+@pytest.mark.parametrize(
+    "drug", ["莫洛特韦", "艾拉戈利", "伊瑞昔布", "贝曲沙班", "欧克司兰", "瑞它西普"]
+)
+def test_more_inn_endings_make_drug_candidates(drug):
+    assert drug in {
+        c.name for c in discovery.find(f"公司宣布其{drug}获批上市。") if c.type == "drug"
+    }
+
+
+def test_insulin_alone_is_no_drug_candidate():
+    assert not [c for c in discovery.find("患者需每日注射胰岛素。") if c.type == "drug"]
+
+
+def test_a_person_elected_to_a_role():
+    assert {c.name for c in discovery.find("韩立诚当选公司董事长。") if c.type == "person"} == {
+        "韩立诚"
+    }
+
+
+def test_a_disease_keeps_the_indication_as_stated_as_an_alias():
+    # the facts' indication is the phrase after 用于治疗; the entity is the disease in it
+    (found,) = [
+        c for c in discovery.find("用于治疗复发或难治性边缘区淋巴管瘤。") if c.type == "disease"
+    ]
+    assert (found.name, found.aliases) == ("边缘区淋巴管瘤", ("复发或难治性边缘区淋巴管瘤",))
+    (plain,) = [c for c in discovery.find("研究纳入掌跖角化病患者。") if c.type == "disease"]
+    assert plain.aliases == ()
+
+
+def test_a_place_then_a_one_character_stop_word_starts_the_legal_name():
+    found = rules("集团公告,全资子公司苏州中科瑞康制药有限公司获批。")
+    assert found.get("苏州中科瑞康制药有限公司") == "company_legal"
+
+
+def test_a_company_as_the_subject_of_the_news_is_its_own_class():
+    found = rules("岭川生物宣布完成2亿元B轮融资。另有禾川医药参与。")
+    assert found["岭川生物"] == "company_subject"
+    assert not discovery.is_auto(discovery.find("岭川生物宣布完成2亿元B轮融资。")[0])

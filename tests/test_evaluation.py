@@ -1,6 +1,7 @@
 """evaluate_linking: the arithmetic on a two-item fixture, and nothing is saved."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -93,7 +94,7 @@ def test_the_figures_add_up(evaluation_dir):
         "(2/5)",
     ]
     # automatic links add the discoveries an import creates: 丙丁资本 (由…领投) and XYZ1234
-    # (a code next to 批准…上市) → 4/5 and 4/5; 甲乙生物 (by its ending) stays a candidate
+    # (a code next to 批准…上市) → 4/5 and 4/5; 甲乙生物 (the subject, by its ending) stays a candidate
     assert text["automatic links"][2:] == [
         "precision",
         "0.800",
@@ -103,11 +104,15 @@ def test_the_figures_add_up(evaluation_dir):
         "(4/5)",
     ]
     assert text["discoveries created"][2:] == ["precision", "1.000", "(2/2)"]
+    # per class: the candidates the linker leaves, then every span the rule reads
     rules = {words[1]: words[2:] for words in lines if words and words[0] == "auto"}
-    assert rules["investor_role"] == ["1.000", "(1/1)"]
-    assert rules["code_drug_context"] == ["1.000", "(1/1)"]
-    classes = {words[0]: words[1:] for words in lines if len(words) == 3}
-    assert classes["company_suffix"] == ["1.000", "(1/1)"]  # candidate precision, not auto
+    assert rules["investor_role"] == ["1.000", "(1/1)", "1.000", "(1/1)"]
+    assert rules["code_drug_context"] == ["1.000", "(1/1)", "1.000", "(1/1)"]
+    classes = {words[0]: words[1:] for words in lines if len(words) == 5}
+    # 甲乙生物宣布…: a company as the subject of the news, a candidate (not auto); 国家药监局
+    # is read as a regulator by its ending too, a name the gazetteer knows
+    assert classes["company_subject"] == ["1.000", "(1/1)", "1.000", "(1/1)"]
+    assert classes["regulator_suffix"] == ["-", "(0/0)", "1.000", "(1/1)"]
     # candidates add 甲乙生物, 丙丁资本 and XYZ1234 → 5/5
     assert text["links +"][3:] == ["recall", "1.000", "(5/5)"]
     by_type = {
@@ -154,3 +159,16 @@ def test_misses_are_for_tuning_only(evaluation_dir):
     with pytest.raises(CommandError, match="tuning only"):
         call_command("evaluate_linking", "--part", "all", "--misses", "--dir", str(evaluation_dir))
     assert "wrong link: 上市" in run(evaluation_dir, "--misses")
+
+
+@pytest.mark.django_db
+def test_auto_rules_are_exactly_the_classes_measured_precise_enough_on_tuning():
+    # AUTO_RULES is chosen on the tuning part only (never holdout): ≥ 0.98 with ≥ 5 candidates
+    from django.conf import settings
+
+    from bulletins import discovery, evaluation
+    from bulletins.entities import load_gazetteer
+
+    load_gazetteer()
+    score = evaluation.evaluate_part(Path(settings.BASE_DIR) / "evaluation", "tuning")
+    assert discovery.AUTO_RULES == evaluation.measured_auto_rules(score)

@@ -192,3 +192,20 @@ def test_linker_never_returns_overlapping_spans_and_never_fails(text):
         last_end = mention.end
         names = {name for name, pk in NAMES if pk in mention.entity_ids}
         assert linking.fold(text[mention.start : mention.end]) in {linking.fold(n) for n in names}
+
+
+def test_a_disease_named_with_a_biomarker_links_the_disease_after_it(db):
+    # HER2阳性 says which patients; the entity page is the disease's (evaluation/README.md)
+    EntityFactory(name="胃癌", slug="gastric", type="disease")
+    EntityFactory(name="CLDN18.2阳性胃癌", slug="cldn-gastric", type="disease")
+    EntityFactory(name="胆管癌", slug="cholangio", type="disease")
+    found = suggest("用于治疗CLDN18.2阳性胃癌,另一项研究针对胆管癌。")
+    assert [(s.entity.slug, s.text) for s in found] == [
+        ("gastric", "胃癌"),
+        ("cholangio", "胆管癌"),
+    ]
+
+
+def test_a_biomarker_subtype_stays_when_the_disease_after_it_is_unknown(db):
+    EntityFactory(name="KRAS突变胰腺癌", slug="kras-pdac", type="disease")
+    assert slugs("用于治疗KRAS突变胰腺癌。") == {"kras-pdac"}
