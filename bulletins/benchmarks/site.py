@@ -94,6 +94,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
     from .. import readmodels
     from ..models import Bulletin, Entity, Item, ItemEntity, Section
     from ..pager import PAGE_SIZE
+    from ..sitemaps import ItemPart
 
     days, per_day, n_entities = (60, 25, 500) if quick else (3650, 25, 5000)
     samples = QUICK_SAMPLES if quick else SAMPLES
@@ -120,6 +121,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
             1, -(-Item.objects.published().filter(section__slug=sections[0]).count() // PAGE_SIZE)
         )
         days_sample = rng.sample(issues, min(samples, len(issues)))
+        last_sitemap = ItemPart().num_pages()
         client = Client()
         busiest = f"/entities/{popular[0]}/"
         busiest_id = Entity.objects.get(slug=popular[0]).pk
@@ -159,7 +161,7 @@ def run(*, out, quick: bool) -> dict[str, str]:
             "RSS, all": ["/feeds/rss/"],
             "Atom, entity": [f"/entities/{slug}/atom/" for slug in entities[:samples]],
             "sitemap index": ["/sitemap.xml"],
-            "sitemap items page": ["/sitemap-items.xml", "/sitemap-items.xml?p=2"],
+            "sitemap items page": ["/sitemap-items.xml", f"/sitemap-items.xml?p={last_sitemap}"],
             "sitemap entities, issues": ["/sitemap-entities.xml", "/sitemap-issues.xml"],
             "news sitemap": ["/news-sitemap.xml"],
         }
