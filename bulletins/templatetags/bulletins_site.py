@@ -46,7 +46,9 @@ def chips(item):
         return ""
     out = ['<p class="chips">']
     if kind:
-        out.append(f'<span class="chip kind-{escape(str(item.event_kind))}">{escape(str(kind))}</span>')
+        out.append(
+            f'<span class="chip kind-{escape(str(item.event_kind))}">{escape(str(kind))}</span>'
+        )
     for label, value in facts:
         out.append(
             f'<span class="fact"><span class="fact-label">{escape(str(label))}</span> '
