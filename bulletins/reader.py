@@ -6,8 +6,10 @@ stored facts through the trackers' row builder so a page and /deals/ agree on ev
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 
 from django.http import Http404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
@@ -42,28 +44,44 @@ DECISION_CHIPS = {
 TOP_ENTITIES = 8
 
 
+@lru_cache(maxsize=16)
+def _labels(language: str | None) -> dict:
+    """The chips' words in ``language`` (the active one), translated once per process: an
+    issue page asked gettext for them a hundred times (~0.3 ms)."""
+    return {
+        "kinds": {kind: str(label) for kind, label in KIND_CHIPS.items()},
+        "decisions": {decision: str(label) for decision, label in DECISION_CHIPS.items()},
+        "amount": _("金额"),
+        "round": _("轮次"),
+        "lead": _("领投"),
+        "regulator": _("监管"),
+    }
+
+
 def kind_chip(item) -> str:
+    labels = _labels(get_language())
     facts = item.facts if isinstance(item.facts, dict) else {}
     decision = facts.get("decision")
     if item.event_kind in (EventKind.APPROVAL, EventKind.CLINICAL) and decision in DECISION_CHIPS:
-        return str(DECISION_CHIPS[decision])
-    return str(KIND_CHIPS.get(item.event_kind, ""))
+        return labels["decisions"][decision]
+    return labels["kinds"].get(item.event_kind, "")
 
 
 def fact_chips(item, row) -> list[tuple[str, str]]:
     """(label, value) of the key facts: amount, round, lead investor, regulator."""
+    labels = _labels(get_language())
     chips = []
     if row is not None and row.amount_text:
-        chips.append((_("金额"), row.amount_text))
+        chips.append((labels["amount"], row.amount_text))
     if item.event_kind == EventKind.FINANCING and item.financing_round:
-        chips.append((_("轮次"), item.financing_round))
+        chips.append((labels["round"], item.financing_round))
     facts = item.facts if isinstance(item.facts, dict) else {}
     leads = facts.get("lead_investors")
     if isinstance(leads, list) and leads and isinstance(leads[0], str):
-        chips.append((_("领投"), "、".join(x for x in leads[:2] if isinstance(x, str))))
+        chips.append((labels["lead"], "、".join(x for x in leads[:2] if isinstance(x, str))))
     regulator = facts.get("regulator")
     if isinstance(regulator, str) and regulator:
-        chips.append((_("监管"), regulator))
+        chips.append((labels["regulator"], regulator))
     return chips
 
 

@@ -536,21 +536,50 @@ class PublicLink:
         self.entity = entity
 
 
+class LinkedEntity:
+    """What an issue page or feed reads of a linked entity — name, English name, type, slug
+    and its URL — without a model instance: an issue page names about 60 of them, and
+    building them was a tenth of its cost (``attach_public_links``)."""
+
+    __slots__ = ("pk", "type", "name", "name_en", "slug")
+
+    def __init__(self, pk, type_, name, name_en, slug):
+        self.pk, self.type, self.name, self.name_en, self.slug = pk, type_, name, name_en, slug
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def id(self):
+        return self.pk
+
+    def get_absolute_url(self):
+        return Entity.get_absolute_url(self)
+
+
 def attach_public_links(items) -> None:
-    """``item.public_links`` for a list of items in two light queries (link pairs, then
-    each distinct entity once) instead of a prefetch building a link and an entity object
-    per mention — on an issue page about 150 model instances fewer."""
-    rows = list(
+    """``item.public_links`` for a list of items in one light query: the confirmed link pairs
+    with their entity's fields, each entity built once (``LinkedEntity``) — instead of a
+    prefetch building a link and an entity model instance per mention."""
+    rows = (
         ItemEntity.objects.confirmed()
         .filter(item_id__in=[item.pk for item in items])
-        .values_list("item_id", "entity_id")
+        .values_list(
+            "item_id",
+            "entity_id",
+            "entity__type",
+            "entity__name",
+            "entity__name_en",
+            "entity__slug",
+        )
     )
-    entities = Entity.objects.only("pk", "type", "name", "name_en", "slug").in_bulk(
-        {entity_id for _item, entity_id in rows}
-    )
+    entities = {}
     by_item = defaultdict(list)
-    for item_id, entity_id in rows:
-        by_item[item_id].append(PublicLink(entities[entity_id]))
+    for item_id, entity_id, *fields in rows:
+        entity = entities.get(entity_id)
+        if entity is None:
+            entity = entities[entity_id] = LinkedEntity(entity_id, *fields)
+        by_item[item_id].append(PublicLink(entity))
     for item in items:
         item.public_links = sorted(by_item[item.pk], key=lambda link: link.entity.name)
 

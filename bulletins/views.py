@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -51,15 +51,19 @@ CO_MENTIONS = 10
 ENTITY_INDEX_ONE_PAGE = 300
 
 
-def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
+def issue_context(bulletin: Bulletin, *, preview: bool = False, neighbours=None) -> dict:
     """Everything ``bulletins/bulletin_detail.html`` needs for one issue.
 
     Public pages pass a published bulletin and get its approved items; the staff preview
     passes ``preview=True`` to see every item that is not spiked, laid out as readers will.
+    ``neighbours``: the dates of the public issues before and after it, when the caller read
+    them already (``Bulletin.objects.with_neighbours()``); else they are looked up.
     """
-    items = bulletin.items.exclude(status=ItemStatus.SPIKED)
-    if not preview:
-        # A withdrawn item keeps its place in the issue as a notice (same query as before).
+    items = Item.objects.filter(bulletin=bulletin)
+    if preview:
+        items = items.exclude(status=ItemStatus.SPIKED)
+    else:
+        # A withdrawn item keeps its place in the issue as a notice.
         items = items.filter(status__in=[ItemStatus.APPROVED, ItemStatus.WITHDRAWN])
     # Shaped by hand rather than with for_reading(): the issue is known and links come as
     # pairs (readmodels.attach_public_links) with each entity once.
@@ -76,11 +80,9 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     ranked = sorted(
         (i for i in items if i.headline and i.headline_rank), key=lambda i: i.headline_rank
     )
-    entities = {}
-    for item in items:
-        for link in item.public_links:
-            entities.setdefault(link.entity.pk, link.entity)
-    published = Bulletin.objects.published().only("issued_on")
+    if neighbours is None:
+        found = Bulletin.objects.filter(pk=bulletin.pk).with_neighbours()
+        neighbours = found.values_list("previous_on", "next_on").first() or (None, None)
     return {
         "bulletin": bulletin,
         "sections": sections,
@@ -88,13 +90,8 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
         "headline_items": ranked,
         "headlines": title_headlines(items),
         "corrections": list(bulletin.corrections.all()),
-        "entities": sorted(entities.values(), key=lambda e: e.name),
-        "previous_issue": published.filter(issued_on__lt=bulletin.issued_on)
-        .order_by("-issued_on")
-        .first(),
-        "next_issue": published.filter(issued_on__gt=bulletin.issued_on)
-        .order_by("issued_on")
-        .first(),
+        "previous_issue": neighbours[0],
+        "next_issue": neighbours[1],
         "is_preview": preview,
     }
 
@@ -123,7 +120,9 @@ class LatestBulletinView(TemplateView):
         context = super().get_context_data(**kwargs)
         recent = list(Bulletin.objects.published().order_by("-issued_on")[: ISSUE_NAV_SIZE + 1])
         if recent:
-            context.update(issue_context(recent[0]))
+            # The latest public issue: the one before it is the next in the list, none after.
+            previous = recent[1].issued_on if len(recent) > 1 else None
+            context.update(issue_context(recent[0], neighbours=(previous, None)))
             context.update(
                 reader.issue_extras(context, kind=self.request.GET.get("kind"), base_url="/")
             )
@@ -139,11 +138,9 @@ class BulletinDetailView(TemplateView):
         context = super().get_context_data(**kwargs)
         day = issue_day(kwargs)
         bulletin = (
-            Bulletin.objects.filter(
-                Q(pk__in=Bulletin.objects.published().values("pk"))
-                | Q(pk__in=Bulletin.objects.retracted().values("pk"))
-            )
+            (Bulletin.objects.published() | Bulletin.objects.retracted())
             .filter(issued_on=day)
+            .with_neighbours()
             .first()
         )
         if bulletin is None:
@@ -151,7 +148,7 @@ class BulletinDetailView(TemplateView):
         if bulletin.status == BulletinStatus.RETRACTED:
             context.update(bulletin=bulletin, is_retracted=True)
             return context
-        context.update(issue_context(bulletin))
+        context.update(issue_context(bulletin, neighbours=(bulletin.previous_on, bulletin.next_on)))
         context.update(
             reader.issue_extras(
                 context, kind=self.request.GET.get("kind"), base_url=self.request.path

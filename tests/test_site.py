@@ -439,9 +439,9 @@ def test_issue_page_query_count_is_fixed(client, roche, django_assert_num_querie
     issue = make_issue(DAY, n_items, entities=[roche])
     Correction.objects.create(bulletin=issue, note="更正")
     client.get(issue.get_absolute_url())
-    # bulletin, items (+section, stored markup), link pairs, entities, corrections, previous,
-    # next — no aliases: the markup has the mentions linked
-    with django_assert_num_queries(7):
+    # bulletin (+ previous and next dates), items (+section, stored markup), link pairs with
+    # their entities, corrections — no aliases: the markup has the mentions linked
+    with django_assert_num_queries(4):
         client.get(issue.get_absolute_url())
 
 

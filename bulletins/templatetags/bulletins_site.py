@@ -6,7 +6,7 @@ from html import escape
 from django import template
 from django.utils.safestring import mark_safe
 
-from ..models import EntityType
+from ..models import EntityType, issue_url, reverse_memo
 from ..readmodels import item_html
 
 register = template.Library()
@@ -77,6 +77,16 @@ def article(item):
         f'<p class="item-tools"><a class="permalink" href="{escape(item.get_absolute_url())}">'
         "本条链接与分享</a></p>\n</article>\n"
     )
+
+
+register.filter("issue_url", issue_url)
+
+
+@register.simple_tag
+def site_url(name, **kwargs):
+    """``{% url %}`` memoised (``models.reverse_memo``): the navigation of every page links
+    the same dozen URLs, each resolved anew by ``{% url %}`` (~40 µs)."""
+    return reverse_memo(name, **kwargs)
 
 
 @register.simple_tag(takes_context=True)
