@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from .images import logo_thumbnail_url, validate_image
 
 PUBLICATION_CACHE_KEY = "bulletins:publication-settings"
+ENTITY_URL = ("bulletins:entity_detail", "slug")  # an entity's page, by its slug
 
 
 @lru_cache(maxsize=65536)
@@ -53,12 +54,22 @@ def reverse_one(name: str, key: str, value) -> str:
     """``reverse(name, kwargs={key: value})`` (see ``reverse_memo``). An integer argument is
     put into the URL reversed once per name — an issue page links 25 items no earlier page
     linked, and 91,000 items would not stay in any memo."""
+    return reverser(name, key)(value)
+
+
+def reverser(name: str, key: str):
+    """``reverse_one`` for many values: the URLconf and script prefix (context-local
+    lookups) read once."""
     urlconf, prefix = get_urlconf(), get_script_prefix()
-    if type(value) is int and value >= 0:
-        parts = _pk_url_parts(urlconf, prefix, name, key)
-        if parts is not None:
-            return f"{parts[0]}{value}{parts[1]}"
-    return _cached_reverse(urlconf, prefix, name, ((key, value),))
+
+    def reverse_value(value) -> str:
+        if type(value) is int and value >= 0:
+            parts = _pk_url_parts(urlconf, prefix, name, key)
+            if parts is not None:
+                return f"{parts[0]}{value}{parts[1]}"
+        return _cached_reverse(urlconf, prefix, name, ((key, value),))
+
+    return reverse_value
 
 
 def issue_url(day) -> str:
@@ -740,7 +751,7 @@ class Entity(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse_one("bulletins:entity_detail", "slug", self.slug)
+        return reverse_one(*ENTITY_URL, self.slug)
 
     def clean(self):
         super().clean()

@@ -42,12 +42,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ENTITY_URL,
     PUBLIC_BULLETIN_STATUSES,
     Entity,
     EntityType,
     Item,
     ItemEntity,
     ItemStatus,
+    reverser,
 )
 from .pinyin import index_letter, index_letter_key
 
@@ -541,10 +543,11 @@ class LinkedEntity:
     and its URL — without a model instance: an issue page names about 60 of them, and
     building them was a tenth of its cost (``attach_public_links``)."""
 
-    __slots__ = ("pk", "type", "name", "name_en", "slug")
+    __slots__ = ("pk", "type", "name", "name_en", "slug", "url")
 
-    def __init__(self, pk, type_, name, name_en, slug):
+    def __init__(self, pk, type_, name, name_en, slug, *, url):
         self.pk, self.type, self.name, self.name_en, self.slug = pk, type_, name, name_en, slug
+        self.url = url
 
     def __str__(self):
         return self.name
@@ -554,7 +557,7 @@ class LinkedEntity:
         return self.pk
 
     def get_absolute_url(self):
-        return Entity.get_absolute_url(self)
+        return self.url
 
 
 def attach_public_links(items) -> None:
@@ -573,12 +576,15 @@ def attach_public_links(items) -> None:
             "entity__slug",
         )
     )
+    entity_url = reverser(*ENTITY_URL)
     entities = {}
     by_item = defaultdict(list)
-    for item_id, entity_id, *fields in rows:
+    for item_id, entity_id, type_, name, name_en, slug in rows:
         entity = entities.get(entity_id)
         if entity is None:
-            entity = entities[entity_id] = LinkedEntity(entity_id, *fields)
+            entity = entities[entity_id] = LinkedEntity(
+                entity_id, type_, name, name_en, slug, url=entity_url(slug)
+            )
         by_item[item_id].append(PublicLink(entity))
     for item in items:
         item.public_links = sorted(by_item[item.pk], key=lambda link: link.entity.name)
