@@ -8,7 +8,7 @@ from django import template
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 
-from ..models import EntityType, ItemStatus, issue_url, reverse_memo
+from ..models import EntityType, ItemStatus, issue_url, reverse_memo, reverser
 from ..readmodels import item_html
 
 register = template.Library()
@@ -62,25 +62,6 @@ def chips(item):
     return mark_safe("".join(out))  # noqa: S308 - every value escaped above
 
 
-@register.filter
-def article(item):
-    """One item of an issue page: chips, headline, text with its mentions linked (stored,
-    see ``mentions``) and its permalink. Built here rather than by including a template per
-    item: 25 includes cost about a fifth of the page (issue #16). Values are escaped with
-    ``html.escape`` — what Django's autoescape does."""
-    pk = item.pk
-    headline = item.headline
-    labelled = f' aria-labelledby="h-{pk}"' if headline else ""
-    title = f'<h3 id="h-{pk}">{escape(headline)}</h3>' if headline else ""
-    return mark_safe(  # noqa: S308 - every value escaped
-        f'<article class="item" id="item-{pk}" data-kind="{escape(item.event_kind)}"{labelled}>\n'
-        f"{chips(item)}\n{title}\n"
-        f'<p class="item-text">{item_html(item)}</p>\n'
-        f'<p class="item-tools"><a class="permalink" href="{escape(item.get_absolute_url())}">'
-        "本条链接与分享</a></p>\n</article>\n"
-    )
-
-
 register.filter("issue_url", issue_url)
 
 
@@ -93,16 +74,30 @@ def site_url(name, **kwargs):
 
 @register.filter
 def articles(items):
-    """A section's items in issue order: each ``article``, a withdrawn one as its dated
-    notice (``_withdrawn_item.html``) — one call rather than a template loop per item."""
+    """A section's items in issue order: chips, headline, text with its mentions linked
+    (stored, see ``mentions``) and permalink; a withdrawn item as its dated notice
+    (``_withdrawn_item.html``). Built here rather than by a template loop including a
+    template per item: that cost about a fifth of the issue page (issue #16). Values are
+    escaped with ``html.escape``, as Django's autoescape does."""
+    item_url = reverser("bulletins:item_detail", "pk")
     out = []
     for item in items:
         if item.status == ItemStatus.WITHDRAWN:
             out.append(get_template("bulletins/_withdrawn_item.html").render({"item": item}))
-        else:
-            out.append(article(item))
-        out.append("\n")
-    return mark_safe("".join(out))  # noqa: S308 - articles and a rendered template
+            out.append("\n")
+            continue
+        pk = item.pk
+        headline = item.headline
+        labelled = f' aria-labelledby="h-{pk}"' if headline else ""
+        title = f'<h3 id="h-{pk}">{escape(headline)}</h3>' if headline else ""
+        out.append(
+            f'<article class="item" id="item-{pk}" data-kind="{escape(item.event_kind)}"'
+            f"{labelled}>\n{chips(item)}\n{title}\n"
+            f'<p class="item-text">{item_html(item)}</p>\n'
+            f'<p class="item-tools"><a class="permalink" href="{escape(item_url(pk))}">'
+            "本条链接与分享</a></p>\n</article>\n\n"
+        )
+    return mark_safe("".join(out))  # noqa: S308 - every value escaped, markup stored escaped
 
 
 @register.simple_tag(takes_context=True)
