@@ -8,6 +8,7 @@ Every public view, feed, sitemap, API read and benchmark starts from them.
 Status fields are written only by ``bulletins.workflow``.
 """
 
+import re
 from functools import lru_cache
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -36,35 +37,46 @@ def reverse_memo(name: str, **kwargs) -> str:
     return _cached_reverse(get_urlconf(), get_script_prefix(), name, tuple(kwargs.items()))
 
 
-_PK_SENTINEL = 97531
+# Values any converter of ours spells as they are: non-negative integers (int), and names of
+# letters, digits, "-" and "_" (slug, str, path) — which reverse()'s quoting leaves alone.
+_PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]+\Z")
+_PROBES = ("x97531x", "y8y")
 
 
 @lru_cache(maxsize=256)
-def _pk_url_parts(urlconf, prefix, name, key) -> tuple[str, str] | None:
-    """The URL around an integer argument, when it is spelled as ``str(value)`` (the ``int``
-    converter): (head, tail); else None."""
-    url = reverse(name, urlconf=urlconf, kwargs={key: _PK_SENTINEL})
-    head, found, tail = url.partition(str(_PK_SENTINEL))
-    if not found or reverse(name, urlconf=urlconf, kwargs={key: 8}) != f"{head}8{tail}":
+def _url_parts(urlconf, prefix, name, key, kind) -> tuple[str, str] | None:
+    """The URL around one argument of ``kind`` (int or str), when the URL spells such a
+    value as it is: (head, tail); else None (reverse() each value)."""
+    probes = (97531, 8) if kind is int else _PROBES
+    try:
+        url = reverse(name, urlconf=urlconf, kwargs={key: probes[0]})
+        head, found, tail = url.partition(str(probes[0]))
+        if not found or reverse(name, urlconf=urlconf, kwargs={key: probes[1]}) != (
+            f"{head}{probes[1]}{tail}"
+        ):
+            return None
+    except NoReverseMatch:
         return None
     return head, tail
 
 
 def reverse_one(name: str, key: str, value) -> str:
-    """``reverse(name, kwargs={key: value})`` (see ``reverse_memo``). An integer argument is
-    put into the URL reversed once per name — an issue page links 25 items no earlier page
-    linked, and 91,000 items would not stay in any memo."""
+    """``reverse(name, kwargs={key: value})`` (see ``reverser``)."""
     return reverser(name, key)(value)
 
 
 def reverser(name: str, key: str):
-    """``reverse_one`` for many values: the URLconf and script prefix (context-local
-    lookups) read once."""
+    """``reverse_one`` for many values of one request: the URLconf and script prefix
+    (context-local lookups) read once. An integer or a plain name (a slug) is put into the
+    URL reversed once per name — an issue page links 25 items and ~60 entities, resolving
+    each cost ~40 µs, and 91,000 items would not stay in any memo; anything else is
+    reversed and memoised (``reverse_memo``)."""
     urlconf, prefix = get_urlconf(), get_script_prefix()
 
     def reverse_value(value) -> str:
-        if type(value) is int and value >= 0:
-            parts = _pk_url_parts(urlconf, prefix, name, key)
+        kind = type(value)
+        if (kind is int and value >= 0) or (kind is str and _PLAIN_VALUE.match(value)):
+            parts = _url_parts(urlconf, prefix, name, key, kind)
             if parts is not None:
                 return f"{parts[0]}{value}{parts[1]}"
         return _cached_reverse(urlconf, prefix, name, ((key, value),))
@@ -191,6 +203,14 @@ class BulletinQuerySet(models.QuerySet):
         """Retracted issues: their notice is public, their text is not."""
         at = at or timezone.now()
         return self.filter(status=BulletinStatus.RETRACTED, publish_at__lte=at)
+
+    def with_page(self, *, at=None):
+        """Issues with a public page: ``published()`` ones and ``retracted()`` ones (their
+        notice), in one filter."""
+        at = at or timezone.now()
+        return self.filter(
+            status__in=[*PUBLIC_BULLETIN_STATUSES, BulletinStatus.RETRACTED], publish_at__lte=at
+        )
 
     def with_neighbours(self, *, at=None):
         """Each issue with the dates of the public issues before and after it (``previous_on``,

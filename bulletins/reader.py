@@ -143,6 +143,31 @@ def glance(items, *, base_url: str) -> dict:
     }
 
 
+def side_deal(item) -> tuple[int, str, str]:
+    """(item id, label, note) of a deal in the side column: the lead company (else the
+    headline or the kind), then the kind, round and amount."""
+    label = item.lead_company.name if item.lead_company else (item.headline or item.kind_chip)
+    note = item.kind_chip
+    if item.financing_round:
+        note += f" · {item.financing_round}轮"
+    if item.facts_row.amount_text:
+        note += f" · {item.facts_row.amount_text}"
+    return item.pk, label, note
+
+
+def side_approval(item) -> tuple[int, str, str]:
+    """(item id, label, note) of an approval in the side column: the drug (else the lead
+    company, the headline, the regulator or the kind), then the kind and the regulator
+    when the label is not the regulator."""
+    row = item.facts_row
+    company = item.lead_company.name if item.lead_company else ""
+    label = row.drug or company or item.headline or row.regulator or item.kind_chip
+    note = item.kind_chip
+    if row.regulator and (row.drug or company or item.headline):
+        note += f" · {row.regulator}"
+    return item.pk, label, note
+
+
 def issue_extras(context: dict, *, kind: str | None, base_url: str) -> dict:
     """Chips, the glance block, the side column and the ``?kind=`` filter for an issue page
     (``context`` as ``views.issue_context`` built it)."""
@@ -170,7 +195,7 @@ def issue_extras(context: dict, *, kind: str | None, base_url: str) -> dict:
         "current_kind": kind or "",
         "current_kind_label": KIND_CHIPS.get(kind, "") if kind else "",
         "shown_count": sum(len(members) for _s, members in sections),
-        "side_deals": deals[:8],
-        "side_approvals": approvals[:8],
+        "side_deals": [side_deal(item) for item in deals[:8]],
+        "side_approvals": [side_approval(item) for item in approvals[:8]],
         "top_entities": [(names[pk], n) for pk, n in mentioned.most_common(TOP_ENTITIES)],
     }

@@ -34,6 +34,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from itertools import batched
+from operator import itemgetter
 
 from django.db import models, transaction
 from django.db.models import Case, Count, F, Q, Sum, Value, When
@@ -579,7 +580,8 @@ def attach_public_links(items) -> None:
     entity_url = reverser(*ENTITY_URL)
     entities = {}
     by_item = defaultdict(list)
-    for item_id, entity_id, type_, name, name_en, slug in rows:
+    # By entity name, once: each item's links then come in that order.
+    for item_id, entity_id, type_, name, name_en, slug in sorted(rows, key=itemgetter(3)):
         entity = entities.get(entity_id)
         if entity is None:
             entity = entities[entity_id] = LinkedEntity(
@@ -587,7 +589,7 @@ def attach_public_links(items) -> None:
             )
         by_item[item_id].append(PublicLink(entity))
     for item in items:
-        item.public_links = sorted(by_item[item.pk], key=lambda link: link.entity.name)
+        item.public_links = by_item.get(item.pk, [])
 
 
 def links_prefetch():
