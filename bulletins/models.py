@@ -40,7 +40,7 @@ def reverse_memo(name: str, **kwargs) -> str:
 # Values any converter of ours spells as they are: non-negative integers (int), and names of
 # letters, digits, "-" and "_" (slug, str, path) — which reverse()'s quoting leaves alone.
 _PLAIN_VALUE = re.compile(r"[A-Za-z0-9_-]+\Z")
-_PROBES = ("x97531x", "y8y")
+_PROBES = ("Xq-97531_z", "aB_8-c")  # every kind of character a plain value has
 
 
 @lru_cache(maxsize=256)
