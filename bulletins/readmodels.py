@@ -35,6 +35,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from itertools import batched
 from operator import itemgetter
+from typing import NamedTuple
 
 from django.db import models, transaction
 from django.db.models import Case, Count, F, Q, Sum, Value, When
@@ -497,6 +498,15 @@ def render_items(item_ids: Iterable[int]) -> None:
         with transaction.atomic():
             ItemMarkup.objects.filter(item_id__in=chunk).delete()
             ItemMarkup.objects.bulk_create(rows)
+
+
+class StoredMarkup(NamedTuple):
+    """An ``ItemMarkup`` row's fields, as read with the item's values (``views.IssueItem``)."""
+
+    version: int
+    text_crc: int
+    html: str
+    entity_ids: list
 
 
 def item_html(item):

@@ -65,10 +65,11 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False, neighbours=None)
     else:
         # A withdrawn item keeps its place in the issue as a notice.
         items = items.filter(status__in=[ItemStatus.APPROVED, ItemStatus.WITHDRAWN])
-    # Shaped by hand rather than with for_reading(): the issue is known and links come as
-    # pairs (readmodels.attach_public_links) with each entity once. Put in issue order here
-    # (in_issue_order()'s keys): ~25 rows, and the ORDER BY over a join cost more to build.
-    items = list(items.select_related("section", "markup").order_by())
+    # Shaped by hand rather than with for_reading(): the issue is known, items are read as
+    # values (IssueItem) and links come as pairs (readmodels.attach_public_links) with each
+    # entity once. Put in issue order here (in_issue_order()'s keys): ~25 rows, and the
+    # ORDER BY over a join cost more to build.
+    items = IssueItem.from_rows(items.order_by().values_list(*IssueItem.FIELDS))
     items.sort(key=lambda i: (i.section.position, i.section_id, i.position, i.pk))
     readmodels.attach_public_links(items)
     sections = []
@@ -96,6 +97,95 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False, neighbours=None)
         "next_issue": neighbours[1],
         "is_preview": preview,
     }
+
+
+class IssueSection:
+    """A section as an issue page reads it: name, slug, position and its page."""
+
+    __slots__ = ("pk", "slug", "name", "position")
+
+    def __init__(self, pk, slug, name, position):
+        self.pk, self.slug, self.name, self.position = pk, slug, name, position
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse_one("bulletins:section_detail", "slug", self.slug)
+
+
+class IssueItem:
+    """An item as an issue page (and its staff preview) reads it, from one ``values()`` row:
+    the fields in ``FIELDS``, ``section`` (an ``IssueSection``), ``markup`` (the stored
+    mention markup, ``readmodels.StoredMarkup``, or None), and what the view and
+    ``reader.annotate`` add (``bulletin``, ``public_links``, chips). Not a model instance:
+    building 25 items with their section and markup was an eighth of the page's cost
+    (issue #16). Read-only — a page never saves what it shows; a field not listed here is
+    not there (add it to ``FIELDS`` when a template needs it)."""
+
+    FIELDS = (
+        "id",
+        "section_id",
+        "position",
+        "body",
+        "headline",
+        "headline_rank",
+        "status",
+        "event_kind",
+        "financing_round",
+        "facts",
+        "version",
+        "withdrawn_at",
+        "withdrawal_note",
+        "section__slug",
+        "section__name",
+        "section__position",
+        "markup__version",
+        "markup__text_crc",
+        "markup__html",
+        "markup__entity_ids",
+    )
+
+    @classmethod
+    def from_rows(cls, rows) -> list["IssueItem"]:
+        sections = {}
+        items = []
+        for row in rows:
+            item = cls()
+            (
+                item.pk,
+                item.section_id,
+                item.position,
+                item.body,
+                item.headline,
+                item.headline_rank,
+                item.status,
+                item.event_kind,
+                item.financing_round,
+                item.facts,
+                item.version,
+                item.withdrawn_at,
+                item.withdrawal_note,
+                slug,
+                name,
+                position,
+                *markup,
+            ) = row
+            item.section = sections.get(item.section_id)
+            if item.section is None:
+                item.section = sections[item.section_id] = IssueSection(
+                    item.section_id, slug, name, position
+                )
+            item.markup = readmodels.StoredMarkup(*markup) if markup[0] is not None else None
+            items.append(item)
+        return items
+
+    @property
+    def id(self):
+        return self.pk
+
+    def get_absolute_url(self):
+        return reverse_one("bulletins:item_detail", "pk", self.pk)
 
 
 def share_views():
