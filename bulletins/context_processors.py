@@ -1,4 +1,4 @@
-from .models import PublicationSettings
+from .models import PublicationSettings, reverse_memo
 
 
 def publication(request):
@@ -7,13 +7,11 @@ def publication(request):
 
 def desk(request):
     """The admin header's count of unread notifications (admin pages only: one query)."""
-    from django.urls import reverse
-
     from .notifications import unread
     from .roles import is_staff_member
 
     user = getattr(request, "user", None)
-    if user is None or not request.path.startswith(reverse("admin:index")):
+    if user is None or not request.path.startswith(reverse_memo("admin:index")):
         return {}
     if not is_staff_member(user):
         return {}

@@ -71,6 +71,7 @@ def cache_public_page(view):
         key = "site-page:" + hashlib.sha256(identity.encode()).hexdigest()
         local = _local_get(key)
         if local is not None:
+            local.is_public_page = True
             return local
         response = cache.get(key)
         if response is None:
@@ -81,9 +82,56 @@ def cache_public_page(view):
                 cache.set(key, response, seconds)
         if response.status_code == 200 and not response.streaming:
             _local_set(key, response, seconds)
+            response.is_public_page = True  # CachedPageMiddleware may keep the final response
         return response
 
     return wrapped
+
+
+class CachedPageMiddleware:
+    """Serve a cached public page to a reader without cookies before sessions, locale, CSRF,
+    authentication, messages and the other middleware run: the response exactly as that
+    stack last produced it for this URL, host and content version (process-local, like
+    ``_local``). A hit then costs less than a hello-world view, which runs them all.
+
+    Only requests without cookies or credentials: for them the stack's answer depends on
+    nothing but the URL — the language is the site's (``ChineseUnlessChosenMiddleware``
+    drops Accept-Language; no language cookie), no session, CSRF token or user is read. A
+    response setting a cookie is never kept. A publication changes ``content_version()``,
+    so it reaches these copies as fast as the page cache (within a second on every worker).
+    Sits after gzip and ``NotModifiedMiddleware``, so both still apply to a hit.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seconds = getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 0)
+        meta = request.META
+        if (
+            not seconds
+            or request.method != "GET"
+            or meta.get("HTTP_COOKIE")
+            or "HTTP_AUTHORIZATION" in meta
+        ):
+            return self.get_response(request)
+        identity = f"{memo_content_version()}|{request.scheme}://{request.get_host()}"
+        key = (
+            "final-page:"
+            + hashlib.sha256(f"{identity}{request.get_full_path()}".encode()).hexdigest()
+        )
+        hit = _local_get(key)
+        if hit is not None:
+            return hit
+        response = self.get_response(request)
+        if (
+            getattr(response, "is_public_page", False)
+            and response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+        ):
+            _local_set(key, response, seconds)
+        return response
 
 
 # A process-local copy of the most requested pages in front of the shared cache: a hit then

@@ -43,6 +43,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from itertools import batched
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.db import connection, models, transaction
@@ -51,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ENTITY_URL,
     PUBLIC_BULLETIN_STATUSES,
     Bulletin,
     Entity,
@@ -58,6 +60,7 @@ from .models import (
     Item,
     ItemEntity,
     ItemStatus,
+    reverser,
 )
 from .pinyin import index_letter, index_letter_key
 
@@ -709,6 +712,15 @@ def render_items(item_ids: Iterable[int]) -> None:
             ItemMarkup.objects.bulk_create(rows)
 
 
+class StoredMarkup(NamedTuple):
+    """An ``ItemMarkup`` row's fields, as read with the item's values (``views.IssueItem``)."""
+
+    version: int
+    text_crc: int
+    html: str
+    entity_ids: list
+
+
 def item_html(item):
     """The item's text with its confirmed entities' mentions linked: the stored markup when it
     is for this version and these links, else rendered now (aliases in one query)."""
@@ -749,23 +761,57 @@ class PublicLink:
         self.entity = entity
 
 
+class LinkedEntity:
+    """What an issue page or feed reads of a linked entity — name, English name, type, slug
+    and its URL — without a model instance: an issue page names about 60 of them, and
+    building them was a tenth of its cost (``attach_public_links``)."""
+
+    __slots__ = ("pk", "type", "name", "name_en", "slug", "url")
+
+    def __init__(self, pk, type_, name, name_en, slug, *, url):
+        self.pk, self.type, self.name, self.name_en, self.slug = pk, type_, name, name_en, slug
+        self.url = url
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def id(self):
+        return self.pk
+
+    def get_absolute_url(self):
+        return self.url
+
+
 def attach_public_links(items) -> None:
-    """``item.public_links`` for a list of items in two light queries (link pairs, then
-    each distinct entity once) instead of a prefetch building a link and an entity object
-    per mention — on an issue page about 150 model instances fewer."""
-    rows = list(
+    """``item.public_links`` for a list of items in one light query: the confirmed link pairs
+    with their entity's fields, each entity built once (``LinkedEntity``) — instead of a
+    prefetch building a link and an entity model instance per mention."""
+    rows = (
         ItemEntity.objects.confirmed()
         .filter(item_id__in=[item.pk for item in items])
-        .values_list("item_id", "entity_id")
+        .values_list(
+            "item_id",
+            "entity_id",
+            "entity__type",
+            "entity__name",
+            "entity__name_en",
+            "entity__slug",
+        )
     )
-    entities = Entity.objects.only("pk", "type", "name", "name_en", "slug").in_bulk(
-        {entity_id for _item, entity_id in rows}
-    )
+    entity_url = reverser(*ENTITY_URL)
+    entities = {}
     by_item = defaultdict(list)
-    for item_id, entity_id in rows:
-        by_item[item_id].append(PublicLink(entities[entity_id]))
+    # By entity name, once: each item's links then come in that order.
+    for item_id, entity_id, type_, name, name_en, slug in sorted(rows, key=itemgetter(3)):
+        entity = entities.get(entity_id)
+        if entity is None:
+            entity = entities[entity_id] = LinkedEntity(
+                entity_id, type_, name, name_en, slug, url=entity_url(slug)
+            )
+        by_item[item_id].append(PublicLink(entity))
     for item in items:
-        item.public_links = sorted(by_item[item.pk], key=lambda link: link.entity.name)
+        item.public_links = by_item.get(item.pk, [])
 
 
 def links_prefetch():

@@ -14,7 +14,7 @@ import datetime as dt
 from collections import Counter
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.db.models.functions import TruncMonth
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -51,19 +51,26 @@ CO_MENTIONS = 10
 ENTITY_INDEX_ONE_PAGE = 300
 
 
-def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
+def issue_context(bulletin: Bulletin, *, preview: bool = False, neighbours=None) -> dict:
     """Everything ``bulletins/bulletin_detail.html`` needs for one issue.
 
     Public pages pass a published bulletin and get its approved items; the staff preview
     passes ``preview=True`` to see every item that is not spiked, laid out as readers will.
+    ``neighbours``: the dates of the public issues before and after it, when the caller read
+    them already (``Bulletin.objects.with_neighbours()``); else they are looked up.
     """
-    items = bulletin.items.exclude(status=ItemStatus.SPIKED)
-    if not preview:
-        # A withdrawn item keeps its place in the issue as a notice (same query as before).
+    items = Item.objects.filter(bulletin_id=bulletin.pk)
+    if preview:
+        items = items.exclude(status=ItemStatus.SPIKED)
+    else:
+        # A withdrawn item keeps its place in the issue as a notice.
         items = items.filter(status__in=[ItemStatus.APPROVED, ItemStatus.WITHDRAWN])
-    # Shaped by hand rather than with for_reading(): the issue is known and links come as
-    # pairs (readmodels.attach_public_links) with each entity once.
-    items = list(items.select_related("section", "markup").in_issue_order())
+    # Shaped by hand rather than with for_reading(): the issue is known, items are read as
+    # values (IssueItem) and links come as pairs (readmodels.attach_public_links) with each
+    # entity once. Put in issue order here (in_issue_order()'s keys): ~25 rows, and the
+    # ORDER BY over a join cost more to build.
+    items = IssueItem.from_rows(items.order_by().values_list(*IssueItem.FIELDS))
+    items.sort(key=lambda i: (i.section.position, i.section_id, i.position, i.pk))
     readmodels.attach_public_links(items)
     sections = []
     for item in items:
@@ -76,11 +83,9 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
     ranked = sorted(
         (i for i in items if i.headline and i.headline_rank), key=lambda i: i.headline_rank
     )
-    entities = {}
-    for item in items:
-        for link in item.public_links:
-            entities.setdefault(link.entity.pk, link.entity)
-    published = Bulletin.objects.published().only("issued_on")
+    if neighbours is None:
+        found = Bulletin.objects.filter(pk=bulletin.pk).with_neighbours()
+        neighbours = found.values_list("previous_on", "next_on").first() or (None, None)
     return {
         "bulletin": bulletin,
         "sections": sections,
@@ -88,15 +93,99 @@ def issue_context(bulletin: Bulletin, *, preview: bool = False) -> dict:
         "headline_items": ranked,
         "headlines": title_headlines(items),
         "corrections": list(bulletin.corrections.all()),
-        "entities": sorted(entities.values(), key=lambda e: e.name),
-        "previous_issue": published.filter(issued_on__lt=bulletin.issued_on)
-        .order_by("-issued_on")
-        .first(),
-        "next_issue": published.filter(issued_on__gt=bulletin.issued_on)
-        .order_by("issued_on")
-        .first(),
+        "previous_issue": neighbours[0],
+        "next_issue": neighbours[1],
         "is_preview": preview,
     }
+
+
+class IssueSection:
+    """A section as an issue page reads it: name, slug, position and its page."""
+
+    __slots__ = ("pk", "slug", "name", "position")
+
+    def __init__(self, pk, slug, name, position):
+        self.pk, self.slug, self.name, self.position = pk, slug, name, position
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse_one("bulletins:section_detail", "slug", self.slug)
+
+
+class IssueItem:
+    """An item as an issue page (and its staff preview) reads it, from one ``values()`` row:
+    the fields in ``FIELDS``, ``section`` (an ``IssueSection``), ``markup`` (the stored
+    mention markup, ``readmodels.StoredMarkup``, or None), and what the view and
+    ``reader.annotate`` add (``bulletin``, ``public_links``, chips). Not a model instance:
+    building 25 items with their section and markup was an eighth of the page's cost
+    (issue #16). Read-only — a page never saves what it shows; a field not listed here is
+    not there (add it to ``FIELDS`` when a template needs it)."""
+
+    FIELDS = (
+        "id",
+        "section_id",
+        "position",
+        "body",
+        "headline",
+        "headline_rank",
+        "status",
+        "event_kind",
+        "financing_round",
+        "facts",
+        "version",
+        "withdrawn_at",
+        "withdrawal_note",
+        "section__slug",
+        "section__name",
+        "section__position",
+        "markup__version",
+        "markup__text_crc",
+        "markup__html",
+        "markup__entity_ids",
+    )
+
+    @classmethod
+    def from_rows(cls, rows) -> list["IssueItem"]:
+        sections = {}
+        items = []
+        for row in rows:
+            item = cls()
+            (
+                item.pk,
+                item.section_id,
+                item.position,
+                item.body,
+                item.headline,
+                item.headline_rank,
+                item.status,
+                item.event_kind,
+                item.financing_round,
+                item.facts,
+                item.version,
+                item.withdrawn_at,
+                item.withdrawal_note,
+                slug,
+                name,
+                position,
+                *markup,
+            ) = row
+            item.section = sections.get(item.section_id)
+            if item.section is None:
+                item.section = sections[item.section_id] = IssueSection(
+                    item.section_id, slug, name, position
+                )
+            item.markup = readmodels.StoredMarkup(*markup) if markup[0] is not None else None
+            items.append(item)
+        return items
+
+    @property
+    def id(self):
+        return self.pk
+
+    def get_absolute_url(self):
+        return reverse_one("bulletins:item_detail", "pk", self.pk)
 
 
 def share_views():
@@ -123,7 +212,9 @@ class LatestBulletinView(TemplateView):
         context = super().get_context_data(**kwargs)
         recent = list(Bulletin.objects.published().order_by("-issued_on")[: ISSUE_NAV_SIZE + 1])
         if recent:
-            context.update(issue_context(recent[0]))
+            # The latest public issue: the one before it is the next in the list, none after.
+            previous = recent[1].issued_on if len(recent) > 1 else None
+            context.update(issue_context(recent[0], neighbours=(previous, None)))
             context.update(
                 reader.issue_extras(context, kind=self.request.GET.get("kind"), base_url="/")
             )
@@ -138,20 +229,13 @@ class BulletinDetailView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         day = issue_day(kwargs)
-        bulletin = (
-            Bulletin.objects.filter(
-                Q(pk__in=Bulletin.objects.published().values("pk"))
-                | Q(pk__in=Bulletin.objects.retracted().values("pk"))
-            )
-            .filter(issued_on=day)
-            .first()
-        )
+        bulletin = Bulletin.objects.with_page().filter(issued_on=day).with_neighbours().first()
         if bulletin is None:
             raise Http404(_("这一天没有已发布的日报。"))
         if bulletin.status == BulletinStatus.RETRACTED:
             context.update(bulletin=bulletin, is_retracted=True)
             return context
-        context.update(issue_context(bulletin))
+        context.update(issue_context(bulletin, neighbours=(bulletin.previous_on, bulletin.next_on)))
         context.update(
             reader.issue_extras(
                 context, kind=self.request.GET.get("kind"), base_url=self.request.path

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     "bulletins.compression.CachedGzipMiddleware",
     # A conditional GET holding a memoised ETag gets its 304 here, before sessions and views.
     "bulletins.pagecache.NotModifiedMiddleware",
+    # A cached public page for a reader without cookies, before everything below.
+    "bulletins.pagecache.CachedPageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "newsroom.middleware.ChineseUnlessChosenMiddleware",
     "django.middleware.locale.LocaleMiddleware",

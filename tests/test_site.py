@@ -446,9 +446,9 @@ def test_issue_page_query_count_is_fixed(client, roche, django_assert_num_querie
     issue = make_issue(DAY, n_items, entities=[roche])
     Correction.objects.create(bulletin=issue, note="更正")
     client.get(issue.get_absolute_url())
-    # bulletin, items (+section, stored markup), link pairs, entities, corrections, previous,
-    # next — no aliases: the markup has the mentions linked
-    with django_assert_num_queries(7):
+    # bulletin (+ previous and next dates), items (+section, stored markup), link pairs with
+    # their entities, corrections — no aliases: the markup has the mentions linked
+    with django_assert_num_queries(4):
         client.get(issue.get_absolute_url())
 
 
@@ -477,6 +477,57 @@ def test_cached_page_is_served_without_rendering_again(client, issue, page_cache
         patch.setattr("bulletins.views.issue_context", None)  # would fail if called
         response = client.get(issue.get_absolute_url())
     assert response.status_code == 200 and "0317头条1" in response.content.decode()
+
+
+def test_a_reader_without_cookies_gets_the_cached_page_before_the_middleware_behind_it(
+    client, issue, page_cache, monkeypatch
+):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    first = client.get(issue.get_absolute_url())
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("ran")
+
+    monkeypatch.setattr(SessionMiddleware, "process_request", refuse)
+    monkeypatch.setattr("bulletins.views.issue_context", refuse)
+    again = client.get(issue.get_absolute_url())
+    assert again.status_code == 200 and again.content == first.content
+    assert sorted(again.items()) == sorted(first.items())  # CSP, Vary, language: as rendered
+
+
+def test_a_reader_with_a_cookie_goes_through_the_whole_stack(client, issue, page_cache):
+    client.get(issue.get_absolute_url())  # kept for readers without cookies (Chinese)
+    client.cookies["django_language"] = "en"
+    response = client.get(issue.get_absolute_url())
+    assert response["Content-Language"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("kind", "views_run"),
+    [("public page", 1), ("sets a cookie", 2), ("not a public page", 2), ("not found", 2)],
+)
+def test_only_a_public_page_without_cookies_is_kept_for_the_early_answer(
+    page_cache, rf, kind, views_run
+):
+    from django.http import HttpResponse
+
+    from bulletins.pagecache import CachedPageMiddleware
+
+    calls = []
+
+    def view(request):
+        calls.append(request)
+        response = HttpResponse("page", status=404 if kind == "not found" else 200)
+        response.is_public_page = kind != "not a public page"
+        if kind == "sets a cookie":
+            response.set_cookie("csrftoken", "x")
+        return response
+
+    middleware = CachedPageMiddleware(view)
+    for _n in range(2):
+        middleware(rf.get("/2026/03/17/"))
+    assert len(calls) == views_run
 
 
 def test_retraction_reaches_a_cached_page_at_once(client, issue, chief, page_cache):
