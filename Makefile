@@ -64,8 +64,12 @@ check: $(VENV)/.installed-app
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# bench http loads gunicorn with Debian's wrk; bench admin_browser drives Debian's chromium.
 bench: $(VENV)/.installed-test
-	$(PY) manage.py bench
+	@command -v wrk >/dev/null 2>&1 || { echo "installing Debian's wrk (bench http)"; \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null; }
+	@if [ -x .ci/browser-deps ]; then .ci/browser-deps; fi
+	$(PY) manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache
