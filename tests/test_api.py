@@ -11,6 +11,7 @@ from bulletins import entities as entity_services
 from bulletins import exporters, workflow
 from bulletins.exporters.text import issue_items
 from bulletins.models import Entity, ItemEntity
+from bulletins.readmodels import visibility_changed
 
 from .factories import EntityFactory
 
@@ -40,6 +41,7 @@ def newsroom(published_bulletin, editor, reviewer, chief, company_news):
     public_item = published_bulletin.items.order_by("pk").first()
     ItemEntity.objects.create(item=public_item, entity=roche, is_confirmed=True)
     ItemEntity.objects.create(item=public_item, entity=guess, is_confirmed=False)
+    visibility_changed(items=[public_item])  # rows written directly: the workflow's hook
 
     def issue(day, *, body):
         bulletin = workflow.create_bulletin(issued_on=day, by=editor)

@@ -39,8 +39,9 @@ def live_state():
         .filter(entity__merged_into__isnull=True)
         .values_list("entity_id", flat=True)
     )
-    public = list(Entity.objects.public())
+    public = list(Entity.objects.public_live())
     return {
+        "public": sorted(e.pk for e in public),
         "sections": {
             s.pk: Item.objects.published().filter(section=s).count() for s in Section.objects.all()
         },
@@ -60,6 +61,7 @@ def read_state():
     rows = readmodels.public_entity_rows()
     public = Entity.objects.filter(pk__in=[r["entity_id"] for r in rows])
     return {
+        "public": sorted(Entity.objects.public().values_list("pk", flat=True)),
         "sections": {
             s.pk: sum(n for _pk, n in readmodels.section_issues(s)) for s in Section.objects.all()
         },
