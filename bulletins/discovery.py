@@ -32,6 +32,7 @@ Each candidate carries the rule class that found it (``Candidate.rule``, one of 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -420,6 +421,7 @@ def _place_start(text: str, start: int, taken: int) -> int:
     return start
 
 
+@functools.cache
 def _org_type(suffix: str) -> str:
     for pattern, type_ in _SUFFIX_TYPE:
         if pattern.match(suffix):
@@ -558,8 +560,13 @@ _GOV_BODY_BAD = re.compile(
 _GOV_NOT_BODY = re.compile(r"(?:格局|布局|结局|大局|当局|开局|全局|出局|变局|大厅|展厅|餐厅)$")
 
 
+_GOV_END = re.compile(r"人民政府|委|局|厅|办公室")
+
+
 def find_government_bodies(text: str) -> list[Candidate]:
     found = []
+    if not _GOV_END.search(text):  # most items name no body: skip the costly scan
+        return found
     for m in _GOV.finditer(text):
         start = m.start()
         if m["front"].endswith("上市"):
@@ -717,6 +724,7 @@ def _indication_phrase(text: str, start: int, end: int) -> str | None:
     return text[m.start("mods") : end]
 
 
+_LATIN_BEFORE_DISEASE = re.compile(r"[a-z](?:病|综合征|综合症)")
 _EPONYM_DISEASE = re.compile(
     r"(?<![A-Za-z\-])[A-Z][a-z]{2,}(?:-[A-Z][a-z]{2,})?(?:病|综合征|综合症)"
 )
@@ -755,7 +763,8 @@ _DEVICE_GAP_BAD = re.compile(r"的|与|和|及|公司|宣布|旗下|合作|收�
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
     found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
     found += _by_suffix(text, _CN_DISEASE, _DISEASE_STOP, _BAD_DISEASE_CORE, "disease", limit=16)
-    for m in _EPONYM_DISEASE.finditer(text):  # Stargardt病, Alport综合征
+    eponyms = _EPONYM_DISEASE.finditer(text) if _LATIN_BEFORE_DISEASE.search(text) else ()
+    for m in eponyms:  # Stargardt病, Alport综合征
         found.append(
             Candidate(m.group(0), "disease", m.start(), m.end(), m.group(0), rule="disease_eponym")
         )
@@ -806,9 +815,16 @@ _LATIN_LEGAL = re.compile(
 )
 
 
+_LATIN_LEGAL_FORM = re.compile(
+    r"(?<=[a-z]),? (?:GmbH|AG|S\.A\.|SA|N\.V\.|B\.V\.|plc|PLC|Inc\.|Ltd\.|LLC|Corp\.|Co\.|S\.p\.A\.|"
+    r"SAS|AB|A/S|K\.K\.)"
+)
+
+
 def find_latin_organisations(text: str) -> list[Candidate]:
     found = []
-    for m in _LATIN_LEGAL.finditer(text):
+    legal = _LATIN_LEGAL.finditer(text) if _LATIN_LEGAL_FORM.search(text) else ()
+    for m in legal:
         if _LATIN_NOT_ORG.search(m.group(0)) or _LATIN_ORG.match(text, m.start()):
             continue
         name = m.group(0)
