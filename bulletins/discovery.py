@@ -178,10 +178,12 @@ _DEVICE_AFTER = re.compile(
     "[\u4e00-\u9fff]{0,10}?(?:支架|系统(?!性)|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
     "起搏器|试剂盒|传感器|监测仪|分析仪|仪|泵|夹|支气管镜|内窥镜|内镜)"
 )
-_DEVICE_WORD_END = re.compile(
-    "(?:支架|系统(?!性)|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|除颤器|试剂盒|"
-    "传感器|监测仪|分析仪|扫描仪|测序仪|支气管镜|内窥镜|内镜|呼吸机|人工晶体|耳蜗|血糖仪|泵|夹)"
+DEVICE_ENDINGS = (
+    "支架|系统(?!性)|导管|导丝|球囊|弹簧圈|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|除颤器|"
+    "试剂盒|传感器|监测仪|监护仪|分析仪|扫描仪|测序仪|支气管镜|内窥镜|内镜|呼吸机|人工晶体|人工心脏|"
+    "耳蜗|血糖仪|吻合器|补片|泵|夹"
 )
+_DEVICE_WORD_END = re.compile(f"(?:{DEVICE_ENDINGS})")
 # Words that end a device's description: the clause goes on to what it treats or does
 # (MRD-410治疗难治性系统性红斑狼疮, TSY-014进入治疗胰腺导管腺癌 name no device).
 _DEVICE_DESCRIPTION_END = re.compile(
@@ -205,9 +207,28 @@ def device_description(text: str, end: int, limit: int = 14) -> str | None:
     return words[:last] if last else None
 
 
+def device_description_before(text: str, start: int, limit: int = 14) -> str | None:
+    """植入式心脏起搏器XY-300: the description written in front of a model, from after the
+    last word that ends a clause (生产的, 产品, 批准) to the device word before the code."""
+    i = start
+    while i > 0 and start - i < limit and "\u4e00" <= text[i - 1] <= "\u9fff":
+        i -= 1
+    words = text[i:start]
+    if not _DEVICE_BEFORE.search(words):
+        return None
+    cuts = [m.end() for m in _DEVICE_FRONT_END.finditer(words)]
+    words = words[max(cuts, default=0) :]
+    return words if len(words) >= 3 and _DEVICE_BEFORE.search(words) else None
+
+
+_DEVICE_FRONT_END = re.compile(
+    r"产品|批准|获批|推出|发布|上市|核心|公司|旗下|自主|研发|生产|的|与|和|及|其|款"
+)
+
+
 _DEVICE_BEFORE = re.compile(
-    "(?:支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|试剂盒|传感器|监测仪|"
-    "分析仪|泵)$"
+    "(?:支架|系统|导管|导丝|球囊|弹簧圈|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|除颤器|"
+    "试剂盒|传感器|监测仪|监护仪|分析仪|呼吸机|人工心脏|吻合器|泵)$"
 )
 # A trial is named like a code (GLORY-2, ESLIM-02) and written as "…研究/试验" or after one
 # (III期临床研究AK112-309): not an entity (evaluation/README.md).
@@ -227,10 +248,11 @@ def find_codes(text: str) -> list[Candidate]:
             clause = _clause_of(text, m.start(), m.end())
             rule = "code_drug_context" if _DRUG_CONTEXT.search(clause) else "code"
             after = device_description(text, m.end())
-            if after or _DEVICE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
+            before = None if after else device_description_before(text, m.start())
+            if after or before or _DEVICE_BEFORE.search(text, max(0, m.start() - 8), m.start()):
                 # XY-300心脏起搏器 / 起搏器XY-300: a device's model, named by its code (the
                 # code with its description is an alias)
-                aliases = (token + after,) if after else ()
+                aliases = (token + after,) if after else (before + token,) if before else ()
                 found.append(
                     Candidate(
                         token, "device", m.start(), m.end(), token, aliases, rule="device_code"
@@ -289,8 +311,8 @@ REGULATOR_SUFFIXES = (
 )
 INSTITUTION_SUFFIXES = (
     "医学院|药学院|附属医院|医院|大学|科学院|工程院|学院|研究院|研究所|研究中心|防治中心|疾控中心|"
-    "医学中心|医疗中心|癌症中心|保健院|实验室|协会|学会|研究会|联合会|促进会|交易所|基金会|先行区|办公室|"
-    "证券|银行"
+    "医学中心|医疗中心|癌症中心|保健院|卫生院|实验室|协会|学会|研究会|联合会|促进会|交易所|"
+    "基金会|先行区|示范区|产业园|办公室|证券|银行"
 )
 _INSTITUTION_MORE = re.compile(
     "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
@@ -593,7 +615,10 @@ def find_government_bodies(text: str) -> list[Candidate]:
 DRUG_SUFFIXES = (
     "单抗|替尼|尼布|格鲁肽|鲁肽|泊肽|奥仑赛|仑赛|司他|帕利|西利|沙坦|普利|地平|霉素|西林|沙星|"
     "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|特韦|瑞韦|布韦|他韦|洛韦|"
-    "拉韦|匹韦|那韦|司韦|戈利|昔布|沙班|司兰|西兰|岛素|西普|他汀|肽"
+    "拉韦|匹韦|那韦|司韦|戈利|昔布|沙班|司兰|西兰|岛素|西普|他汀|肽|"
+    # more INN stems: -azole, -setron, -olol, -triptan, -grel, -sentan, -fungin, -penem,
+    # -oxetine, -domide, -parin
+    "拉唑|康唑|司琼|洛尔|曲坦|格雷|生坦|芬净|培南|西汀|度胺|肝素"
 )
 _DRUG_STOP = re.compile(
     "|".join(
@@ -617,11 +642,15 @@ _CN_DRUG = _Literals(DRUG_SUFFIXES)
 _BAD_DRUG_CORE = re.compile(
     r"^(?:多|小分子|环|胰高血糖素|抗菌|抗|合成|生物|多肽|双|三|长效|胰|人胰|重组人胰|基础胰|餐时胰)$"
 )
+# Diseases named by one word that is also their ending (a front is optional: 高度近视)
+WHOLE_DISEASES = "痛风|痤疮|脱发|近视|弱视|青光眼|白内障|房颤|心衰|失眠"
+_WHOLE_DISEASES = frozenset(WHOLE_DISEASES.split("|"))
 DISEASE_SUFFIXES = (
     "淋巴瘤|白血病|骨髓瘤|肉瘤|腺癌|癌|瘤|综合征|综合症|纤维化|硬化症|硬化|萎缩症|衰竭|狼疮|疱疹|"
     "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
     "肌无力|病毒感染|细菌感染|真菌感染|感染|功能不全|功能障碍|障碍|痴呆|贫血|水肿|休克|营养不良|"
-    "淀粉样变性|变性|缺陷|畸形|溃疡|息肉|梗死|栓塞|狭窄|哮喘|疼痛|炎症|病|症|炎"
+    "淀粉样变性|变性|缺陷|畸形|溃疡|息肉|梗死|栓塞|狭窄|哮喘|疼痛|炎症|病|症|炎|"
+    f"疹|头痛|神经痛|白癜风|{WHOLE_DISEASES}"
 )
 # What the 日报 writes in front of a disease to say which patients, not which disease: stage,
 # line, severity, course, and a biomarker (HER2阳性, EGFR突变, FGFR2融合, HER2低表达). The
@@ -678,7 +707,7 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
             continue
         # a suffix of three characters may be the whole name (肥胖症, 高血压); one of one
         # character needs two in front (重症, 按病 are no diseases)
-        min_core = {1: 2, 2: 1}.get(len(m.group(0)), 0)
+        min_core = 0 if m.group(0) in _WHOLE_DISEASES else {1: 2, 2: 1}.get(len(m.group(0)), 0)
         start = _core_start(text, m.start(), limit=limit, stop=stop, min_core=min_core)
         if start is None or start < taken:
             continue
@@ -739,7 +768,7 @@ _ADC_NICKNAME = re.compile(
 )
 # (not 平台: a technology platform — Harbour Mice, RenMice — is no device and no entity)
 _DEVICE_WORDS = (
-    "支架|系统|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|机器人|夹|消融|起搏器|除颤器|"
+    "支架|系统|导管|导丝|球囊|弹簧圈|吻合器|监护仪|器械|设备|装置|植入物|瓣膜|封堵器|电极|手术机器人|机器人|夹|消融|起搏器|除颤器|"
     "扫描仪|监测仪|分析仪|测序仪|支气管镜|内窥镜|内镜|人工心脏|呼吸机|人工晶体|耳蜗|血糖仪|胰岛素泵"
 )
 # A product's Latin name: hyphenated (HY-Stent), two words (NUMEN Flow), CamelCase (StarFlow),
@@ -938,6 +967,7 @@ ROLES = (
     "首席技术官|首席运营官|首席商务官|首席战略官|首席开发官|首席投资官|首席信息官|全球研发总裁|"
     "研发总裁|高级副总裁|执行副总裁|副总裁|总裁|总经理|执行董事|合伙人|创始合伙人|管理合伙人|"
     "主任|院长|局长|部长|高级总监|总监|负责人|首席科学家|科学家|教授|研究员|主席|院士|高管|"
+    "秘书长|理事长|会长|"
     "CEO|CFO|CSO|CMO|CTO|COO|CBO|CCO|President|Chairman"
 )
 SURNAMES = set(
@@ -972,7 +1002,7 @@ _PERSON_PATTERNS = [
     re.compile(
         rf"(?:(?<![\u4e00-\u9fff])|(?<=由)|(?<=并)|(?<=原)|(?<=前)|(?<=宣布)|(?<=同意)|(?<=其中))"
         rf"{_CN_NAME}(?:博士|先生|女士)?(?:将|已|正式|于近日|近日)?{_FROM_DATE}"
-        r"(?=出任|担任|接任|接替|获任命|被任命|辞去|辞任|卸任|离任|当选|获聘)"
+        r"(?=出任|担任|接任|接替|获任命|被任命|获委任|获聘|辞去|辞任|卸任|离任|当选)"
     ),
     # 接替张三 / 由李四接任 / 接替将于月底退休的王五
     re.compile(

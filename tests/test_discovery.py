@@ -717,3 +717,45 @@ def test_government_bodies_not_read_from_listings_or_delegations():
     assert ("国家组织医用耗材联合采购办公室", "regulator") in found(
         "国家组织医用耗材联合采购办公室发布公告。"
     )
+
+
+@pytest.mark.parametrize(
+    "drug",
+    [
+        "艾司奥美拉唑",
+        "帕洛诺司琼",
+        "比索洛尔",
+        "利扎曲坦",
+        "替卡格雷",
+        "马昔腾生坦",
+        "米卡芬净",
+        "美罗培南",
+        "来那度胺",
+        "依诺肝素",
+    ],
+)
+def test_generic_names_by_more_inn_stems_are_drug_candidates(drug):
+    assert (drug, "drug") in found(f"公司的{drug}获批上市。")
+
+
+@pytest.mark.parametrize("disease", ["痛风", "近视", "青光眼", "房颤", "慢性荨麻疹", "偏头痛"])
+def test_diseases_named_by_one_word_are_disease_candidates(disease):
+    assert (disease, "disease") in found(f"该药拟用于治疗{disease}的III期研究已启动。")
+
+
+def test_a_device_description_in_front_of_its_model_is_its_full_name():
+    names = names_of("国家药监局批准某某医疗生产的植入式心脏起搏器QB-300注册申请。", "device")
+    assert "植入式心脏起搏器QB-300" in names
+
+
+def test_more_institutions_and_roles():
+    names = found(
+        "青石镇卫生院与东湖生命健康示范区签约。协会秘书长韩立明表示欢迎。"
+        "公司宣布,杜若衡获委任为首席医学官。"
+    )
+    assert {
+        ("青石镇卫生院", "institution"),
+        ("东湖生命健康示范区", "institution"),
+        ("韩立明", "person"),
+        ("杜若衡", "person"),
+    } <= names
