@@ -658,7 +658,7 @@ DISEASE_SUFFIXES = (
 # an entity page take it.
 DISEASE_MODIFIERS = (
     "复发或难治性|复发/难治性|复发性|难治性|难治|复发|局部晚期|晚期|早期|转移性|进展期|不可切除|"
-    "杂合子|纯合子|慢性期|加速期|急变期|"
+    "杂合子|纯合子|慢性期|加速期|急变期|活动性|"
     "无法切除|局限期|广泛期|新诊断|初治|经治|中重度|轻中度|重度|中度|轻度|阳性|阴性|突变型|突变|"
     "融合|重排|扩增|低表达|高表达|过表达|野生型|缺失型|缺失|一线|二线|三线|后线"
 )
@@ -699,19 +699,46 @@ _BAD_DISEASE_CORE = re.compile(
 )
 
 
+_KIND_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9\u2160-\u216b]{1,3}$")
+
+
+def _goes_on(text: str, m, nxt) -> bool:
+    """溃疡 + 性结肠炎, 硬化 + 性胆管炎: a disease's ending followed by 性 and another
+    ending in the same run is the front of a longer name."""
+    if nxt is None or not text.startswith("性", m.end()):
+        return False
+    gap = text[m.end() + 1 : nxt.start()]
+    return len(gap) <= 6 and bool(re.fullmatch(f"[{CJK}]*", gap)) and not _DISEASE_STOP.search(gap)
+
+
 def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
     found = []
     taken = 0
-    for m in pattern.finditer(text):
+    hits = list(pattern.finditer(text))
+    front = None  # 溃疡 + 性结肠炎: where a name read on past an inner ending starts
+    for i, m in enumerate(hits):
         if m.start() < taken:
+            continue
+        if type_ == "disease" and _goes_on(text, m, hits[i + 1] if i + 1 < len(hits) else None):
+            front = m.start() if front is None else front
             continue
         # a suffix of three characters may be the whole name (肥胖症, 高血压); one of one
         # character needs two in front (重症, 按病 are no diseases)
         min_core = 0 if m.group(0) in _WHOLE_DISEASES else {1: 2, 2: 1}.get(len(m.group(0)), 0)
-        start = _core_start(text, m.start(), limit=limit, stop=stop, min_core=min_core)
+        if front is not None:
+            min_core = 0  # (炎症性肠病: the inner ending is the substance)
+        at = m.start() if front is None else front
+        front = None
+        start = _core_start(text, at, limit=limit, stop=stop, min_core=min_core)
         if start is None or start < taken:
             continue
-        core = text[start : m.start()]
+        core = text[start:at]
+        if (
+            type_ == "disease"
+            and core.startswith("型")
+            and (kind := _KIND_BEFORE.search(text, max(0, start - 3), start))
+        ):
+            start = kind.start()  # 1型糖尿病, A型血友病: the type is part of the name
         while (lead := stop.match(core)) and lead.end():  # 晚期胃癌: 晚期 is no part of it
             core, start = core[lead.end() :], start + lead.end()
         if len(core) < min_core:
@@ -850,8 +877,26 @@ _LATIN_LEGAL_FORM = re.compile(
 )
 
 
+# 美国生物技术公司Zenvia: a Latin name right after the word for a company
+_DESCRIBED_COMPANY = re.compile(
+    r"(?:公司|企业|药企|初创公司|制药商|生产商)(?P<name>[A-Z][a-z][A-Za-z0-9]*(?:[ \-][A-Z][A-Za-z0-9]+){0,2})"
+    r"(?![A-Za-z0-9\-])"
+)
+
+
 def find_latin_organisations(text: str) -> list[Candidate]:
-    found = []
+    found = [
+        Candidate(
+            m["name"],
+            "company",
+            m.start("name"),
+            m.end("name"),
+            m["name"],
+            rule="company_described",
+        )
+        for m in _DESCRIBED_COMPANY.finditer(text)
+        if not _LATIN_NOT_ORG.search(m["name"])
+    ]
     legal = _LATIN_LEGAL.finditer(text) if _LATIN_LEGAL_FORM.search(text) else ()
     for m in legal:
         if _LATIN_NOT_ORG.search(m.group(0)) or _LATIN_ORG.match(text, m.start()):
@@ -1285,6 +1330,7 @@ RULES = {
     "company_bilingual": _("公司(名称结尾+括注英文名)"),
     "company_subject": _("公司(句首主语:…宣布/完成)"),
     "company_latin": _("公司(英文名)"),
+    "company_described": _("公司(“…公司”后的英文名)"),
     "company_adviser": _("保荐人/顾问(按交易角色)"),
     "investor_role": _("投资方(领投/跟投等角色)"),
     "investor_cornerstone": _("基石投资者"),

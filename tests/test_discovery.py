@@ -759,3 +759,20 @@ def test_more_institutions_and_roles():
         ("韩立明", "person"),
         ("杜若衡", "person"),
     } <= names
+
+
+def test_a_disease_read_on_past_an_inner_ending_and_with_its_type():
+    names = found("用于治疗中重度活动性溃疡性结肠炎,另一项研究针对B型血友病和1型糖尿病。")
+    assert {
+        ("溃疡性结肠炎", "disease"),
+        ("B型血友病", "disease"),
+        ("1型糖尿病", "disease"),
+    } <= names
+    assert ("活动性溃疡", "disease") not in names
+    assert ("炎症性肠病", "disease") in found("该药拟用于炎症性肠病。")
+
+
+def test_a_latin_name_after_the_word_for_a_company_is_a_company_candidate():
+    by_name = {c.name: c for c in discovery.find("瑞士生物技术公司Lumora宣布完成B轮融资。")}
+    assert by_name["Lumora"].type == "company" and by_name["Lumora"].rule == "company_described"
+    assert not found("公司CEO表示")
