@@ -351,12 +351,19 @@ STOP_WORDS = sorted(
         "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
         "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关|要求|各家|所有|"
         "加入|提高|明确|体内|体外|疾病|基本|辅助|用于|进入|提升|打造|构建|布局|加强|左右|开展|"
-        "牵头"
+        "牵头|以上|以下|以内"
     ).split("|"),
     key=len,
     reverse=True,
 )
 _STOP = re.compile("|".join(map(re.escape, STOP_WORDS)))
+# One-character stop words that are as often a character of a hospital's or a university's
+# own name (中日友好医院, 宁波市中心医院, 同济医学院, 附属中山医院): inside an institution's
+# name only the other stop words end it.
+_NAME_CHARACTERS = frozenset("中上下同前后时自至到局委署区项原")
+_INSTITUTION_STOP = re.compile(
+    "|".join(map(re.escape, (w for w in STOP_WORDS if w not in _NAME_CHARACTERS)))
+)
 MAX_CORE = 8  # characters in front of the suffix (place included)
 _BAD_CORE = re.compile(
     r"^(?:[一二三四五六七八九十百千万亿\d]+类?|多|新|各|某|本|该|全|总|首|创新|合成|微|抗|生|追加|参与|"
@@ -525,7 +532,8 @@ def find_organisations(text: str) -> list[Candidate]:
         limit = 10 if type_ == "institution" else MAX_CORE
         front = m.start() if skipped_to is None else skipped_to
         skipped_to = None
-        start = _core_start(text, front, limit=limit)
+        stop = _INSTITUTION_STOP if type_ == "institution" else _STOP
+        start = _core_start(text, front, limit=limit, stop=stop)
         if start is None or start < taken:
             continue
         start = _place_start(text, start, taken)
@@ -535,7 +543,8 @@ def find_organisations(text: str) -> list[Candidate]:
             while more := _INSTITUTION_MORE.match(text, end):
                 # (a place in front is part of the name: 复旦大学 + 上海医学院)
                 inner = _PLACE_PREFIX.sub("", more.group(0)[:-2])
-                if _STOP.search(inner):
+                # (附属…医院 is a hospital of the university before it: 附属协和医院)
+                if not inner.startswith("附属") and _INSTITUTION_STOP.search(inner):
                     break
                 end = more.end()
         name = text[start:end]

@@ -776,3 +776,16 @@ def test_a_latin_name_after_the_word_for_a_company_is_a_company_candidate():
     by_name = {c.name: c for c in discovery.find("瑞士生物技术公司Lumora宣布完成B轮融资。")}
     assert by_name["Lumora"].type == "company" and by_name["Lumora"].rule == "company_described"
     assert not found("公司CEO表示")
+
+
+def test_hospital_names_with_characters_that_are_also_function_words():
+    names = found(
+        "研究由江汉科技大学同济医学院附属协和医院完成,宁江市中心医院与东江大学附属中山医院参与。"
+        "要求二级以上公立医院开展研究。"
+    )
+    assert {
+        ("江汉科技大学同济医学院附属协和医院", "institution"),
+        ("宁江市中心医院", "institution"),
+        ("东江大学附属中山医院", "institution"),
+    } <= names
+    assert not {n for n, t in names if t == "institution" and "公立医院" in n}
