@@ -626,8 +626,10 @@ DRUG_SUFFIXES = (
     "替康|他赛|比星|莫司|格列净|格列汀|生长素|拉定|司特|干扰素|白介素|特韦|瑞韦|布韦|他韦|洛韦|"
     "拉韦|匹韦|那韦|司韦|戈利|昔布|沙班|司兰|西兰|岛素|西普|他汀|肽|"
     # more INN stems: -azole, -setron, -olol, -triptan, -grel, -sentan, -fungin, -penem,
-    # -oxetine, -domide, -parin
-    "拉唑|康唑|司琼|洛尔|曲坦|格雷|生坦|芬净|培南|西汀|度胺|肝素"
+    # -oxetine, -domide, -parin,
+    "拉唑|康唑|司琼|洛尔|曲坦|格雷|生坦|芬净|培南|西汀|度胺|肝素|"
+    # -relin, -fenib, -profen, -glitazone, -lutamide, -sonide, -methasone, -tropium, -racetam
+    "瑞林|非尼|洛芬|格列酮|卢胺|他胺|奈德|米松|溴铵|西坦"
 )
 _DRUG_STOP = re.compile(
     "|".join(

@@ -732,6 +732,12 @@ def test_government_bodies_not_read_from_listings_or_delegations():
         "美罗培南",
         "来那度胺",
         "依诺肝素",
+        "亮丙瑞林",
+        "瑞戈非尼",
+        "达罗他胺",
+        "布地奈德",
+        "地塞米松",
+        "噻托溴铵",
     ],
 )
 def test_generic_names_by_more_inn_stems_are_drug_candidates(drug):
