@@ -310,10 +310,22 @@ def _disease_core(linker: _Linker, text: str, mention: Mention) -> Mention:
     return Mention(mention.start + front.end(), mention.end, core.entity_ids, core.weak_ids)
 
 
+def _disease_as_descriptor(linker: _Linker, text: str, mention: Mention) -> bool:
+    """日本糖尿病业务, 乳腺癌市场: a disease naming a business or a market, not an
+    indication the item is about (``discovery.NOT_INDICATION_AFTER``)."""
+    return all(linker.entities[pk].type == "disease" for pk in mention.entity_ids) and bool(
+        discovery.NOT_INDICATION_AFTER.match(text, mention.end)
+    )
+
+
 def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis:
     gazetteer = linker.gazetteer
     spans = discovery.find(text, complete=candidates)
-    mentions = [_disease_core(linker, text, m) for m in gazetteer.find(text)]
+    mentions = [
+        _disease_core(linker, text, m)
+        for m in gazetteer.find(text)
+        if not _disease_as_descriptor(linker, text, m)
+    ]
     # Precision: a known short name inside a longer unknown name is not linked (罗氏 inside
     # 罗氏诊断): the longer name is proposed instead — unless it is the known company's legal
     # name.

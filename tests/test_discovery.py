@@ -575,3 +575,223 @@ def test_a_company_as_the_subject_of_the_news_is_its_own_class():
     found = rules("岭川生物宣布完成2亿元B轮融资。另有禾川医药参与。")
     assert found["岭川生物"] == "company_subject"
     assert not discovery.is_auto(discovery.find("岭川生物宣布完成2亿元B轮融资。")[0])
+
+
+# ----------------------------------------------------------------------------- issue 15: text the rules were not written for
+
+
+def names_of(text, type_):
+    return {n for c in discovery.find(text) if c.type == type_ for n in c.names}
+
+
+def test_a_disease_after_a_genotype_or_a_phase_is_the_disease():
+    assert ("家族性乳糜微粒血症", "disease") in found(
+        "该药正在开展治疗纯合子家族性乳糜微粒血症的III期临床。"
+    )
+    assert ("慢性淋巴细胞白血病", "disease") in found("用于治疗加速期慢性淋巴细胞白血病成人患者。")
+    # a long name whose start is beyond twelve characters is still read whole
+    assert ("鸟苷酸环化酶激活蛋白缺乏症", "disease") in found(
+        "公司的基因疗法用于鸟苷酸环化酶激活蛋白缺乏症。"
+    )
+
+
+def test_a_course_written_in_parallel_with_another_is_a_modifier():
+    assert ("特发性血小板减少症", "disease") in found(
+        "用于治疗持续性或急性特发性血小板减少症成人患者。"
+    )
+    # without the parallel course, 慢性 is part of the name
+    assert ("慢性粒细胞白血病", "disease") in found("用于治疗慢性粒细胞白血病。")
+
+
+def test_a_disease_naming_a_business_or_a_field_is_no_indication():
+    assert not names_of("她曾负责公司欧洲哮喘业务,也参与过炎症管线的规划。", "disease")
+
+
+def test_an_eponymous_disease_is_a_disease_candidate():
+    assert ("Gaucher病", "disease") in found("其首个项目针对Gaucher病,计划明年递交IND。")
+    assert ("Alport综合征", "disease") in found("用于治疗Alport综合征的II期研究。")
+
+
+def test_drug_words_in_front_of_a_generic_name_are_not_part_of_it():
+    drugs = names_of("在降压药氯沙坦基础上,按最大耐受剂量他汀治疗。", "drug")
+    assert "降压药氯沙坦" not in drugs and "最大耐受剂量他汀" not in drugs
+    assert "氯沙坦" in drugs
+
+
+def test_a_radioligand_code_with_its_isotope_is_a_drug_code():
+    assert ("QXR-Lu07", "drug") in found("靶向FAP的放射配体QXR-Lu07进入I期临床。")
+    assert ("ABQ-Ac225", "drug") in found("公司的ABQ-Ac225获批开展临床试验。")
+
+
+def test_a_target_written_with_a_number_is_no_code():
+    assert not names_of("核心产品为VEGF/ANG-2双抗,正在开展临床试验。", "drug") & {"ANG-2"}
+
+
+def test_a_code_named_with_what_it_treats_is_a_drug_not_a_device():
+    candidates = {
+        (c.name, c.type) for c in discovery.find("口服疗法ZQT-515治疗系统性硬化症的II期研究。")
+    }
+    assert ("ZQT-515", "drug") in candidates and ("ZQT-515", "device") not in candidates
+    assert ("PLM-220", "drug") in found("公司推动PLM-220进入治疗胆管导管癌的I期临床。")
+
+
+def test_a_code_in_a_licensing_or_project_clause_is_a_drug_code():
+    codes = {
+        c.name: c.rule
+        for c in discovery.find(
+            "授予后者双特异性抗体QV-4410在全球的开发和商业化权利。首个项目WX-B02针对视网膜疾病。"
+        )
+    }
+    assert codes["QV-4410"] == "code_drug_context" and codes["WX-B02"] == "code_drug_context"
+
+
+def test_a_device_is_named_with_its_whole_description():
+    assert "LP-M20经导管二尖瓣修复系统" in names_of(
+        "国家药监局批准LP-M20经导管二尖瓣修复系统创新产品注册申请。", "device"
+    )
+    assert "NeoVia-Cath颅内抽吸导管" in names_of(
+        "其核心产品NeoVia-Cath颅内抽吸导管已获批上市。", "device"
+    )
+    assert "QS-Scope一次性电子支气管镜" in names_of(
+        "公司QS-Scope一次性电子支气管镜已获注册证。", "device"
+    )
+    assert "LT-Hip 3髋关节置换手术导航系统" in names_of(
+        "批准LT-Hip 3髋关节置换手术导航系统注册申请。", "device"
+    )
+    assert "xCT Orion 3T全身磁共振成像系统" in names_of(
+        "其xCT Orion 3T全身磁共振成像系统获得FDA上市许可。", "device"
+    )
+
+
+def test_a_product_named_by_prefix_and_word_in_a_drug_clause_is_a_drug():
+    assert ("TQM-Relay", "drug") in found("公司的核心资产TQM-Relay是一款皮下持续输注疗法。")
+    assert not names_of("公司的TQM-Relay平台已完成升级。", "drug")
+
+
+def test_people_in_varied_sentence_shapes():
+    assert ("邵明川", "person") in found("原首席财务官邵明川因个人原因辞任。")
+    assert ("上官明", "person") in found("董事会任命李文为首席执行官,接替将于年底退休的上官明。")
+    assert ("殷若溪", "person") in found("某药企宣布,殷若溪将自10月1日起出任中国区总裁。")
+
+
+def test_an_institution_with_a_place_in_its_middle_is_one_name():
+    assert ("江城大学上海医学院", "institution") in found("他毕业于江城大学上海医学院。")
+
+
+def test_a_company_ending_inside_a_fund_or_zone_name_is_not_a_company():
+    names = found("投资方包括江州发展医疗健康基金和某某资本。江州国际医疗旅游先行区发布通知。")
+    assert ("江州发展医疗健康基金", "investor") in names
+    assert ("江州发展医疗", "company") not in names
+    assert ("江州国际医疗旅游先行区", "institution") in names
+
+
+def test_investors_listed_by_what_they_are():
+    names = found("公司完成数亿元战略融资,投资方包括川西科创投集团、某某资本和江南健康基金。")
+    assert {("川西科创投集团", "investor"), ("某某资本", "investor")} <= names
+    by_rule = {
+        c.name: c.rule for c in discovery.find("双方设立基金,由宁东高投集团担任基石出资人。")
+    }
+    assert by_rule.get("宁东高投集团") == "investor_role"
+
+
+def test_an_adviser_for_this_offering_is_read_by_its_role():
+    by_rule = {c.name: c.rule for c in discovery.find("甲证券公司担任本次发行的保荐机构。")}
+    assert by_rule.get("甲证券公司") == "company_adviser"
+
+
+def test_firms_and_latin_legal_names_are_companies():
+    assert ("德勤华永会计师事务所", "company") in found("他曾任德勤华永会计师事务所合伙人。")
+    velmo = next(
+        c for c in discovery.find("拟收购奥地利公司Brenvia GmbH 60%股权。") if c.type == "company"
+    )
+    assert (
+        velmo.name == "Brenvia GmbH"
+        and "Brenvia" in velmo.aliases
+        and velmo.rule == "company_latin"
+    )
+
+
+def test_government_bodies_not_read_from_listings_or_delegations():
+    names = found("公司获上交所上市审核委员会审议通过。江南省药品上市许可持有人委托生产细则发布。")
+    assert not {n for n, t in names if t == "regulator"}
+    assert ("国家组织医用耗材联合采购办公室", "regulator") in found(
+        "国家组织医用耗材联合采购办公室发布公告。"
+    )
+
+
+@pytest.mark.parametrize(
+    "drug",
+    [
+        "艾司奥美拉唑",
+        "帕洛诺司琼",
+        "比索洛尔",
+        "利扎曲坦",
+        "替卡格雷",
+        "马昔腾生坦",
+        "米卡芬净",
+        "美罗培南",
+        "来那度胺",
+        "依诺肝素",
+        "亮丙瑞林",
+        "瑞戈非尼",
+        "达罗他胺",
+        "布地奈德",
+        "地塞米松",
+        "噻托溴铵",
+    ],
+)
+def test_generic_names_by_more_inn_stems_are_drug_candidates(drug):
+    assert (drug, "drug") in found(f"公司的{drug}获批上市。")
+
+
+@pytest.mark.parametrize("disease", ["痛风", "近视", "青光眼", "房颤", "慢性荨麻疹", "偏头痛"])
+def test_diseases_named_by_one_word_are_disease_candidates(disease):
+    assert (disease, "disease") in found(f"该药拟用于治疗{disease}的III期研究已启动。")
+
+
+def test_a_device_description_in_front_of_its_model_is_its_full_name():
+    names = names_of("国家药监局批准某某医疗生产的植入式心脏起搏器QB-300注册申请。", "device")
+    assert "植入式心脏起搏器QB-300" in names
+
+
+def test_more_institutions_and_roles():
+    names = found(
+        "青石镇卫生院与东湖生命健康示范区签约。协会秘书长韩立明表示欢迎。"
+        "公司宣布,杜若衡获委任为首席医学官。"
+    )
+    assert {
+        ("青石镇卫生院", "institution"),
+        ("东湖生命健康示范区", "institution"),
+        ("韩立明", "person"),
+        ("杜若衡", "person"),
+    } <= names
+
+
+def test_a_disease_read_on_past_an_inner_ending_and_with_its_type():
+    names = found("用于治疗中重度活动性溃疡性结肠炎,另一项研究针对B型血友病和1型糖尿病。")
+    assert {
+        ("溃疡性结肠炎", "disease"),
+        ("B型血友病", "disease"),
+        ("1型糖尿病", "disease"),
+    } <= names
+    assert ("活动性溃疡", "disease") not in names
+    assert ("炎症性肠病", "disease") in found("该药拟用于炎症性肠病。")
+
+
+def test_a_latin_name_after_the_word_for_a_company_is_a_company_candidate():
+    by_name = {c.name: c for c in discovery.find("瑞士生物技术公司Lumora宣布完成B轮融资。")}
+    assert by_name["Lumora"].type == "company" and by_name["Lumora"].rule == "company_described"
+    assert not found("公司CEO表示")
+
+
+def test_hospital_names_with_characters_that_are_also_function_words():
+    names = found(
+        "研究由江汉科技大学同济医学院附属协和医院完成,宁江市中心医院与东江大学附属中山医院参与。"
+        "要求二级以上公立医院开展研究。"
+    )
+    assert {
+        ("江汉科技大学同济医学院附属协和医院", "institution"),
+        ("宁江市中心医院", "institution"),
+        ("东江大学附属中山医院", "institution"),
+    } <= names
+    assert not {n for n, t in names if t == "institution" and "公立医院" in n}

@@ -209,3 +209,17 @@ def test_a_disease_named_with_a_biomarker_links_the_disease_after_it(db):
 def test_a_biomarker_subtype_stays_when_the_disease_after_it_is_unknown(db):
     EntityFactory(name="KRAS突变胰腺癌", slug="kras-pdac", type="disease")
     assert slugs("用于治疗KRAS突变胰腺癌。") == {"kras-pdac"}
+
+
+def test_a_disease_naming_a_business_or_a_market_is_not_linked(db):
+    EntityFactory(name="哮喘", slug="asthma", type="disease")
+    EntityFactory(name="诺瑞康", slug="norui", type="company")
+    assert slugs("她曾负责诺瑞康的哮喘业务,此前在哮喘市场工作。") == {"norui"}
+    assert slugs("该药用于治疗重度哮喘。") == {"asthma"}
+
+
+def test_a_known_university_inside_its_medical_school_is_not_linked(db):
+    EntityFactory(name="江城大学", slug="jiangcheng", type="institution")
+    analysis = linking.analyse("他毕业于江城大学上海医学院,获博士学位。")
+    assert [s.entity for s in analysis.suggestions] == []
+    assert "江城大学上海医学院" in {c.name for c in analysis.candidates}
