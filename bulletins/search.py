@@ -322,14 +322,13 @@ class _PostgresTier:
         self.span = self.FIRST_WINDOW_DAYS
         self.windows = 0
 
-    def _window(self, upper, lower, *, keyed=False):
+    def _window(self, upper, lower):
         where = [f"{DOC_TABLE}.sort_key < %s"]
         params = [upper]
         if lower is not None:
             where.append(f"{DOC_TABLE}.sort_key >= %s")
             params.append(lower)
-        fields = (*self.fields, "search_key") if keyed else self.fields
-        return self.hits.extra(where=where, params=params).values_list(*fields)
+        return self.hits.extra(where=where, params=params).values_list(*self.fields)
 
     def _read_until(self, wanted: int | None) -> None:
         if self.upper is None:
@@ -347,19 +346,8 @@ class _PostgresTier:
                 self.span *= self.GROWTH
                 if lower <= 0:
                     lower = None
-            self.windows += 1
-            if lower is None and wanted is not None:
-                # The rest, but only as many rows as still wanted, newest first: a word with
-                # thousands of older hits is not read whole to fill the last rows of a page.
-                need = wanted - len(self.rows)
-                rows = list(self._window(self.upper, None, keyed=True)[:need])
-                self.rows += [row[:-1] for row in rows]
-                if len(rows) < need:
-                    self.done = True
-                else:
-                    self.upper = rows[-1][-1]  # exclusive: sort keys are unique
-                continue
             self.rows += list(self._window(self.upper, lower))
+            self.windows += 1
             self.upper = lower
             self.done = lower is None
 

@@ -93,17 +93,3 @@ def test_the_oracle_queries_have_hits(archive):
     must_hit = ["药", "罗氏", "临床试验", "国家药监局", "FDA", "PD-L1", "GLP-1", "HRS9531", "B轮"]
     assert [query for query in must_hit if not oracle(query, archive)] == []
     assert sum(1 for query in QUERIES if oracle(query, archive)) >= 0.75 * len(QUERIES)
-
-
-@pytest.mark.parametrize("windows", [0, 1])
-def test_a_page_read_in_limited_steps_is_the_same_as_the_whole_list(archive, monkeypatch, windows):
-    """On PostgreSQL the rest after the date windows is read with a LIMIT, continuing below
-    the last key read: every prefix must equal the unlimited list's (on SQLite the same
-    limits go through FTS5 — the assertion holds there too)."""
-    monkeypatch.setattr(search._PostgresTier, "WINDOWS", windows)
-    monkeypatch.setattr(search._PostgresTier, "FIRST_WINDOW_DAYS", 1)
-    for query in ["药", "罗氏", "FDA", "融资 领投"]:
-        whole = search.search_ids(query)
-        assert len(whole) > 3, query
-        for limit in (1, 2, 7, len(whole) - 1, len(whole), len(whole) + 5):
-            assert search.search_ids(query, limit=limit) == whole[:limit], (query, limit)
