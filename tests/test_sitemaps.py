@@ -122,7 +122,7 @@ def test_an_item_page_costs_the_same_queries_at_any_size_and_stays_put(
 
     from bulletins import sitemaps
 
-    monkeypatch.setattr(sitemaps.ItemPart, "issues_per_page", 2)
+    monkeypatch.setattr(sitemaps.ItemPart, "per_page", 2)
     for n in range(2):
         make_issue(DAY + dt.timedelta(days=n), 2)
     url = reverse("bulletins:sitemap_section", kwargs={"section": "items"})
