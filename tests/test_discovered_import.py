@@ -206,3 +206,15 @@ def test_creating_discoveries_costs_the_same_queries_for_few_or_many(
         created = entities.create_discovered(found, by=editor)
     assert len({e.pk for e in created.values()}) == n
     assert Entity.objects.filter(is_discovered=True).count() == n
+
+
+def test_the_discovered_flag_is_not_a_form_field_the_action_is_the_one_way(client, editor, chief):
+    """Clearing the flag is the chief's logged action (entities.mark_curated): the change form
+    shows it read-only, so saving the form cannot untick it on the side."""
+    import_issue(TEXT, by=editor)
+    company = Entity.objects.get(name=COMPANY)
+    client.force_login(chief)
+    response = client.get(reverse("admin:bulletins_entity_change", args=[company.pk]))
+    assert response.status_code == 200
+    assert "is_discovered" not in response.context["adminform"].form.fields
+    assert "自动发现,待整理" in response.content.decode()

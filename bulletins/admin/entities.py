@@ -223,7 +223,7 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
         "description",
         "logo",
         "external_ids",
-        "is_discovered",
+        "discovered_display",
         "merged_into",
         "created_at",
         "updated_at",
@@ -308,13 +308,9 @@ class EntityAdmin(TenYearAdmin, admin.ModelAdmin):
 
     # -- discoveries an import created
 
-    def get_fields(self, request, obj=None):
-        fields = super().get_fields(request, obj)
-        if self.has_change_permission(request, obj):
-            return fields
-        # read-only (editors): 是/否 rather than Django's boolean icon, whose alt is English
-        return ["discovered_display" if f == "is_discovered" else f for f in fields]
-
+    # Read-only for everyone: the chief clears it with the 标记为已整理 action
+    # (entities.mark_curated, logged), not by unticking a box. 是/否 rather than Django's
+    # boolean icon, whose alt text is English.
     @admin.display(description=gettext_lazy("自动发现,待整理"))
     def discovered_display(self, obj):
         return _("是") if obj.is_discovered else _("否")
