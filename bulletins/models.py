@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import NoReverseMatch, get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -674,7 +674,15 @@ class EntityQuerySet(models.QuerySet):
         """
         if at is not None and at < timezone.now():
             return self.public_live(at=at)
-        counted = EntityMentionTotal.objects.visible(at=at).filter(entity=OuterRef("pk"), n__gt=0)
+        # The visible rows' sum, not any one row: a row may be negative for a moment (a link
+        # removed from a scheduled issue as it falls due) while another is positive.
+        counted = (
+            EntityMentionTotal.objects.visible(at=at)
+            .filter(entity=OuterRef("pk"))
+            .values("entity")
+            .annotate(total=Sum("n"))
+            .filter(total__gt=0)
+        )
         return self.live().filter(Exists(counted))
 
     def public_live(self, *, at=None):

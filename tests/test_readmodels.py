@@ -495,3 +495,16 @@ def test_public_at_a_past_time_is_the_live_rule_after_a_fold(names, chief):
         assert set(Entity.objects.public(at=before)) == set(Entity.objects.public_live(at=before))
         assert set(Entity.objects.public(at=before)) == {names["roche"]}
         assert set(Entity.objects.public()) == {names["roche"], names["hengrui"]}
+
+
+def test_public_reads_the_sum_of_the_visible_rows_not_any_one_row(db):
+    """A link removed from a scheduled issue as it falls due can leave a -1 row beside a +1
+    row already folded into ALWAYS: the entity then has no visible mention and is not public."""
+    entity = make_entity("罗氏", "roche")
+    due = timezone.now() - dt.timedelta(minutes=1)
+    row = {"entity": entity, "type": entity.type, "letter": "L", "sort_key": "luoshi"}
+    readmodels.EntityMentionTotal.objects.create(**row, visible_from=readmodels.ALWAYS, n=1)
+    readmodels.EntityMentionTotal.objects.create(**row, visible_from=due, n=-1)
+    assert list(Entity.objects.public()) == []
+    readmodels.EntityMentionTotal.objects.filter(n=-1).delete()
+    assert list(Entity.objects.public()) == [entity]
