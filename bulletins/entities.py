@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import facts, linking, pinyin, readmodels
+from . import discovery, facts, linking, pinyin, readmodels
 from .models import (
     LOCKED_BULLETIN_STATUSES,
     AliasKind,
@@ -609,7 +609,10 @@ def _create_discovered(rows: list[Entity], found: list, *, by) -> None:
         for row, d in zip(rows, found, strict=True):
             by_rule.setdefault(d.rule, []).append(row)
         for rule, created in by_rule.items():
-            note = _("导入日报时自动发现(规则:%(rule)s)") % {"rule": rule}
+            # the rule's Chinese label, as the preview shows it: the admin history is read
+            # by editors (company_legal → 公司全称(…有限公司))
+            label = discovery.RULES.get(rule, rule)
+            note = _("导入日报时自动发现(规则:%(rule)s)") % {"rule": label}
             LogEntry.objects.log_actions(
                 by.pk, created, CHANGE, [{"changed": {"fields": [], "note": note}}]
             )

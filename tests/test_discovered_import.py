@@ -206,3 +206,17 @@ def test_creating_discoveries_costs_the_same_queries_for_few_or_many(
         created = entities.create_discovered(found, by=editor)
     assert len({e.pk for e in created.values()}) == n
     assert Entity.objects.filter(is_discovered=True).count() == n
+
+
+def test_the_admin_history_names_the_rule_in_chinese(editor):
+    import json
+
+    from django.contrib.admin.models import LogEntry
+
+    from bulletins import discovery
+
+    import_issue(TEXT, by=editor)
+    company = Entity.objects.get(name=COMPANY)
+    entry = LogEntry.objects.get(object_id=str(company.pk))
+    note = json.loads(entry.change_message)[0]["changed"]["note"]
+    assert note == f"导入日报时自动发现(规则:{discovery.RULES['company_legal']})"
