@@ -316,13 +316,13 @@ def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
     from . import search
 
     rows = []
-    for item, suggestions, roles, *rest in suggested:
+    for item, suggestions, roles, discovered in suggested:
         _require_link_permission(item, by)
         # The facts name investors and regulators as printed: the linked span's text.
         printed = {s.entity.pk: s.text for s in suggestions if s.entity is not None}
         pairs = list(suggested_pairs(suggestions))
         seen = {entity.pk for entity, _confirmed in pairs}
-        for entity, text in rest[0] if rest else ():
+        for entity, text in discovered:
             printed.setdefault(entity.pk, text)
             if entity.pk not in seen:
                 seen.add(entity.pk)
