@@ -589,12 +589,7 @@ def _create_discovered(rows: list[Entity], found: list, *, by) -> None:
         prefix |= Q(slug__startswith=base)
     taken = set(Entity.objects.filter(prefix).values_list("slug", flat=True))
     for row, base in zip(rows, wanted, strict=True):
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        taken.add(slug)
-        row.slug = slug
+        row.slug = pinyin.free_slug(base, taken)
     Entity.objects.bulk_create(rows)
     EntityAlias.objects.bulk_create(
         [
@@ -1097,12 +1092,7 @@ def _in_chunks(queryset, field_name: str, values, size: int = 900):
 
 
 def _free_slug(name: str, taken: set[str]) -> str:
-    slug = unique_slug(name)
-    base, n = slug, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return pinyin.free_slug(unique_slug(name), taken)
 
 
 def gazetteer_files(path: Path | str | None = None) -> list[Path]:

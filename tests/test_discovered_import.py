@@ -220,3 +220,19 @@ def test_the_admin_history_names_the_rule_in_chinese(editor):
     entry = LogEntry.objects.get(object_id=str(company.pk))
     note = json.loads(entry.change_message)[0]["changed"]["note"]
     assert note == f"导入日报时自动发现(规则:{discovery.RULES['company_legal']})"
+
+
+def test_a_discovery_whose_slug_is_taken_gets_the_next_number(editor):
+    from bulletins.importers.service import PlannedDiscovery
+
+    EntityFactory(name="别的甲", slug="jia-sheng-wu-ke-ji-you-xian-gong-si")
+    EntityFactory(name="别的乙", slug="jia-sheng-wu-ke-ji-you-xian-gong-si-2")
+    found = [
+        PlannedDiscovery(f"company:{name}", name, "company", "company_legal")
+        for name in ("甲生物科技有限公司", "贾生物科技有限公司")  # the same pinyin
+    ]
+    created = entities.create_discovered(found, by=editor)
+    assert [e.slug for e in created.values()] == [
+        "jia-sheng-wu-ke-ji-you-xian-gong-si-3",
+        "jia-sheng-wu-ke-ji-you-xian-gong-si-4",
+    ]
