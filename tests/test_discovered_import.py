@@ -1,6 +1,8 @@
 """An import creates and links the high-confidence discoveries (issue #15): names the gazetteer
 does not know, found by a rule class measured precise enough (``discovery.AUTO_RULES``)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -130,7 +132,9 @@ def test_preview_shows_each_discovery_ticked_and_saves_only_the_ticked_ones(clie
     assert preview.status_code == 200
     assert f'name="discover" value="company:{COMPANY}"' in preview.text
     assert 'value="investor:元启资本" id="discover-' in preview.text
-    assert "checked" in preview.text
+    # each box ticked by default (not just any "checked" on the page: radio widgets have it)
+    boxes = re.findall(r'<input type="checkbox" name="discover"[^>]*>', preview.text)
+    assert len(boxes) == 3 and all(box.endswith(" checked>") for box in boxes)
     response = client.post(
         url,
         {
