@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from . import facts, linking, pinyin, readmodels
+from . import discovery, facts, linking, pinyin, readmodels
 from .models import (
     LOCKED_BULLETIN_STATUSES,
     AliasKind,
@@ -316,13 +316,13 @@ def link_new_items(suggested, *, by: User | None) -> list[ItemEntity]:
     from . import search
 
     rows = []
-    for item, suggestions, roles, *rest in suggested:
+    for item, suggestions, roles, discovered in suggested:
         _require_link_permission(item, by)
         # The facts name investors and regulators as printed: the linked span's text.
         printed = {s.entity.pk: s.text for s in suggestions if s.entity is not None}
         pairs = list(suggested_pairs(suggestions))
         seen = {entity.pk for entity, _confirmed in pairs}
-        for entity, text in rest[0] if rest else ():
+        for entity, text in discovered:
             printed.setdefault(entity.pk, text)
             if entity.pk not in seen:
                 seen.add(entity.pk)
@@ -589,12 +589,7 @@ def _create_discovered(rows: list[Entity], found: list, *, by) -> None:
         prefix |= Q(slug__startswith=base)
     taken = set(Entity.objects.filter(prefix).values_list("slug", flat=True))
     for row, base in zip(rows, wanted, strict=True):
-        slug, n = base, 1
-        while slug in taken:
-            n += 1
-            slug = f"{base}-{n}"
-        taken.add(slug)
-        row.slug = slug
+        row.slug = pinyin.free_slug(base, taken)
     Entity.objects.bulk_create(rows)
     EntityAlias.objects.bulk_create(
         [
@@ -609,7 +604,10 @@ def _create_discovered(rows: list[Entity], found: list, *, by) -> None:
         for row, d in zip(rows, found, strict=True):
             by_rule.setdefault(d.rule, []).append(row)
         for rule, created in by_rule.items():
-            note = _("导入日报时自动发现(规则:%(rule)s)") % {"rule": rule}
+            # the rule's Chinese label, as the preview shows it: the admin history is read
+            # by editors (company_legal → 公司全称(…有限公司))
+            label = discovery.RULES.get(rule, rule)
+            note = _("导入日报时自动发现(规则:%(rule)s)") % {"rule": label}
             LogEntry.objects.log_actions(
                 by.pk, created, CHANGE, [{"changed": {"fields": [], "note": note}}]
             )
@@ -1094,12 +1092,7 @@ def _in_chunks(queryset, field_name: str, values, size: int = 900):
 
 
 def _free_slug(name: str, taken: set[str]) -> str:
-    slug = unique_slug(name)
-    base, n = slug, 1
-    while slug in taken:
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    return pinyin.free_slug(unique_slug(name), taken)
 
 
 def gazetteer_files(path: Path | str | None = None) -> list[Path]:

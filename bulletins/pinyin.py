@@ -41,3 +41,14 @@ def unique_slug(name: str, queryset, *, max_length: int, fallback: str) -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+def free_slug(base: str, taken) -> str:
+    """``base``, or ``base-2``, ``base-3`` … : the first not in ``taken`` (a set the caller
+    read once for many new rows; it adds the result)."""
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    taken.add(slug)
+    return slug

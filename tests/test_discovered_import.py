@@ -1,6 +1,8 @@
 """An import creates and links the high-confidence discoveries (issue #15): names the gazetteer
 does not know, found by a rule class measured precise enough (``discovery.AUTO_RULES``)."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -130,7 +132,9 @@ def test_preview_shows_each_discovery_ticked_and_saves_only_the_ticked_ones(clie
     assert preview.status_code == 200
     assert f'name="discover" value="company:{COMPANY}"' in preview.text
     assert 'value="investor:元启资本" id="discover-' in preview.text
-    assert "checked" in preview.text
+    # each box ticked by default (not just any "checked" on the page: radio widgets have it)
+    boxes = re.findall(r'<input type="checkbox" name="discover"[^>]*>', preview.text)
+    assert len(boxes) == 3 and all(box.endswith(" checked>") for box in boxes)
     response = client.post(
         url,
         {
@@ -218,3 +222,33 @@ def test_the_discovered_flag_is_not_a_form_field_the_action_is_the_one_way(clien
     assert response.status_code == 200
     assert "is_discovered" not in response.context["adminform"].form.fields
     assert "自动发现,待整理" in response.content.decode()
+
+
+def test_the_admin_history_names_the_rule_in_chinese(editor):
+    import json
+
+    from django.contrib.admin.models import LogEntry
+
+    from bulletins import discovery
+
+    import_issue(TEXT, by=editor)
+    company = Entity.objects.get(name=COMPANY)
+    entry = LogEntry.objects.get(object_id=str(company.pk))
+    note = json.loads(entry.change_message)[0]["changed"]["note"]
+    assert note == f"导入日报时自动发现(规则:{discovery.RULES['company_legal']})"
+
+
+def test_a_discovery_whose_slug_is_taken_gets_the_next_number(editor):
+    from bulletins.importers.service import PlannedDiscovery
+
+    EntityFactory(name="别的甲", slug="jia-sheng-wu-ke-ji-you-xian-gong-si")
+    EntityFactory(name="别的乙", slug="jia-sheng-wu-ke-ji-you-xian-gong-si-2")
+    found = [
+        PlannedDiscovery(f"company:{name}", name, "company", "company_legal")
+        for name in ("甲生物科技有限公司", "贾生物科技有限公司")  # the same pinyin
+    ]
+    created = entities.create_discovered(found, by=editor)
+    assert [e.slug for e in created.values()] == [
+        "jia-sheng-wu-ke-ji-you-xian-gong-si-3",
+        "jia-sheng-wu-ke-ji-you-xian-gong-si-4",
+    ]
