@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import RFC3986_SUBDELIMS, http_date
 
-from .models import Bulletin, Entity, Item, Section
+from .models import Bulletin, Entity, Item, Section, reverser
 from .pagecache import memo_content_version
 
 NEWS_WINDOW = dt.timedelta(days=2)
@@ -126,14 +126,14 @@ class ItemPart(_Part):
         )
         if not issues:
             return []
-        pattern = _pattern("bulletins:item_detail", pk=1111).replace("1111", "{}")
+        item_url = reverser("bulletins:item_detail", "pk")  # an id: the pattern reversed once
         items = (
             Item.objects.published()
             .filter(bulletin_id__in=issues)
             .order_by("bulletin__issued_on", "pk")
             .values_list("pk", "updated_at", "bulletin__publish_at")
         )
-        return [(pattern.format(pk), max(updated, published)) for pk, updated, published in items]
+        return [(item_url(pk), max(updated, published)) for pk, updated, published in items]
 
 
 class SectionPart(_Part):
