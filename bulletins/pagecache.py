@@ -66,8 +66,9 @@ def cache_public_page(view):
         seconds = getattr(settings, "NEWSROOM_PAGE_CACHE_SECONDS", 0)
         if not seconds or request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
+        # Scheme and host too: pages carry absolute URLs (canonical, og:url, JSON-LD).
         identity = f"{memo_content_version()}|{getattr(request, 'LANGUAGE_CODE', '')}|"
-        identity += request.get_full_path()
+        identity += request.build_absolute_uri()
         key = "site-page:" + hashlib.sha256(identity.encode()).hexdigest()
         local = _local_get(key)
         if local is not None:

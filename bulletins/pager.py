@@ -55,6 +55,25 @@ class KeysetPage:
         return self.newer is None
 
 
+def keyset_after(keys, values, *, backwards: bool = False) -> Q:
+    """Rows after ``values`` in the order ``keys`` ([(field, descending?)…]); ``backwards``:
+    the rows before them.
+
+    (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction;
+    the leading a>=x repeats what the OR implies so that the first key's index bounds the scan.
+    """
+    first, first_desc = keys[0]
+    first_desc ^= backwards
+    bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
+    condition = Q(pk__in=[])
+    for i, (field, desc) in enumerate(keys):
+        step = Q(**{f"{field}__{'lt' if desc ^ backwards else 'gt'}": values[i]})
+        for j in range(i):
+            step &= Q(**{keys[j][0]: values[j]})
+        condition |= step
+    return bound & condition
+
+
 class IssueOrderedItems:
     """Items of a filtered queryset, newest issue first, sliceable like a queryset.
 
@@ -207,13 +226,9 @@ class IssueOrderedItems:
         day, values = bound
         if values is None:
             return Q(bulletin__issued_on__gt=day) if newer else Q(bulletin__issued_on__lte=day)
-        # (a, b, c) beyond (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z (inside the issue).
-        same_issue = Q(pk__in=[])
-        for i, field in enumerate(self.within):
-            step = Q(**{f"{field}__{'lt' if newer else 'gt'}": values[i]})
-            for j in range(i):
-                step &= Q(**{self.within[j]: values[j]})
-            same_issue |= step
+        # Inside the bound's issue: after (before) its values of the in-issue order.
+        keys = [(field, False) for field in self.within]
+        same_issue = keyset_after(keys, values, backwards=newer)
         across = Q(bulletin__issued_on__gt=day) if newer else Q(bulletin__issued_on__lt=day)
         return across | (Q(bulletin__issued_on=day) & same_issue)
 

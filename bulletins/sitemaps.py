@@ -28,7 +28,8 @@ def cached_sitemap(view):
     def wrapped(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD"):
             return view(request, *args, **kwargs)
-        identity = f"{memo_content_version()}|{request.get_full_path()}"
+        # The full URL: a sitemap lists absolute URLs on this scheme and host.
+        identity = f"{memo_content_version()}|{request.build_absolute_uri()}"
         key = "sitemap:" + hashlib.sha256(identity.encode()).hexdigest()
         response = cache.get(key)
         if response is None:

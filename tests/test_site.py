@@ -503,6 +503,17 @@ def test_a_reader_with_a_cookie_goes_through_the_whole_stack(client, issue, page
     assert response["Content-Language"] == "en"
 
 
+def test_a_page_cached_for_one_host_or_scheme_is_not_replayed_on_another(
+    client, issue, page_cache, settings
+):
+    """Pages carry absolute URLs (canonical, og:url, JSON-LD): the copy rendered for
+    http://localhost must not answer https://127.0.0.1, below the early answer too."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    client.get(issue.get_absolute_url(), HTTP_HOST="localhost")
+    response = client.get(issue.get_absolute_url(), HTTP_HOST="127.0.0.1", secure=True)
+    assert f'href="https://127.0.0.1{issue.get_absolute_url()}"' in response.text
+
+
 @pytest.mark.parametrize(
     ("kind", "views_run"),
     [("public page", 1), ("sets a cookie", 2), ("not a public page", 2), ("not found", 2)],

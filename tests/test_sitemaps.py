@@ -144,3 +144,11 @@ def test_a_page_that_does_not_exist_is_a_404(client, content, query):
     url = reverse("bulletins:sitemap_section", kwargs={"section": "items"})
     assert client.get(url + query).status_code == 404
     assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_a_sitemap_cached_for_one_host_is_not_served_on_another(client, content, settings):
+    """A sitemap lists absolute URLs: the copy made for one host must not answer another."""
+    settings.ALLOWED_HOSTS = ["localhost", "127.0.0.1"]
+    url = reverse("bulletins:sitemap")
+    client.get(url, HTTP_HOST="localhost")
+    assert "<loc>http://127.0.0.1/" in client.get(url, HTTP_HOST="127.0.0.1").text

@@ -22,6 +22,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination, PageNumberPagination
 from rest_framework.response import Response
 
+from ..pager import keyset_after
+
 MAX_PAGE_SIZE = 100
 MAX_INT = 2**63 - 1
 MAX_RANKED_OFFSET = 10_000  # relevance past this is noise; the date orderings go further
@@ -59,25 +61,6 @@ class StandardPagination(PageNumberPagination):
             return None
         number = self.page.previous_page_number()
         return page_url(self.request, **{self.page_query_param: None if number == 1 else number})
-
-
-def keyset_after(keys, values, *, backwards: bool = False) -> Q:
-    """Rows after ``values`` in the order ``keys`` ([(field, descending?)…]); ``backwards``:
-    the rows before them.
-
-    (a, b, c) after (x, y, z) = a>x | a=x & b>y | a=x & b=y & c>z, with per-key direction;
-    the leading a>=x repeats what the OR implies so that the first key's index bounds the scan.
-    """
-    first, first_desc = keys[0]
-    first_desc ^= backwards
-    bound = Q(**{f"{first}__{'lte' if first_desc else 'gte'}": values[0]})
-    condition = Q(pk__in=[])
-    for i, (field, desc) in enumerate(keys):
-        step = Q(**{f"{field}__{'lt' if desc ^ backwards else 'gt'}": values[i]})
-        for j in range(i):
-            step &= Q(**{keys[j][0]: values[j]})
-        condition |= step
-    return bound & condition
 
 
 class CursorCodec:
