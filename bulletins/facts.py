@@ -187,12 +187,15 @@ _FOLLOW_WORDS = re.compile(
 _OLD = re.compile(r"老股东|现有股东|原有股东|原股东|持续加码|继续加码|追加投资|持续跟投")
 _LEADING_NOISE = re.compile(
     r"^(?:本轮融资|本轮|此轮融资|此次融资|本次融资|该轮融资|其中|同时|此外|并|另外)?"
-    r"(?:由|包括|有|获得|获)?(?:老股东|现有股东|原有股东|新股东|原股东|新投资方|投资方|股东)?"
+    r"(?:由|包括|有|获得|获)?(?:老股东|现有股东|原有股东|新股东|原股东|新投资方|"
+    r"(?:(?:天使|种子|Pre-[A-Z]|[A-Z]\+?)轮)?(?:投资方|投资人)|股东)?"
 )
 _TRAILING_NOISE = re.compile(
     r"(?:等多家|等知名|等)?(?:机构|投资机构|投资方|投资人|旗下基金)?"
-    r"(?:共同|联合|均|也|亦|继续|持续|再次|同时|分别)*$"
+    r"(?:共同|联合|均|也|亦|继续|持续|再次|同时|分别|超额|大幅|积极|追加)*$"
 )
+# 杭州资本旗下杭州创新基金: the fund that invests, named after the group it belongs to
+_OWNED_BY = re.compile(r"旗下(?:的)?|下属(?:的)?|管理的")
 _BRACKET_TAIL = re.compile(r"[(\uff08][^()\uff08\uff09]*[)\uff09]$")
 _NAME_SEPARATORS = re.compile(r"、|以及|/|[,\uff0c]")
 _JOINERS = re.compile(r"(?<=.{2})(?:和|及|与)(?=.{2})")
@@ -256,10 +259,16 @@ def _clean(name: str, start: int) -> tuple[str, int]:
     return name, start
 
 
-def _names_at(part: str, offset: int) -> list[tuple[str, int]]:
+def _names_at(part: str, offset: int, *, owners: bool = False) -> list[tuple[str, int]]:
+    """The names in ``part``; a fund named after its group (X旗下Y) is Y, and with
+    ``owners`` X too (an entity of its own, not an investor of the round)."""
     names = []
     for raw, start in _split_names(part, offset):
         name, start = _clean(raw, start)
+        if owned := _OWNED_BY.search(name):
+            if owners and len(owned_by := name[: owned.start()]) >= 2:
+                names.append((owned_by, start))
+            name, start = name[owned.end() :], start + owned.end()
         if 2 <= len(name) <= 40 and not re.search(r"\d{4}年|融资|资金将|本轮", name):
             names.append((name, start))
     return names
@@ -267,11 +276,11 @@ def _names_at(part: str, offset: int) -> list[tuple[str, int]]:
 
 def investor_spans(text: str) -> list[tuple[str, int]]:
     """Every investor a financing sentence names by its role: [(name, start)]."""
-    leads, others, old = _investors(text)
+    leads, others, old = _investors(text, owners=True)
     return sorted({*leads, *others, *old}, key=lambda pair: pair[1])
 
 
-def _investors(text: str):
+def _investors(text: str, *, owners: bool = False):
     leads, others, old = [], [], []
     pos = 0
     for clause in _CLAUSES.split(text):
@@ -280,14 +289,14 @@ def _investors(text: str):
         if re.search("领投|领衔|独家投资|全额认购|独家认购", clause):
             m = _LEAD.search(clause)
             if m:
-                names = _names_at(m["names"], start + m.start("names"))
+                names = _names_at(m["names"], start + m.start("names"), owners=owners)
                 leads.extend(names)
                 if _OLD.search(clause[: m.start("names") + 6]):
                     old.extend(names)
             continue
         m = _FOLLOW.search(clause) if _FOLLOW_WORDS.search(clause) else None
         if m:
-            names = _names_at(m["names"], start + m.start("names"))
+            names = _names_at(m["names"], start + m.start("names"), owners=owners)
             if _OLD.search(clause):
                 old.extend(names)
             else:

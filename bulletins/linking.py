@@ -266,6 +266,8 @@ def _same_company(span: discovery.Candidate, mention_text: str) -> bool:
     core = discovery.legal_core(span.text)
     if core is None:  # not a legal name: 罗氏诊断 is not 罗氏
         return False
+    if mention_text == discovery.legal_core(span.text, keep_place=True):
+        return True  # 苏州某某控股 + 股份有限公司
     return core == mention_text or (
         core.startswith(mention_text) and discovery.is_company_suffix(core[len(mention_text) :])
     )
@@ -310,6 +312,21 @@ def _disease_core(linker: _Linker, text: str, mention: Mention) -> Mention:
     return Mention(mention.start + front.end(), mention.end, core.entity_ids, core.weak_ids)
 
 
+_LEGAL_FORM_AFTER = re.compile(
+    r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:股份)?有限(?:责任)?公司"
+)
+
+
+def _with_legal_form(linker: _Linker, text: str, mention: Mention) -> Mention:
+    """元禾控股 + 股份有限公司: the link covers the legal name written out (the same company)."""
+    tail = _LEGAL_FORM_AFTER.match(text, mention.end)
+    if tail is None or not any(
+        linker.entities[pk].type in ("company", "investor") for pk in mention.entity_ids
+    ):
+        return mention
+    return Mention(mention.start, tail.end(), mention.entity_ids, mention.weak_ids)
+
+
 def _disease_as_descriptor(linker: _Linker, text: str, mention: Mention) -> bool:
     """日本糖尿病业务, 乳腺癌市场: a disease naming a business or a market, not an
     indication the item is about (``discovery.NOT_INDICATION_AFTER``)."""
@@ -350,7 +367,7 @@ def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis
             None,
         )
         if outer is None:
-            kept.append(mention)
+            kept.append(_with_legal_form(linker, text, mention))
     strong = {m.entity_ids[0] for m in kept if len(m.entity_ids) == 1 and not m.weak_ids}
     seen: set[int] = set()
     seen_ambiguous: set[tuple[int, ...]] = set()

@@ -795,3 +795,84 @@ def test_hospital_names_with_characters_that_are_also_function_words():
         ("东江大学附属中山医院", "institution"),
     } <= names
     assert not {n for n, t in names if t == "institution" and "公立医院" in n}
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "model"),
+    [
+        (
+            "其自主研发的\u201cKV-Scan 900光子计数能谱CT\u201d获批上市。",
+            "KV-Scan 900光子计数能谱CT",
+            "KV-Scan 900",
+        ),
+        (
+            "公司的\u201cQP-HPV9人乳头瘤病毒E6/E7 mRNA检测试剂盒(荧光PCR法)\u201d获批注册。",
+            "QP-HPV9人乳头瘤病毒E6/E7 mRNA检测试剂盒(荧光PCR法)",
+            "QP-HPV9",
+        ),
+        ("旗下产品\u201c经导管二尖瓣夹合系统\u201d进入创新通道。", "经导管二尖瓣夹合系统", None),
+    ],
+)
+def test_a_quoted_product_ending_in_a_device_word_is_a_device_with_its_model(text, name, model):
+    found = {c.name: c for c in discovery.find(text)}
+    assert (found[name].type, found[name].rule) == ("device", "device_quoted")
+    assert discovery.is_auto(found[name])
+    assert found[name].aliases == ((model,) if model else ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "会议提出推进\u201c人工智能+医疗器械\u201d发展。",  # a slogan: no model, no product word
+        "苏州某某医疗科技有限公司(以下简称\u201c某某医疗系统\u201d)完成融资。",  # a short name
+    ],
+)
+def test_quoted_words_that_name_no_product_are_no_device(text):
+    assert not [c for c in discovery.find(text) if c.rule == "device_quoted"]
+
+
+@pytest.mark.parametrize("code", ["ZE-AAV07", "HX-siR07", "MJN-Lu02"])
+def test_codes_with_a_modality_after_the_hyphen_are_drug_codes(code):
+    found = {c.name: c for c in discovery.find(f"其核心产品{code}已获批开展临床试验。")}
+    assert found[code].type == "drug"
+
+
+def test_a_cell_therapy_code_is_read_in_its_drug_context():
+    found = {c.name: c for c in discovery.find("其核心产品QT-19B为自体CD19/BCMA双靶点CAR-T。")}
+    assert found["QT-19B"].rule == "code_drug_context"
+
+
+def test_a_fund_named_after_its_group_is_two_investors():
+    text = "公司完成A轮融资,由甲乙资本领投,丙丁资本旗下丙丁创新基金、戊己资本跟投。"
+    names = {c.name for c in discovery.find(text) if c.type == "investor"}
+    assert {"甲乙资本", "丙丁资本", "丙丁创新基金", "戊己资本"} <= names
+    assert "丙丁资本旗下丙丁创新基金" not in names
+
+
+def test_latin_names_with_two_endings_or_a_region_are_one_name():
+    found = {
+        c.name: c
+        for c in discovery.find(
+            "由Bain Capital Life Sciences孵化,美国子公司Vanta Medical America负责销售。"
+        )
+    }
+    assert found["Bain Capital Life Sciences"].type == "investor"
+    assert found["Vanta Medical America"].type == "company"
+    assert "Life Sciences" not in found
+
+
+def test_a_legal_name_with_a_holding_or_an_international_tail_is_read_whole():
+    names = {c.name for c in discovery.find("全资子公司深圳甲乙科技控股有限责任公司拟收购。")}
+    names |= {
+        a for c in discovery.find("子公司丙丁化成(香港)国际有限公司拟收购。") for a in c.names
+    }
+    assert "深圳甲乙科技控股有限责任公司" in names
+    assert "丙丁化成(香港)国际有限公司" in names
+
+
+def test_an_adverb_after_a_surname_is_no_person():
+    assert not [
+        c
+        for c in discovery.find("她于2012年加入公司,曾先后担任中国区负责人。")
+        if c.type == "person"
+    ]

@@ -3,7 +3,13 @@ from django.db.models import F
 
 from bulletins import workflow
 from bulletins.entities import apply_fact_suggestions
-from bulletins.facts import extract, extract_amounts, normalize_round
+from bulletins.facts import (
+    extract,
+    extract_amounts,
+    extract_investors,
+    extract_old_investors,
+    normalize_round,
+)
 from bulletins.models import EventKind, Transition
 
 
@@ -265,3 +271,11 @@ def test_the_lead_sentence_decides_the_event_kind():
     assert extract("甲公司在港交所主板挂牌上市,募资净额约4亿港元。").event_kind == "ipo"
     assert extract("工信部等七部门印发《医药工业行动方案》。").event_kind == "policy"
     assert extract("乙公司完成Pre-IPO轮融资。").event_kind == "financing"
+
+
+def test_a_fund_named_after_its_group_and_an_oversubscribing_old_investor():
+    text = "公司完成A轮融资,由甲乙资本领投,丙丁资本旗下丙丁创新基金跟投,老股东戊己资本超额跟投。"
+    leads, others = extract_investors(text)
+    assert leads == ["甲乙资本"]
+    assert others == ["丙丁创新基金", "戊己资本"]
+    assert extract_old_investors(text) == ["戊己资本"]
