@@ -316,12 +316,13 @@ REGULATOR_SUFFIXES = (
 )
 INSTITUTION_SUFFIXES = (
     "医学院|药学院|附属医院|医院|大学|科学院|工程院|学院|研究院|研究所|研究中心|防治中心|疾控中心|"
-    "医学中心|医疗中心|癌症中心|保健院|卫生院|实验室|协会|学会|研究会|联合会|促进会|交易所|"
+    "医学中心|医疗中心|癌症中心|卫生中心|诊疗中心|血液中心|保健院|卫生院|实验室|协会|学会|研究会|"
+    "联合会|促进会|交易所|工业园区|产业园区|高新区|"
     "基金会|先行区|示范区|产业园|办公室|证券|银行"
 )
 _INSTITUTION_MORE = re.compile(
     "[\u4e00-\u9fff]{0,8}?(?:附属[\u4e00-\u9fff]{0,6}?医院|医院|医学院|药学院|学院|研究院|研究所|"
-    "中心|实验室)"
+    "中心|实验室)|[\u4e00-\u9fff]{1,4}?系(?![统列数])"  # 浙江大学 + 化学系
 )
 LEGAL_TAIL = (
     r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:国际|控股|集团)*"
@@ -357,7 +358,7 @@ STOP_WORDS = sorted(
         "期内|谈判|定点|协议|系统|国区|区|万家|明确|带来|实现|提供|推动|支持|加快|促进|鼓励|纳入|"
         "覆盖|涉及|针对|基石|化学|外国|一批|首批|多个|各类|相关|要求|各家|所有|"
         "加入|提高|明确|体内|体外|疾病|基本|辅助|用于|进入|提升|打造|构建|布局|加强|左右|开展|"
-        "牵头|以上|以下|以内"
+        "牵头|以上|以下|以内|源自|源于|依托|创始人"
     ).split("|"),
     key=len,
     reverse=True,
@@ -456,6 +457,10 @@ def _place_start(text: str, start: int, taken: int) -> int:
     return start
 
 
+# 原/前/现 before a place or a university inside an institution's run: a post held there
+_POST_BEFORE = re.compile(f"[原前现](?=(?:{PLACES})|[\u4e00-\u9fff]{{0,5}}大学)")
+
+
 @functools.cache
 def _org_type(suffix: str) -> str:
     for pattern, type_ in _SUFFIX_TYPE:
@@ -465,8 +470,9 @@ def _org_type(suffix: str) -> str:
 
 
 def _short_form(name: str) -> str:
-    """苏州某某生物科技有限公司 → 某某生物科技 (the place and the legal tail off)."""
-    short = re.sub(f"(?:{LEGAL_TAIL})$", "", name)
+    """苏州某某生物科技有限公司 → 某某生物科技 (the place and the legal form off; a holding or
+    an international arm keeps its tail: 某某化成(香港)国际)."""
+    short = _LEGAL_FORM_END.sub("", name)
     place = _PLACE_PREFIX_LEVEL.match(short)
     if place and len(short) - place.end() >= 4:
         short = short[place.end() :]
@@ -561,6 +567,8 @@ def find_organisations(text: str) -> list[Candidate]:
                 if not inner.startswith("附属") and _INSTITUTION_STOP.search(inner):
                     break
                 end = more.end()
+        if type_ == "institution" and (post := _POST_BEFORE.search(text[: front + 2], start)):
+            start = post.end()  # (创始人)原复旦大学…研究院: a former post, not part of the name
         name = text[start:end]
         core = text[start:front]
         if _BAD_CORE.match(core) or _BAD_NAME_CHARS.search(core) or _GENERIC_FRONT.match(core):
@@ -655,12 +663,19 @@ def find_government_bodies(text: str) -> list[Candidate]:
         if m["front"].endswith("上市"):
             continue  # 上交所上市审核委员会: 上市 is a listing, not a city
         generic_front = not (m["front"] == "国家" or _PLACE_PREFIX.match(m["front"]))
+        if (
+            generic_front
+            and (lead := _STOP.match(m["front"]))
+            and _PLACE.match(m["front"], lead.end())
+        ):
+            start += lead.end()  # 由湖北省…: the body starts at its place
+            generic_front = False
         if generic_front and start > 0 and "\u4e00" <= text[start - 1] <= "\u9fff":
             before = text[max(0, start - 6) : start]
             if not any(end == len(before) for end, _n in _stop_ends(_STOP, before)):
                 continue  # 宣布上海市…: where the name starts is unsure
         body = m["body"]
-        name = m.group(0)
+        name = text[start : m.end()]
         if _GOV_BODY_BAD.search(body) or _GOV_NOT_BODY.search(name):
             continue
         if len(body) < 2 and m["end"] in ("委", "局", "厅"):
@@ -693,7 +708,8 @@ _DRUG_STOP = re.compile(
                     "皮下|静脉|剂型|片剂|候选|靶向|选择性|小分子|长效|周制剂|重组|人源化|全人源|"
                     "降糖药|减重药|一款|首款|该药|其|的|款|和|与|及|用|、|类|即|为|是|在|将|由|对|"
                     "宣布|获批|获得|批准|上市|受理|开发|研发|自主|公司|旗下|生物类似药|仿制药|激素|受体|蛋白|"
-                    "疫苗|注射|患者|每日|每周|需|使用|服用|接受|基础|餐时|剂量|药"
+                    "疫苗|注射|患者|每日|每周|需|使用|服用|接受|基础|餐时|剂量|药|推进|协助|推动|加快|"
+                    "围绕|包括|涵盖|布局|应答|产品"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -720,7 +736,8 @@ DISEASE_SUFFIXES = (
 # disease is the name after them (复发或难治性套细胞淋巴瘤 → 套细胞淋巴瘤), as the gold and
 # an entity page take it.
 DISEASE_MODIFIERS = (
-    "复发或难治性|复发/难治性|复发性|难治性|难治|复发|局部晚期|晚期|早期|转移性|进展期|不可切除|"
+    "复发或难治性|复发/难治性|复发性|难治性|难治|复发|局部晚期|局部进展期|晚期|早期|转移性|进展期|"
+    "不可切除|潜在可切除|可切除|"
     "杂合子|纯合子|慢性期|加速期|急变期|活动性|"
     "无法切除|局限期|广泛期|新诊断|初治|经治|中重度|轻中度|重度|中度|轻度|阳性|阴性|突变型|突变|"
     "融合|重排|扩增|低表达|高表达|过表达|野生型|缺失型|缺失|一线|二线|三线|后线"
@@ -740,7 +757,7 @@ _DISEASE_STOP = re.compile(
                     "适应症|针对|领域|管线|预防|改善|拟|及|的|或|和|与|、|在|为|是|等|其|该|对|于|用|"
                     "新药|新适应症|创新|新辅助|新增|首个|批|类|项|个|种|发布|公布|目录|聚焦|专注|一家|"
                     "罕见病|疾病|开发|靶向|原创|小分子|按|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球|"
-                    "公司|领导"
+                    "公司|领导|主营|剂量组|临床|小时内|天内|周内|日内|年内|推进|协助"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -762,6 +779,7 @@ _BAD_DISEASE_CORE = re.compile(
 )
 
 
+_LETTER_BEFORE = re.compile(r"(?<![A-Za-z0-9\-])[A-Z]$")
 _KIND_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9\u2160-\u216b]{1,3}$")
 
 
@@ -814,6 +832,8 @@ def _by_suffix(text, pattern, stop, bad, type_, limit=8) -> list[Candidate]:
             and _PARALLEL_COURSE.search(text, max(0, start - 2), start)
         ):
             core, start = core[2:], start + 2
+        if type_ == "disease" and (letter := _LETTER_BEFORE.search(text, max(0, start - 2), start)):
+            start = letter.start()  # B细胞淋巴瘤, X连锁视网膜色素变性: the letter is the name's
         name = text[start : m.end()]
         if len(name) < 2 or name.endswith(("肿瘤", "疾病", "适应症", "炎症")):  # fields
             continue
@@ -954,7 +974,7 @@ def find_quoted_devices(text: str) -> list[Candidate]:
 
 _LATIN_ORG = re.compile(
     r"(?<![A-Za-z])(?P<name>(?:[A-Z][A-Za-z0-9&'\-]*\s+){1,3}?"
-    r"(?P<suffix>Therapeutics|Pharmaceuticals?|Pharma|Biosciences?|Biotherapeutics|Biotech|"
+    r"(?P<suffix>BioSciences|BioTherapeutics|BioMedical|Therapeutics|Pharmaceuticals?|Pharma|Biosciences?|Biotherapeutics|Biotech|"
     r"Biotechnology|Bio|BioPharma|Biopharma|Biopharmaceuticals?|Biologics|Medicines|Oncology|"
     r"Genomics|Genetics|Sciences|Medical|Healthcare|Diagnostics|Labs|Laboratories|Holdings|"
     r"Capital|Ventures|Partners|Investments?|Biomedical|Therapies|Immunology|Services|"
@@ -974,13 +994,14 @@ _LATIN_NOT_ORG = re.compile(
 # the form is an alias: the item goes on to write Velmora).
 _LATIN_LEGAL = re.compile(
     r"(?<![A-Za-z])(?P<short>[A-Z][a-z]{2,}(?: [A-Z][a-z]{2,}){0,2}),? "
-    r"(?:GmbH|AG|S\.A\.|SA|N\.V\.|B\.V\.|plc|PLC|Inc\.|Ltd\.|LLC|Corp\.|Co\., Ltd\.|S\.p\.A\.|SAS|AB|A/S|K\.K\.)"
+    r"(?:GmbH|AG|S\.A\.|SA|N\.V\.|B\.V\.|plc|PLC|Inc\.?|Ltd\.?|Limited|LLC|Corp\.?|Co\., Ltd\.|"
+    r"S\.p\.A\.|SAS|AB|A/S|K\.K\.)"
     r"(?![A-Za-z])"
 )
 
 
 _LATIN_LEGAL_FORM = re.compile(
-    r"(?<=[a-z]),? (?:GmbH|AG|S\.A\.|SA|N\.V\.|B\.V\.|plc|PLC|Inc\.|Ltd\.|LLC|Corp\.|Co\.|S\.p\.A\.|"
+    r"(?<=[a-z]),? (?:GmbH|AG|S\.A\.|SA|N\.V\.|B\.V\.|plc|PLC|Inc\.?|Ltd\.?|Limited|LLC|Corp\.?|Co\.|S\.p\.A\.|"
     r"SAS|AB|A/S|K\.K\.)"
 )
 
@@ -1151,6 +1172,7 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 _AFTER_NAME = (
     r"(?=博士|先生|女士|教授|院士|表示|称|指出|认为|介绍|说|将|已|于|在|为|担任|出任|接任|"
     r"加入|宣布|领导|带领|负责|创立|创办|创建|牵头|领衔|团队|兼|和|与|因|辞任|辞去|卸任|离任|退休|"
+    r"转任|改任|调任|升任|"
     r"、|[,\uff0c。;\uff1b:\uff1a)\uff09]|\s|$)"
 )
 _CN_NAME = r"(?P<name>[\u4e00-\u9fff]{2,4}?)"
@@ -1171,7 +1193,7 @@ _PERSON_PATTERNS = [
     re.compile(
         rf"(?:(?<![\u4e00-\u9fff])|(?<=由)|(?<=并)|(?<=原)|(?<=前)|(?<=宣布)|(?<=同意)|(?<=其中))"
         rf"{_CN_NAME}(?:博士|先生|女士)?(?:将|已|正式|于近日|近日)?{_FROM_DATE}"
-        r"(?=出任|担任|接任|接替|获任命|被任命|获委任|获聘|辞去|辞任|卸任|离任|当选)"
+        r"(?=出任|担任|接任|接替|获任命|被任命|获委任|获聘|辞去|辞任|卸任|离任|当选|转任|改任|调任|升任)"
     ),
     # 接替张三 / 由李四接任 / 接替将于月底退休的王五
     re.compile(
@@ -1195,6 +1217,9 @@ _LATIN_TITLED = re.compile(
 )
 
 
+_TEAM = re.compile(r"(?:科|系|室|所|院|中心)(?P<name>[\u4e00-\u9fff]{2,3})(?=团队|课题组|研究组)")
+
+
 def _titled_people(text: str) -> list[Candidate]:
     """李振东教授 / 陈立群博士: the two or three characters before a title, by surname."""
     found = []
@@ -1209,6 +1234,14 @@ def _titled_people(text: str) -> list[Candidate]:
                 if _plausible_person(name) and (size == 2 or name[0] in SURNAMES):
                     found.append(Candidate(name, "person", start, end, name, rule="person_titled"))
                     break
+    for m in _TEAM.finditer(text):  # 心内科王某某团队: a department's team leader
+        name = m["name"]
+        if _plausible_person(name) and not _dotted_before(text, m.start("name")):
+            found.append(
+                Candidate(
+                    name, "person", m.start("name"), m.end("name"), name, rule="person_titled"
+                )
+            )
     for m in _LATIN_TITLED.finditer(text):
         found.append(
             Candidate(
@@ -1249,6 +1282,7 @@ _TRANSLIT_AFTER = re.compile(
 )
 _TRANSLIT_TITLE_AFTER = re.compile(r"(?:博士|教授|先生|女士|院士)|将?(?:出任|担任|接任|加入)")
 _ROLE = re.compile(f"(?:{ROLES})")
+_APPOINTED = re.compile(r"任命|聘任|聘请|提名|委任")
 _NOT_TRANSLIT = re.compile(r"大学|医院|学院|公司|研究|中心|集团|协会|基金|资本")
 
 
@@ -1268,6 +1302,10 @@ def _translit_people(text: str) -> list[Candidate]:
         while cut < at and not ("\u4e00" <= text[cut] <= "\u9fff"):
             cut += 1
         first = text[cut:at]
+        appointed_before = _APPOINTED.match(first)
+        if appointed_before:  # 任命马可·贝兰迪为…
+            cut += appointed_before.end()
+            first = text[cut:at]
         if not (1 <= len(first) <= 4) or not re.fullmatch(f"[{CJK}]+", first):
             continue
         right = _TRANSLIT_RIGHT.match(text, dot.end())
@@ -1287,7 +1325,7 @@ def _translit_people(text: str) -> list[Candidate]:
             )
         )
         titled = bool(_TRANSLIT_TITLE_AFTER.match(text, end))
-        appointed = bool(re.search(r"(?:任命|聘任|聘请|提名)$", text[max(0, cut - 2) : cut]))
+        appointed = bool(_APPOINTED.search(text, max(0, cut - 2), cut))
         if not (role_before or titled or appointed):
             continue
         # a class of its own: the tuning part has no such name to measure it on

@@ -876,3 +876,55 @@ def test_an_adverb_after_a_surname_is_no_person():
         for c in discovery.find("她于2012年加入公司,曾先后担任中国区负责人。")
         if c.type == "person"
     ]
+
+
+def test_a_provincial_body_after_a_preposition_starts_at_its_place():
+    names = {c.name for c in discovery.find("由湖南省医疗保障局牵头的联盟集采启动。")}
+    assert "湖南省医疗保障局" in names
+    assert "由湖南省医疗保障局" not in names
+
+
+@pytest.mark.parametrize(
+    ("text", "disease"),
+    [
+        ("用于治疗B细胞非霍奇金淋巴瘤。", "B细胞非霍奇金淋巴瘤"),
+        ("用于治疗X连锁视网膜色素变性。", "X连锁视网膜色素变性"),
+        ("用于可切除局部进展期胃腺癌的围手术期治疗。", "胃腺癌"),
+    ],
+)
+def test_disease_names_keep_a_letter_and_drop_a_stage(text, disease):
+    assert (disease, "disease") in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "person"),
+    [
+        ("原董事长韩立群转任首席执行官。", "韩立群"),
+        ("医院心内科潘明远团队完成首例植入。", "潘明远"),
+        ("公司任命安娜·科瓦尔斯基(Anna Kowalski)为首席医学官。", "安娜·科瓦尔斯基"),
+    ],
+)
+def test_people_moved_leading_a_team_or_appointed_by_a_foreign_name(text, person):
+    assert (person, "person") in found(text)
+
+
+def test_a_foreign_name_keeps_its_latin_spelling_as_an_alias():
+    people = {c.name: c for c in discovery.find("公司任命安娜·科瓦尔斯基(Anna Kowalski)为总裁。")}
+    assert "Anna Kowalski" in people["安娜·科瓦尔斯基"].aliases
+
+
+def test_a_former_post_and_a_university_department_are_read_as_institutions():
+    names = {
+        c.name
+        for c in discovery.find("其创始人原复旦大学生物医学研究院研究员,现与浙江大学化学系合作。")
+    }
+    assert "复旦大学生物医学研究院" in names
+    assert "浙江大学化学系" in names
+
+
+def test_latin_companies_in_mixed_case_and_with_ltd():
+    names = {
+        c.name
+        for c in discovery.find("由Velora BioSciences负责,并收购Harlow Bioassays Ltd全部股权。")
+    }
+    assert {"Velora BioSciences", "Harlow Bioassays Ltd"} <= names
