@@ -404,6 +404,14 @@ def _stop_ends(stop: re.Pattern, run: str) -> list[tuple[int, int]]:
     return [(end + 1, length) for end, length in automaton.iter(run)]
 
 
+def a_name_may_start(text: str, at: int) -> bool:
+    """Whether a name may begin at ``at``: nothing but punctuation or a stop word before it."""
+    if at == 0 or not "\u4e00" <= text[at - 1] <= "\u9fff":
+        return True
+    before = text[max(0, at - 6) : at]
+    return any(end == len(before) for end, _n in _stop_ends(_STOP, before))
+
+
 def _core_start(
     text: str,
     suffix_start: int,

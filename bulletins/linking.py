@@ -313,18 +313,25 @@ def _disease_core(linker: _Linker, text: str, mention: Mention) -> Mention:
 
 
 _LEGAL_FORM_AFTER = re.compile(
-    r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:股份)?有限(?:责任)?公司"
+    r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?有限(?:责任)?公司|集团(?!旗下)"
 )
+_PLACE_BEFORE = re.compile(f"(?:{discovery.PLACES})(?:省|市)?$")
 
 
 def _with_legal_form(linker: _Linker, text: str, mention: Mention) -> Mention:
-    """元禾控股 + 股份有限公司: the link covers the legal name written out (the same company)."""
-    tail = _LEGAL_FORM_AFTER.match(text, mention.end)
-    if tail is None or not any(
-        linker.entities[pk].type in ("company", "investor") for pk in mention.entity_ids
-    ):
+    """元禾控股 + 股份有限公司, 北京 + 某某基因: the link covers the company's name as written,
+    with its legal form after it and its city in front (the same company)."""
+    if not any(linker.entities[pk].type in ("company", "investor") for pk in mention.entity_ids):
         return mention
-    return Mention(mention.start, tail.end(), mention.entity_ids, mention.weak_ids)
+    start, end = mention.start, mention.end
+    if tail := _LEGAL_FORM_AFTER.match(text, end):
+        end = tail.end()
+    place = _PLACE_BEFORE.search(text, max(0, start - 4), start)
+    if place and discovery.a_name_may_start(text, place.start()):
+        start = place.start()
+    if (start, end) == (mention.start, mention.end):
+        return mention
+    return Mention(start, end, mention.entity_ids, mention.weak_ids)
 
 
 def _disease_as_descriptor(linker: _Linker, text: str, mention: Mention) -> bool:

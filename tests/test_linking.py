@@ -223,3 +223,19 @@ def test_a_known_university_inside_its_medical_school_is_not_linked(db):
     analysis = linking.analyse("他毕业于江城大学上海医学院,获博士学位。")
     assert [s.entity for s in analysis.suggestions] == []
     assert "江城大学上海医学院" in {c.name for c in analysis.candidates}
+
+
+def test_a_known_company_links_over_its_city_and_its_legal_form(db):
+    fund = EntityFactory(name="甲乙控股", type="investor")
+    lab = EntityFactory(name="丙丁基因", type="company")
+    found = {
+        s.entity.pk: s.text for s in suggest("由苏州甲乙控股股份有限公司领投,北京丙丁基因跟投。")
+    }
+    assert found[fund.pk] == "苏州甲乙控股股份有限公司"
+    assert found[lab.pk] == "北京丙丁基因"
+
+
+def test_a_holding_or_an_international_arm_is_not_linked_as_its_parent(db):
+    parent = EntityFactory(name="丙丁化成", type="company")
+    found = suggest("全资子公司丙丁化成(香港)国际有限公司拟收购一家英国公司。")
+    assert parent.pk not in {s.entity.pk for s in found if s.entity}
