@@ -321,7 +321,11 @@ _PLACE_BEFORE = re.compile(f"(?:{discovery.PLACES})(?:省|市)?$")
 def _with_legal_form(linker: _Linker, text: str, mention: Mention) -> Mention:
     """元禾控股 + 股份有限公司, 北京 + 某某基因: the link covers the company's name as written,
     with its legal form after it and its city in front (the same company)."""
-    if not any(linker.entities[pk].type in ("company", "investor") for pk in mention.entity_ids):
+    types = {linker.entities[pk].type for pk in mention.entity_ids}
+    if types == {"drug"}:  # 盐酸 + 二甲双胍 + 缓释片: the medicine as written
+        start, end = discovery.preparation_span(text, mention.start, mention.end)
+        return Mention(start, end, mention.entity_ids, mention.weak_ids)
+    if not types & {"company", "investor"}:
         return mention
     start, end = mention.start, mention.end
     if tail := _LEGAL_FORM_AFTER.match(text, end):
@@ -368,6 +372,7 @@ def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis
                 # bracketed alias, and still not 瑞基奥仑赛)
                 and not gazetteer.knows(span.text)
                 and not _same_company(span, piece)
+                and not discovery.preparation_of(span.text, piece)
                 and not _extra_in_front(span, mention, linker)
                 and _same_kind(span, mention, linker)
             ),

@@ -928,3 +928,63 @@ def test_latin_companies_in_mixed_case_and_with_ltd():
         for c in discovery.find("由Velora BioSciences负责,并收购Harlow Bioassays Ltd全部股权。")
     }
     assert {"Velora BioSciences", "Harlow Bioassays Ltd"} <= names
+
+
+@pytest.mark.parametrize(
+    ("text", "drug"),
+    [
+        ("其独家品种芪归通络胶囊纳入医保目录。", "芪归通络胶囊"),
+        ("岭北清肺颗粒获批上市,用于咳嗽。", "岭北清肺颗粒"),
+        ("公司的岩茶素片通过一致性评价。", "岩茶素片"),
+    ],
+)
+def test_a_medicine_named_with_its_dosage_form_is_a_drug_candidate(text, drug):
+    found = {c.name: c for c in discovery.find(text)}
+    assert (found[drug].type, found[drug].rule) == ("drug", "drug_preparation")
+
+
+@pytest.mark.parametrize(
+    "text", ["公司拥有中药饮片生产线。", "该器官芯片平台已建成。", "每片含量为5mg。"]
+)
+def test_forms_without_a_medicine_name_are_no_drug(text):
+    assert not [c for c in discovery.find(text) if c.rule == "drug_preparation"]
+
+
+def test_a_known_medicine_links_over_its_salt_and_form(db):
+    drug = EntityFactory(name="二甲双胍", type="drug")
+    found = {
+        s.entity.pk: s.text for s in linking.suggest("盐酸二甲双胍缓释片中选集采。") if s.entity
+    }
+    assert found[drug.pk] == "盐酸二甲双胍缓释片"
+
+
+def test_an_investment_firm_by_its_legal_name_is_an_investor():
+    found = {c.name: c for c in discovery.find("由广州甲乙产业发展基金管理有限公司担任管理人。")}
+    name = "广州甲乙产业发展基金管理有限公司"
+    assert (found[name].type, found[name].rule) == ("investor", "investor_legal")
+
+
+def test_a_legal_name_goes_on_over_its_city_in_brackets():
+    found = {c.name: c for c in discovery.find("全资子公司甲乙(苏州)新药研究中心有限公司拟收购。")}
+    assert found["甲乙(苏州)新药研究中心有限公司"].type == "company"
+
+
+def test_a_firm_acting_as_adviser_is_no_person():
+    assert not [c for c in discovery.find("高盛担任安斯泰来的独家财务顾问。") if c.type == "person"]
+
+
+def test_a_device_code_with_a_treatment_system_or_an_imaging_modality_is_a_device():
+    names = {
+        c.name: c
+        for c in discovery.find(
+            "其IVQ-300血管内冲击波治疗系统获批,RY-PC900光子计数能谱CT系统也获批。"
+        )
+    }
+    assert names["IVQ-300"].type == "device"
+    assert "IVQ-300血管内冲击波治疗系统" in names["IVQ-300"].aliases
+    assert "RY-PC900光子计数能谱CT系统" in names["RY-PC900"].aliases
+
+
+def test_a_korean_executive_appointed_with_the_latin_name_in_brackets():
+    people = {c.name: c for c in discovery.find("公司宣布任命金在勋(Kim Jae-hoon)为总裁。")}
+    assert "Kim Jae-hoon" in people["金在勋"].aliases
