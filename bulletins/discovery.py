@@ -73,6 +73,10 @@ class _Literals:
         self._automaton.make_automaton()
         self._not_before = set(not_before)
 
+    def search_any(self, text: str) -> bool:
+        """Whether any of the words occurs in ``text`` (the first hit is enough)."""
+        return next(self._automaton.iter(text), None) is not None
+
     def finditer(self, text: str):
         hits = sorted(
             ((end - length + 1, -length) for end, length in self._automaton.iter(text)),
@@ -1000,6 +1004,9 @@ def preparation_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_ANY_DEVICE_WORD = _Literals(_DEVICE_WORDS)
+
+
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
     found = _by_suffix(text, _CN_DRUG, _DRUG_STOP, _BAD_DRUG_CORE, "drug")
     found += _by_suffix(
@@ -1020,7 +1027,8 @@ def find_drugs_and_diseases(text: str) -> list[Candidate]:
     for pattern, rule in ((_LATIN_INN, "drug_inn"), (_ADC_NICKNAME, "drug_adc")):
         for m in pattern.finditer(text):
             found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule=rule))
-    for m in _DEVICE.finditer(text):
+    devices = _DEVICE.finditer(text) if _ANY_DEVICE_WORD.search_any(text) else ()
+    for m in devices:
         group = "a" if m["a"] else "b"
         name = m[group]
         if _is_code(name):
