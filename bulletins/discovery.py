@@ -172,7 +172,7 @@ _DRUG_CONTEXT = re.compile(
     r"候选药物|创新药|药物|适应症|治疗|获批|批准|IND|NDA|BLA|上市申请|受理|突破性|优先审评|孤儿药|"
     r"快速通道|剂量|疗效|患者|管线|分子|授权|许可|权益|品种|抗体|衔接器|寡核苷酸|siRNA|mRNA|"
     r"商业化|权利|项目|针对|CAR-T|CAR-NK|TCR-T|细胞疗法|细胞治疗|基因疗法|基因治疗|核心产品|在研产品|"
-    r"双靶点|靶向|偶联物|核药|放射性|疫苗"
+    r"双靶点|靶向|偶联物|核药|放射性|疫苗|I{1,3}[ab]?/?I{0,3}期|[\u2160-\u2162]期"
 )
 _CLAUSE_END = re.compile(r"[,\uff0c;\uff1b。!\uff01?\uff1f\n]")
 
@@ -415,12 +415,14 @@ def _stop_ends(stop: re.Pattern, run: str) -> list[tuple[int, int]]:
     return [(end + 1, length) for end, length in automaton.iter(run)]
 
 
-def a_name_may_start(text: str, at: int) -> bool:
-    """Whether a name may begin at ``at``: nothing but punctuation or a stop word before it."""
+def a_name_may_start(text: str, at: int, *, disease: bool = False) -> bool:
+    """Whether a name (an organisation's, or a disease's) may begin at ``at``: nothing but
+    punctuation or a stop word before it."""
     if at == 0 or not "\u4e00" <= text[at - 1] <= "\u9fff":
         return True
     before = text[max(0, at - 6) : at]
-    return any(end == len(before) for end, _n in _stop_ends(_STOP, before))
+    stop = _DISEASE_STOP if disease else _STOP
+    return any(end == len(before) for end, _n in _stop_ends(stop, before))
 
 
 def _core_start(
@@ -709,7 +711,8 @@ _GOV = re.compile(
 )
 # what a body's name does not hold (a clause word), and words ending in 局/厅 that are no body
 _GOV_BODY_BAD = re.compile(
-    r"[的与在将已为对是了并及等、获由从向把被]|宣布|发布|联合(?!采购)|印发|协会|学会|公司|医院|大学|集团"
+    r"[的与在将已为对是了并及等、获由从向把被]|宣布|发布|联合(?!采购)|印发|协会|学会|公司|医院|大学|集团|"
+    r"交易所"  # 上海证券交易所上市审核委员会: the exchange's committee, reported as the exchange
 )
 _GOV_NOT_BODY = re.compile(r"(?:格局|布局|结局|大局|当局|开局|全局|出局|变局|大厅|展厅|餐厅)$")
 
@@ -792,7 +795,7 @@ DISEASE_SUFFIXES = (
     "脑卒中|卒中|糖尿病|高血压|肥胖症|老花眼|病变|肾病|肝炎|皮炎|鼻炎|关节炎|肠炎|结肠炎|"
     "肌无力|病毒感染|细菌感染|真菌感染|感染|功能不全|功能障碍|障碍|痴呆|贫血|水肿|休克|营养不良|"
     "淀粉样变性|变性|缺陷|畸形|溃疡|息肉|梗死|栓塞|狭窄|哮喘|疼痛|炎症|病|症|炎|"
-    f"疹|头痛|神经痛|白癜风|{WHOLE_DISEASES}"
+    f"疹|头痛|神经痛|白癜风|颤动|{WHOLE_DISEASES}"
 )
 # What the 日报 writes in front of a disease to say which patients, not which disease: stage,
 # line, severity, course, and a biomarker (HER2阳性, EGFR突变, FGFR2融合, HER2低表达). The
@@ -800,7 +803,7 @@ DISEASE_SUFFIXES = (
 # an entity page take it.
 DISEASE_MODIFIERS = (
     "复发或难治性|复发/难治性|复发性|难治性|难治|复发|局部晚期|局部进展期|晚期|早期|转移性|进展期|"
-    "不可切除|潜在可切除|可切除|"
+    "不可切除|潜在可切除|可切除|症状性|无症状|"
     "杂合子|纯合子|慢性期|加速期|急变期|活动性|"
     "无法切除|局限期|广泛期|新诊断|初治|经治|中重度|轻中度|重度|中度|轻度|阳性|阴性|突变型|突变|"
     "融合|重排|扩增|低表达|高表达|过表达|野生型|缺失型|缺失|一线|二线|三线|后线"
@@ -821,7 +824,7 @@ _DISEASE_STOP = re.compile(
                     "新药|新适应症|创新|新辅助|新增|首个|批|类|项|个|种|发布|公布|目录|聚焦|专注|一家|"
                     "罕见病|疾病|开发|靶向|原创|小分子|按|继|包括|以及|涵盖|覆盖|相关|导致|引起|伴|担任|纳入|加入|转换|数据|重组|肿瘤|中国|全球|"
                     "公司|领导|主营|剂量组|临床|小时内|天内|周内|日内|年内|推进|协助|推动|降低|接入|进一步|"
-                    "抓手|年底前|全国|检查"
+                    "抓手|年底前|全国|检查|开展|启动|完成|公布|正在|获批|进入|覆盖"
                 ).split("|"),
                 key=len,
                 reverse=True,
@@ -829,7 +832,7 @@ _DISEASE_STOP = re.compile(
         )
     )
 )
-_CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科组")
+_CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科组动")
 # After a disease: a business or a market in it, not the disease as an
 # indication (日本糖尿病业务, 肿瘤业务, 中国市场).
 NOT_INDICATION_AFTER = re.compile(r"业务|市场|板块|领域|大会|年会|会议")
@@ -849,7 +852,10 @@ _KIND_BEFORE = re.compile(r"(?<![A-Za-z0-9])[A-Za-z0-9\u2160-\u216b]{1,3}$")
 
 def _goes_on(text: str, m, nxt) -> bool:
     """溃疡 + 性结肠炎, 硬化 + 性胆管炎: a disease's ending followed by 性 and another
-    ending in the same run is the front of a longer name."""
+    ending in the same run is the front of a longer name; so is one right before another
+    (肌无力 + 综合征)."""
+    if nxt is not None and nxt.start() == m.end():
+        return True
     if nxt is None or not text.startswith("性", m.end()):
         return False
     gap = text[m.end() + 1 : nxt.start()]

@@ -315,6 +315,14 @@ def _disease_core(linker: _Linker, text: str, mention: Mention) -> Mention:
 _LEGAL_FORM_AFTER = re.compile(
     r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?有限(?:责任)?公司|集团(?!旗下)"
 )
+# the course or stage written in front of a disease (its page is the disease's)
+COURSE = (
+    "阵发性|长程持续性|持续性|永久性|急性|慢性|原发性|继发性|特发性|复发或难治性|复发/难治性|复发性|"
+    "难治性|局部晚期|局部进展期|晚期|早期|转移性|进展期|不可切除|可切除|中重度|轻中度|重度|中度|轻度|"
+    "新诊断|初治|经治|广泛期|局限期"
+)
+_COURSE_BEFORE = re.compile(f"(?:{COURSE})+$")
+_COURSE_FRONT = re.compile(f"(?:{COURSE})+")
 _PLACE_BEFORE = re.compile(f"(?:{discovery.PLACES})(?:省|市)?$")
 
 
@@ -325,6 +333,11 @@ def _with_legal_form(linker: _Linker, text: str, mention: Mention) -> Mention:
     if types == {"drug"}:  # 盐酸 + 二甲双胍 + 缓释片: the medicine as written
         start, end = discovery.preparation_span(text, mention.start, mention.end)
         return Mention(start, end, mention.entity_ids, mention.weak_ids)
+    if types == {"disease"}:  # 阵发性 + 心房颤动: the disease with its course, as written
+        course = _COURSE_BEFORE.search(text, max(0, mention.start - 12), mention.start)
+        if course and discovery.a_name_may_start(text, course.start(), disease=True):
+            return Mention(course.start(), mention.end, mention.entity_ids, mention.weak_ids)
+        return mention
     if not types & {"company", "investor"}:
         return mention
     start, end = mention.start, mention.end
@@ -374,6 +387,11 @@ def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis
                 and not _same_company(span, piece)
                 and not discovery.preparation_of(span.text, piece)
                 and not _extra_in_front(span, mention, linker)
+                # (持续性 + 心房颤动: the course in front names no other disease)
+                and not (
+                    mention.end == span.end
+                    and _COURSE_FRONT.fullmatch(text, span.start, mention.start)
+                )
                 and _same_kind(span, mention, linker)
             ),
             None,

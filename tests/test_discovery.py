@@ -988,3 +988,23 @@ def test_a_device_code_with_a_treatment_system_or_an_imaging_modality_is_a_devic
 def test_a_korean_executive_appointed_with_the_latin_name_in_brackets():
     people = {c.name: c for c in discovery.find("公司宣布任命金在勋(Kim Jae-hoon)为总裁。")}
     assert "Kim Jae-hoon" in people["金在勋"].aliases
+
+
+@pytest.mark.parametrize(
+    ("text", "disease"),
+    [
+        ("用于症状性阵发性心房颤动的治疗。", "阵发性心房颤动"),
+        ("包括先天性肌无力综合征等罕见病。", "先天性肌无力综合征"),
+        ("目前正在澳大利亚开展肥胖症Ib期研究。", "肥胖症"),
+    ],
+)
+def test_disease_names_in_clinical_prose(text, disease):
+    assert (disease, "disease") in found(text)
+
+
+def test_a_known_disease_links_with_its_course_written_in_front(db):
+    af = EntityFactory(name="心房颤动", type="disease")
+    found_ = {
+        s.entity.pk: s.text for s in linking.suggest("用于治疗持续性心房颤动患者。") if s.entity
+    }
+    assert found_[af.pk] == "持续性心房颤动"
