@@ -97,7 +97,8 @@ class CachedPageMiddleware:
 
     Only requests without cookies or credentials: for them the stack's answer depends on
     nothing but the URL — the language is the site's (``ChineseUnlessChosenMiddleware``
-    drops Accept-Language; no language cookie), no session, CSRF token or user is read. A
+    drops Accept-Language; no language cookie), no session, CSRF token or user is read, and
+    only a response in the site's language (``LANGUAGE_CODE``) is kept. A
     response setting a cookie is never kept. A publication changes ``content_version()``,
     so it reaches these copies as fast as the page cache (within a second on every worker).
     Sits after gzip and ``NotModifiedMiddleware``, so both still apply to a hit.
@@ -130,6 +131,9 @@ class CachedPageMiddleware:
             and response.status_code == 200
             and not response.streaming
             and not response.cookies
+            # (the key holds no language: only a page in the site's own language is kept, so a
+            # page a reader chose another language for is never replayed to anyone else)
+            and response.get("Content-Language", settings.LANGUAGE_CODE) == settings.LANGUAGE_CODE
         ):
             _local_set(key, response, seconds)
         return response

@@ -516,7 +516,13 @@ def test_a_page_cached_for_one_host_or_scheme_is_not_replayed_on_another(
 
 @pytest.mark.parametrize(
     ("kind", "views_run"),
-    [("public page", 1), ("sets a cookie", 2), ("not a public page", 2), ("not found", 2)],
+    [
+        ("public page", 1),
+        ("sets a cookie", 2),
+        ("not a public page", 2),
+        ("not found", 2),
+        ("in another language", 2),
+    ],
 )
 def test_only_a_public_page_without_cookies_is_kept_for_the_early_answer(
     page_cache, rf, kind, views_run
@@ -533,6 +539,7 @@ def test_only_a_public_page_without_cookies_is_kept_for_the_early_answer(
         response.is_public_page = kind != "not a public page"
         if kind == "sets a cookie":
             response.set_cookie("csrftoken", "x")
+        response["Content-Language"] = "en" if kind == "in another language" else "zh-hans"
         return response
 
     middleware = CachedPageMiddleware(view)
@@ -594,3 +601,12 @@ def test_search_counts_up_to_a_cap_and_says_so(client, monkeypatch):
     assert "找到 3+ 条" in response.text
     monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 50)
     assert "找到 5 条" in client.get(reverse("bulletins:search"), {"q": "融资"}).text
+
+
+def test_a_real_page_in_the_site_language_is_kept_for_the_early_answer(client, issue, page_cache):
+    from bulletins import pagecache
+
+    pagecache.clear_local_pages()
+    response = client.get("/")
+    assert response["Content-Language"] == "zh-hans"
+    assert any(key.startswith("final-page:") for key in pagecache._local)
