@@ -30,6 +30,7 @@ from pathlib import Path
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -147,17 +148,44 @@ def alias_kind_for(alias: str) -> str:
     return AliasKind.CHINESE
 
 
+def entities_named(names) -> dict[str, list[Entity]]:
+    """Every live entity each of ``names`` names — its canonical name exactly, its English
+    name or one of its aliases in any case: ``{name: [entities by pk]}``, in two queries
+    for any number of names (an import asks for a whole issue's at once)."""
+    wanted = {n.strip() for n in names if n and n.strip()}
+    by_lower: dict[str, list[str]] = {}
+    for name in wanted:
+        by_lower.setdefault(name.lower(), []).append(name)
+    found: dict[str, dict[int, Entity]] = {name: {} for name in wanted}
+    if not wanted:
+        return {}
+    entities = (
+        Entity.objects.live()
+        .annotate(name_en_lower=Lower("name_en"))
+        .filter(Q(name__in=wanted) | Q(name_en_lower__in=by_lower))
+    )
+    for entity in entities:
+        if entity.name in found:
+            found[entity.name][entity.pk] = entity
+        for name in by_lower.get((entity.name_en or "").lower(), ()):
+            found[name][entity.pk] = entity
+    aliases = (
+        EntityAlias.objects.filter(entity__merged_into__isnull=True)
+        .annotate(alias_lower=Lower("alias"))
+        .filter(alias_lower__in=by_lower)
+        .select_related("entity")
+    )
+    for alias in aliases:
+        for name in by_lower.get(alias.alias.lower(), ()):
+            found[name][alias.entity_id] = alias.entity
+    return {name: sorted(d.values(), key=lambda e: e.pk) for name, d in found.items()}
+
+
 def find_by_name(name: str, *, type: str | None = None) -> Entity | None:
     """The live entity called ``name`` (canonical, English or alias), if exactly one."""
-    name = name.strip()
-    live = Entity.objects.live()
-    if type:
-        live = live.filter(type=type)
-    matches = list(
-        live.filter(Q(name=name) | Q(name_en__iexact=name) | Q(aliases__alias__iexact=name))
-        .distinct()
-        .order_by("pk")[:2]
-    )
+    matches = [
+        e for e in entities_named([name]).get(name.strip(), ()) if not type or e.type == type
+    ]
     return matches[0] if len(matches) == 1 else None
 
 
@@ -531,8 +559,10 @@ def create_discovered(found, *, by) -> dict[str, Entity]:
     """The entities of an import's high-confidence discoveries: ``{key: entity}``.
 
     ``found``: objects with ``key``, ``name``, ``type``, ``aliases``
-    (``importers.service.PlannedDiscovery``). A live entity of that type named so (canonical
-    name first, then an alias) is reused, never duplicated; a name an editor dismissed
+    (``importers.service.PlannedDiscovery``). A live entity of that type named so is reused,
+    never duplicated (``find_by_name``'s rule, read for the whole issue by
+    ``entities_named``); a name two such entities share is left to the editor (it stays a
+    candidate); a name an editor dismissed
     (``DismissedCandidate``) is never created — even one dismissed after the preview. A new
     entity is flagged ``is_discovered`` for the chief editor to curate (admin filter
     "自动发现,待整理") and logged. The same permission as one click on a candidate: editors
@@ -545,36 +575,27 @@ def create_discovered(found, *, by) -> dict[str, Entity]:
     _require(by, "create_entity")
     all_names = {n for d in found for n in (d.name, *d.aliases)}
     dismissed = _dismissed(all_names)
-    # Existing entities by (type, name), in two queries for the whole issue: canonical and
-    # English names first, then aliases (what ``find_by_name`` reads, one name at a time).
-    by_name: dict[tuple[str, str], Entity] = {}
-    for entity in Entity.objects.live().filter(Q(name__in=all_names) | Q(name_en__in=all_names)):
-        by_name.setdefault((entity.type, entity.name), entity)
-        by_name.setdefault((entity.type, entity.name_en), entity)
-    by_alias: dict[tuple[str, str], Entity] = {}
-    aliases = EntityAlias.objects.filter(alias__in=all_names, entity__merged_into__isnull=True)
-    for alias in aliases.select_related("entity"):
-        by_alias.setdefault((alias.entity.type, alias.alias), alias.entity)
+    # Existing entities by the rule of ``find_by_name`` (one live entity of the type so
+    # named), for the whole issue in two queries.
+    named = entities_named(all_names)
+    made: dict[tuple[str, str], Entity] = {}  # created by this import, by (type, name)
     result: dict[str, Entity] = {}
     new: list[tuple[object, Entity]] = []
     for d in found:
         names = [d.name, *d.aliases]
         if dismissed.intersection(names) or len(d.name) > MAX_NAME_LENGTH:
             continue  # (an over-long name stays a candidate: an editor shortens it)
-        entity = next(
-            (
-                known.get((d.type, n))
-                for known in (by_name, by_alias)
-                for n in names
-                if known.get((d.type, n))
-            ),
-            None,
+        known = [[e for e in named.get(n.strip(), ()) if e.type == d.type] for n in names]
+        if any(len(matches) > 1 for matches in known):
+            continue  # two entities share the name: the editor chooses (it stays a candidate)
+        entity = next((m[0] for m in known if m), None) or next(
+            (made[(d.type, n)] for n in names if (d.type, n) in made), None
         )
         if entity is None:
             entity = Entity(type=d.type, name=d.name, is_discovered=True)
             new.append((d, entity))
             for n in names:  # a later discovery of the same name reuses it
-                by_name.setdefault((d.type, n), entity)
+                made.setdefault((d.type, n), entity)
         result[d.key] = entity
     if new:
         _create_discovered([entity for _d, entity in new], [d for d, _e in new], by=by)

@@ -84,6 +84,35 @@ def test_an_existing_live_entity_of_that_type_and_name_is_reused(editor):
     assert not existing.is_discovered  # it was the chief editor's, not a discovery
 
 
+def test_an_entity_named_so_in_another_case_or_by_an_alias_is_reused(editor):
+    plan = plan_import(TEXT)
+    existing = EntityFactory(name="启析", type="company", name_en="Qixi Bio")
+    existing.aliases.create(alias=SHORT_NAME)
+    save_plan(plan, by=editor)
+    assert not Entity.objects.filter(name=COMPANY).exists()  # the one rule of find_by_name
+    assert links_of(existing).count() == 2
+
+
+def test_a_name_two_entities_share_is_left_to_the_editor(editor):
+    plan = plan_import(TEXT)
+    for name in ("启析甲", "启析乙"):
+        EntityFactory(name=name, type="company").aliases.create(alias=SHORT_NAME)
+    bulletin = save_plan(plan, by=editor).bulletin
+    assert not Entity.objects.filter(name=COMPANY).exists()
+    first = bulletin.items.get(position=1)
+    assert not ItemEntity.objects.filter(item=first, entity__name__startswith="启析").exists()
+
+
+def test_entities_named_reads_names_english_names_and_aliases_in_two_queries(
+    db, django_assert_num_queries
+):
+    a = EntityFactory(name="甲乙", type="company", name_en="Jiayi Bio")
+    a.aliases.create(alias="JY")
+    with django_assert_num_queries(2):
+        named = entities.entities_named(["甲乙", "jiayi bio", "jy", "丙丁"])
+    assert named == {"甲乙": [a], "jiayi bio": [a], "jy": [a], "丙丁": []}
+
+
 def test_a_discovered_entity_of_a_draft_is_not_public(client, editor):
     import_issue(TEXT, by=editor)
     company = Entity.objects.get(name=COMPANY)
