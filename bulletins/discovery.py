@@ -808,11 +808,6 @@ DISEASE_MODIFIERS = (
     "无法切除|局限期|广泛期|新诊断|初治|经治|中重度|轻中度|重度|中度|轻度|阳性|阴性|突变型|突变|"
     "融合|重排|扩增|低表达|高表达|过表达|野生型|缺失型|缺失|一线|二线|三线|后线"
 )
-# A biomarker written in front of a disease: HER2阳性, HR阳性/HER2阴性, EGFR突变, PD-L1高表达.
-BIOMARKER_FRONT = re.compile(
-    r"^(?:[A-Za-z0-9][A-Za-z0-9.+\-]*(?:阳性|阴性|突变型|突变阳性|突变|低表达|高表达|过表达|融合|扩增|"
-    r"缺失)[/、和及]?)+(?:的)?"
-)
 _DISEASE_STOP = re.compile(
     "|".join(
         map(

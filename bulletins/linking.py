@@ -296,22 +296,6 @@ def _same_kind(span: discovery.Candidate, mention: Mention, linker: _Linker) -> 
     return bool(types & (_ORGANISATIONS | {"person"}))
 
 
-def _disease_core(linker: _Linker, text: str, mention: Mention) -> Mention:
-    """A disease named with a biomarker in front (HER2阳性乳腺癌, EGFR突变非小细胞肺癌) is
-    linked as the disease after it when that is known: the biomarker says which patients, the
-    entity page is the disease's (evaluation/README.md: the gold names the disease)."""
-    piece = text[mention.start : mention.end]
-    front = discovery.BIOMARKER_FRONT.match(piece)
-    if not front or front.end() >= len(piece):
-        return mention
-    if not any(linker.entities[pk].type == "disease" for pk in mention.entity_ids):
-        return mention
-    core = linker.gazetteer.lookup(piece[front.end() :])
-    if core is None or not any(linker.entities[pk].type == "disease" for pk in core.entity_ids):
-        return mention
-    return Mention(mention.start + front.end(), mention.end, core.entity_ids, core.weak_ids)
-
-
 _LEGAL_FORM_AFTER = re.compile(
     r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?有限(?:责任)?公司|集团(?!旗下)"
 )
@@ -362,11 +346,7 @@ def _disease_as_descriptor(linker: _Linker, text: str, mention: Mention) -> bool
 def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis:
     gazetteer = linker.gazetteer
     spans = discovery.find(text, complete=candidates)
-    mentions = [
-        _disease_core(linker, text, m)
-        for m in gazetteer.find(text)
-        if not _disease_as_descriptor(linker, text, m)
-    ]
+    mentions = [m for m in gazetteer.find(text) if not _disease_as_descriptor(linker, text, m)]
     # Precision: a known short name inside a longer unknown name is not linked (罗氏 inside
     # 罗氏诊断): the longer name is proposed instead — unless it is the known company's legal
     # name.

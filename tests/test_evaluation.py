@@ -172,3 +172,26 @@ def test_auto_rules_are_exactly_the_classes_measured_precise_enough_on_tuning():
     load_gazetteer()
     score = evaluation.evaluate_part(Path(settings.BASE_DIR) / "evaluation", "tuning")
     assert discovery.AUTO_RULES == evaluation.measured_auto_rules(score)
+
+
+def test_the_shipped_gazetteer_is_scored_alone_and_the_database_is_left_as_it_was(
+    evaluation_dir,
+):
+    # The fixture's "上市" (a wrong link against the database's own entities) is set aside
+    # when the shipped gazetteer is scored, and comes back afterwards.
+    from io import StringIO
+
+    out, err = StringIO(), StringIO()
+    call_command(
+        "evaluate_linking",
+        "--part",
+        "tuning",
+        "--dir",
+        str(evaluation_dir),
+        "--misses",
+        stdout=out,
+        stderr=err,
+    )
+    assert "set aside for this run" in err.getvalue()
+    assert "wrong link: 上市" not in out.getvalue()
+    assert Entity.objects.filter(name="上市").exists()

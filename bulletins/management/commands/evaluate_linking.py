@@ -8,6 +8,7 @@ from django.db import transaction
 
 from bulletins import evaluation
 from bulletins.entities import EntityImportError, load_gazetteer
+from bulletins.models import Entity
 
 
 class _Rollback(Exception):
@@ -43,6 +44,16 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 if not no_gazetteer:
+                    # The shipped gazetteer alone: entities already in this database (the
+                    # demo's, a newsroom's, an older gazetteer's) are set aside for the run —
+                    # they would link names the gazetteer does not know and make some shipped
+                    # names ambiguous.
+                    aside, _ = Entity.objects.all().delete()
+                    if aside:
+                        self.stderr.write(
+                            f"entities already in the database set aside for this run "
+                            f"({aside} rows with their links, restored afterwards)"
+                        )
                     report = load_gazetteer()
                     self.stderr.write(
                         f"gazetteer loaded for this run: {len(report.created)} entities created"
