@@ -310,9 +310,10 @@ _COURSE_FRONT = re.compile(f"(?:{COURSE})+")
 _PLACE_BEFORE = re.compile(f"(?:{discovery.PLACES})(?:省|市)?$")
 
 
-def _with_legal_form(linker: _Linker, text: str, mention: Mention) -> Mention:
-    """元禾控股 + 股份有限公司, 北京 + 某某基因: the link covers the company's name as written,
-    with its legal form after it and its city in front (the same company)."""
+def _as_written(linker: _Linker, text: str, mention: Mention) -> Mention:
+    """The link over the name as the item writes it: a company's legal form after it and its
+    city in front (元禾控股 + 股份有限公司, 北京 + 某某基因), a medicine's salt and dosage form,
+    a disease's course (the same entity each time)."""
     types = {linker.entities[pk].type for pk in mention.entity_ids}
     if types == {"drug"}:  # 盐酸 + 二甲双胍 + 缓释片: the medicine as written
         start, end = discovery.preparation_span(text, mention.start, mention.end)
@@ -333,6 +334,17 @@ def _with_legal_form(linker: _Linker, text: str, mention: Mention) -> Mention:
     if (start, end) == (mention.start, mention.end):
         return mention
     return Mention(start, end, mention.entity_ids, mention.weak_ids)
+
+
+def _widened(linker: _Linker, text: str, mentions: list[Mention]) -> list[Mention]:
+    """Each mention over its name as written (``_as_written``), never over a neighbour."""
+    out: list[Mention] = []
+    for i, mention in enumerate(mentions):
+        written = _as_written(linker, text, mention)
+        low = out[-1].end if out else 0
+        high = mentions[i + 1].start if i + 1 < len(mentions) else len(text)
+        out.append(written if low <= written.start and written.end <= high else mention)
+    return out
 
 
 def _disease_as_descriptor(linker: _Linker, text: str, mention: Mention) -> bool:
@@ -377,7 +389,8 @@ def _analyse(linker: _Linker, text: str, *, candidates: bool = True) -> Analysis
             None,
         )
         if outer is None:
-            kept.append(_with_legal_form(linker, text, mention))
+            kept.append(mention)
+    kept = _widened(linker, text, kept)
     strong = {m.entity_ids[0] for m in kept if len(m.entity_ids) == 1 and not m.weak_ids}
     seen: set[int] = set()
     seen_ambiguous: set[tuple[int, ...]] = set()

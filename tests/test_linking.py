@@ -247,3 +247,10 @@ def test_a_holding_or_an_international_arm_is_not_linked_as_its_parent(db):
     parent = EntityFactory(name="丙丁化成", type="company")
     found = suggest("全资子公司丙丁化成(香港)国际有限公司拟收购一家英国公司。")
     assert parent.pk not in {s.entity.pk for s in found if s.entity}
+
+
+def test_a_link_is_never_widened_over_the_name_next_to_it(db):
+    city = EntityFactory(name="北京", type="institution")
+    lab = EntityFactory(name="丙丁基因", type="company")
+    found = {s.entity.pk: s.text for s in suggest("由北京丙丁基因跟投。") if s.entity}
+    assert found == {city.pk: "北京", lab.pk: "丙丁基因"}
