@@ -250,7 +250,7 @@ def test_a_holding_or_an_international_arm_is_not_linked_as_its_parent(db):
 
 
 def test_a_link_is_never_widened_over_the_name_next_to_it(db):
-    city = EntityFactory(name="北京", type="institution")
-    lab = EntityFactory(name="丙丁基因", type="company")
-    found = {s.entity.pk: s.text for s in suggest("由北京丙丁基因跟投。") if s.entity}
-    assert found == {city.pk: "北京", lab.pk: "丙丁基因"}
+    drug = EntityFactory(name="二甲双胍", type="drug")
+    company = EntityFactory(name="片仔癀", type="company")
+    found = {s.entity.pk: s.text for s in suggest("对照组使用二甲双胍片仔癀公司产品。") if s.entity}
+    assert found == {drug.pk: "二甲双胍", company.pk: "片仔癀"}
