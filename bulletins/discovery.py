@@ -190,7 +190,9 @@ _DEVICE_AFTER = re.compile(
 DEVICE_ENDINGS = (
     "支架|系统(?!性)|导管|导丝|球囊|弹簧圈|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|除颤器|"
     "试剂盒|传感器|监测仪|监护仪|分析仪|扫描仪|测序仪|支气管镜|内窥镜|内镜|呼吸机|人工晶体|人工心脏|"
-    "耳蜗|血糖仪|吻合器|补片|泵|夹"
+    "耳蜗|血糖仪|吻合器|补片|泵|夹|"
+    # scopes, software as a device, imaging equipment by its modality
+    "十二指肠镜|胃镜|结肠镜|肠镜|腔镜|宫腔镜|喉镜|膀胱镜|输尿管镜|关节镜|软件|PET/CT|PET-CT|PET/MR|CT|MRI"
 )
 _DEVICE_WORD_END = re.compile(f"(?:{DEVICE_ENDINGS})")
 # a description may name an imaging modality in Latin letters: 光子计数能谱CT系统
@@ -328,7 +330,7 @@ REGULATOR_SUFFIXES = (
 INSTITUTION_SUFFIXES = (
     "医学院|药学院|附属医院|医院|大学|科学院|工程院|学院|研究院|研究所|研究中心|防治中心|疾控中心|"
     "医学中心|医疗中心|癌症中心|卫生中心|诊疗中心|血液中心|保健院|卫生院|实验室|协会|学会|研究会|"
-    "联合会|促进会|交易所|工业园区|产业园区|高新区|"
+    "联合会|促进会|交易所|交易中心|工业园区|产业园区|高新区|分会|专业委员会|"
     "基金会|先行区|示范区|产业园|办公室|证券|银行"
 )
 _INSTITUTION_MORE = re.compile(
@@ -954,7 +956,8 @@ _DEVICE_WORDS = (
 # A product's Latin name: hyphenated (HY-Stent), two words (NUMEN Flow), CamelCase (StarFlow),
 # a word and a version (GlucoSense 2), or one capitalised word right next to a device word.
 _LATIN_PRODUCT = (
-    r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+(?: \d+)?|[a-z][A-Z]{2,}(?: [A-Z0-9][A-Za-z0-9]*){1,3}"
+    r"[A-Z][A-Za-z]*(?:-[A-Za-z0-9]+)+(?: (?:\d+|Plus|Pro|Max|Mini|Neo|Ultra))?"
+    r"|[a-z][A-Z]{2,}(?: [A-Z0-9][A-Za-z0-9]*){0,3}"
     r"|[A-Z][A-Za-z]+ [A-Z][a-z]+|[A-Z][a-z]+[A-Z][A-Za-z]*(?: \d+)?|[A-Z][a-z]{3,}(?: \d+)?"
 )
 # the first two shapes are the ones ``device_context`` was measured on; the others are
@@ -964,6 +967,12 @@ _DEVICE = re.compile(
     rf"(?:{_DEVICE_WORDS})(?P<a>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
     rf"|(?<![A-Za-z0-9\-(\uff08 ])(?P<b>{_LATIN_PRODUCT})(?![A-Za-z0-9\-])"
     rf"(?=(?P<gap>[\u4e00-\u9fff]{{0,12}}?)(?:{_DEVICE_WORDS}))"
+)
+# The same, with a longer description that may name a modality in Latin letters (MammoSight
+# + 乳腺X线摄影人工智能辅助诊断软件, uEXPLORER + 全景动态PET/CT): a class of its own.
+_DEVICE_DESCRIBED = re.compile(
+    rf"(?<![A-Za-z0-9\-(\uff08 ])(?P<b>{_LATIN_PRODUCT}|[A-Z]{{4,10}})(?![A-Za-z0-9\-])"
+    r"(?=[\u4e00-\u9fff])"
 )
 # Between a Latin name and a device word: a description (胸主动脉覆膜), not a clause (Roche的…).
 _DEVICE_GAP_BAD = re.compile(r"的|与|和|及|公司|宣布|旗下|合作|收购|获得|推出|发布")
@@ -1005,7 +1014,7 @@ def preparation_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_ANY_DEVICE_WORD = _Literals(_DEVICE_WORDS)
+_ANY_DEVICE_WORD = _Literals(f"{_DEVICE_WORDS}|软件|镜|CT|MRI|PET")
 
 
 def find_drugs_and_diseases(text: str) -> list[Candidate]:
@@ -1028,8 +1037,11 @@ def find_drugs_and_diseases(text: str) -> list[Candidate]:
     for pattern, rule in ((_LATIN_INN, "drug_inn"), (_ADC_NICKNAME, "drug_adc")):
         for m in pattern.finditer(text):
             found.append(Candidate(m.group(0), "drug", m.start(), m.end(), m.group(0), rule=rule))
-    devices = _DEVICE.finditer(text) if _ANY_DEVICE_WORD.search_any(text) else ()
+    any_device_word = _ANY_DEVICE_WORD.search_any(text)
+    devices = _DEVICE.finditer(text) if any_device_word else ()
+    read = set()
     for m in devices:
+        read.add(m.start("a") if m["a"] else m.start("b"))
         group = "a" if m["a"] else "b"
         name = m[group]
         if _is_code(name):
@@ -1043,6 +1055,82 @@ def find_drugs_and_diseases(text: str) -> list[Candidate]:
         found.append(
             Candidate(name, "device", m.start(group), m.end(group), name, aliases, rule=rule)
         )
+    if any_device_word:
+        found += _described_devices(text, read)
+    return found + _model_devices(text) + _kits(text)
+
+
+def _described_devices(text: str, read: set[int]) -> list[Candidate]:
+    """A Latin product name with its description (MammoSight乳腺X线摄影人工智能辅助诊断软件),
+    where the shorter pattern above found none: the name with its description."""
+    found = []
+    for m in _DEVICE_DESCRIBED.finditer(text):
+        name = m["b"]
+        if m.start() in read or _is_code(name) or _NOT_A_PRODUCT.fullmatch(name):
+            continue
+        described = device_description(text, m.end(), limit=24)
+        if not described:
+            continue
+        full = name + described
+        found.append(
+            Candidate(
+                full,
+                "device",
+                m.start(),
+                m.end() + len(described),
+                full,
+                (name,),
+                rule="device_described",
+            )
+        )
+    return found
+
+
+# Latin words that start a description but name no product
+_NOT_A_PRODUCT = re.compile(
+    r"FDA|NMPA|CFDA|PMDA|MHRA|EMA|CDE|CE|AI|MDR|IVDR|IVD|PCR|NGS|CT|MRI|PET|DNA|RNA|Pro|Plus|"
+    r"ASCO|ESMO|AACR|WCLC|SABCS|RSNA|DRG|DIP|HIS|PACS|LIS|RIS|EMR|HIMSS|CAR|ADC|GLP"
+)
+# (型号:PF-ABL 1000), 型号为XY-300: the model a device is sold under
+_MODEL = re.compile(
+    r"(?:[(\uff08]型号[:\uff1a]\s*|型号为)(?P<model>[A-Za-z0-9][A-Za-z0-9\-.]*(?: [A-Za-z0-9][A-Za-z0-9\-.]*)?)"
+)
+
+
+def _model_devices(text: str) -> list[Candidate]:
+    return [
+        Candidate(
+            m["model"], "device", m.start("model"), m.end("model"), m["model"], rule="device_model"
+        )
+        for m in _MODEL.finditer(text)
+        if "型号" in text and re.search(r"\d", m["model"])
+    ]
+
+
+# An in-vitro diagnostic kit named by what it detects and its method:
+# 人类MET基因14号外显子跳跃突变检测试剂盒(荧光PCR法)
+_KIT = re.compile(r"(?:检测|测定|诊断|筛查)试剂盒(?:[(\uff08][^()\uff08\uff09]{2,12}法[)\uff09])?")
+_KIT_FRONT = re.compile(r"[\u4e00-\u9fffA-Za-z0-9/\-]")
+_KIT_STOP = re.compile(
+    r"其|的|获|为|将|该|款|是|与|和|及|、|产品|公司|自主|研发|推出|宣布|发布|用于"
+)
+
+
+def _kits(text: str) -> list[Candidate]:
+    found = []
+    if "试剂盒" not in text:
+        return found
+    for m in _KIT.finditer(text):
+        start = m.start()
+        while start > 0 and m.start() - start < 30 and _KIT_FRONT.match(text, start - 1):
+            start -= 1
+        front = text[start : m.start()]
+        cuts = [c.end() for c in _KIT_STOP.finditer(front)]
+        start += max(cuts, default=0)
+        if m.start() - start < 3:
+            continue  # 检测试剂盒 alone, or one word in front: a kind of kit, no product
+        name = text[start : m.end()]
+        found.append(Candidate(name, "device", start, m.end(), name, rule="device_kit"))
     return found
 
 
@@ -1051,7 +1139,7 @@ def find_drugs_and_diseases(text: str) -> list[Candidate]:
 # (imaging equipment by its modality) and carries a model (Latin letters or digits) or follows
 # the word for a product; the model alone is an alias.
 _QUOTED = re.compile(
-    r"[\u201c\"\u300c](?P<name>[^\u201c\u201d\"\u300c\u300d,\uff0c。;\uff1b]{4,48})[\u201d\"\u300d]"
+    r"[\u201c\"\u300c](?P<name>[^\u201c\u201d\"\u300c\u300d,\uff0c。;\uff1b]{2,48})[\u201d\"\u300d]"
 )
 _QUOTED_DEVICE_END = re.compile(
     rf"(?:{DEVICE_ENDINGS}|CT|PET/CT|PET-CT|PET/MR|MRI|MR|DSA|磁共振|超声|彩超|X射线机|"
@@ -1062,13 +1150,36 @@ _QUOTED_PRODUCT_BEFORE = re.compile(r"(?:产品|研发的|推出的|一款|款|�
 _QUOTED_MODEL = re.compile(r"^[A-Za-z][A-Za-z0-9\-]*(?: ?[A-Za-z0-9\-]+)*(?=[\u4e00-\u9fff])")
 
 
+_VERSION = re.compile(r"\s?(?:\d+(?:\.\d+)?|[A-Z]\d?|Plus|Pro|Max)(?![A-Za-z0-9])")
+
+
 def find_quoted_devices(text: str) -> list[Candidate]:
     found = []
     if "\u201c" not in text and '"' not in text and "\u300c" not in text:
         return found
     for m in _QUOTED.finditer(text):
         name = m["name"].strip()
-        if not _QUOTED_DEVICE_END.search(name) or text.endswith("简称", 0, m.start()):
+        if text.endswith("简称", 0, m.start()):
+            continue
+        if len(name) < 4 or not _QUOTED_DEVICE_END.search(name):
+            # “锐刃”心脏脉冲电场消融系统, “天玑”2.0骨科手术导航定位机器人: a brand in quotes,
+            # then the product's description
+            version = _VERSION.match(text, m.end())
+            after = version.end() if version else m.end()
+            described = device_description(text, after, limit=24)
+            if described and len(name) <= 8:
+                whole = text[m.start() : after + len(described)]
+                found.append(
+                    Candidate(
+                        whole,
+                        "device",
+                        m.start(),
+                        after + len(described),
+                        whole,
+                        (name,),
+                        rule="device_brand",
+                    )
+                )
             continue
         has_model = re.search(r"[A-Za-z0-9]", name) is not None
         if not has_model and not _QUOTED_PRODUCT_BEFORE.search(
@@ -1098,7 +1209,8 @@ _LATIN_ORG = re.compile(
     r"Genomics|Genetics|Sciences|Medical|Healthcare|Diagnostics|Labs|Laboratories|Holdings|"
     r"Capital|Ventures|Partners|Investments?|Biomedical|Therapies|Immunology|Services|"
     r"Biosystems|Bioworks|Neuroscience|Neurosciences|Medtech|MedTech|Robotics|Vaccines)"
-    r"(?:,?\s+(?:Inc|Ltd|Co|Corp|LLC|AG|SA|plc|GmbH|N\.V|Limited)\.?)?)(?![A-Za-z])"
+    r"(?:,?\s+(?:Inc|Ltd|Co|Corp|LLC|AG|SA|plc|GmbH|N\.V|Limited|S\.p\.A|SpA|S\.A|B\.V|AB|A/S|K\.K)\.?)?)"
+    r"(?![A-Za-z])"
 )
 _LATIN_INVESTOR = {"Capital", "Ventures", "Partners", "Investment", "Investments"}
 
@@ -1144,6 +1256,7 @@ def find_latin_organisations(text: str) -> list[Candidate]:
         )
         for m in _DESCRIBED_COMPANY.finditer(text)
         if not _LATIN_NOT_ORG.search(m["name"])
+        and not device_description(text, m.end("name"), limit=24)  # 公司Columbus标测系统
     ]
     legal = _LATIN_LEGAL.finditer(text) if _LATIN_LEGAL_FORM.search(text) else ()
     for m in legal:
@@ -1163,7 +1276,9 @@ def find_latin_organisations(text: str) -> list[Candidate]:
         )
     matches = list(_LATIN_ORG.finditer(text))
     for i, m in enumerate(matches):
-        name = m["name"].rstrip(". ")
+        # (the dot of Corp., Inc., S.p.A. is the name's: a Chinese sentence ends with 。)
+        name = m["name"].rstrip(" ") if _ABBREVIATED_FORM.search(m["name"]) else m["name"]
+        name = name.rstrip(", ") if name.endswith(",") else name.rstrip(" ")
         if _LATIN_NOT_ORG.search(name) or _in_book_title(text, m.start()):
             continue
         if i and text[matches[i - 1].end() : m.start()] == " ":
@@ -1178,8 +1293,36 @@ def find_latin_organisations(text: str) -> list[Candidate]:
         if region := _LATIN_REGION.match(text, end):
             end = region.end()  # United Imaging Healthcare America: a region's own company
         name = text[m.start() : end]
-        found.append(Candidate(name, type_, m.start(), end, name, rule=f"{type_}_latin"))
+        # Biovera Diagnostics S.p.A. is written Biovera further on: one distinctive word
+        first = name.split(" ", 1)[0]
+        short = (first,) if " " in name and len(first) >= 5 and first not in _LATIN_GENERIC else ()
+        found.append(Candidate(name, type_, m.start(), end, name, short, rule=f"{type_}_latin"))
     return found
+
+
+_ABBREVIATED_FORM = re.compile(r"(?:Inc|Ltd|Co|Corp|S\.p\.A|S\.A|B\.V|N\.V|K\.K)\.$")
+# first words of Latin names that are no name on their own
+_LATIN_GENERIC = frozenset(
+    {
+        "United",
+        "General",
+        "International",
+        "Global",
+        "American",
+        "National",
+        "China",
+        "Bio",
+        "Medical",
+        "Health",
+        "Life",
+        "First",
+        "Advanced",
+        "Applied",
+        "Pacific",
+        "Royal",
+        "Capital",
+    }
+)
 
 
 _LATIN_REGION = re.compile(
@@ -1646,6 +1789,10 @@ RULES = {
     "device_code": _("器械型号(代码+器械词)"),
     "device_name": _("器械(英文单词名+器械词)"),
     "device_quoted": _("器械(引号中的产品名)"),
+    "device_brand": _("器械(引号中的品牌+产品描述)"),
+    "device_described": _("器械(英文名+产品描述)"),
+    "device_model": _("器械型号(型号:…)"),
+    "device_kit": _("体外诊断试剂盒(检测对象+试剂盒)"),
 }
 
 # The classes an import creates and links by itself (confirmed, like a gazetteer link; the

@@ -1008,3 +1008,46 @@ def test_a_known_disease_links_with_its_course_written_in_front(db):
         s.entity.pk: s.text for s in linking.suggest("用于治疗持续性心房颤动患者。") if s.entity
     }
     assert found_[af.pk] == "持续性心房颤动"
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "rule"),
+    [
+        (
+            "公布其VistaRead乳腺X线摄影人工智能辅助诊断软件的研究结果。",
+            "VistaRead乳腺X线摄影人工智能辅助诊断软件",
+            "device_described",
+        ),
+        ("主导了uSCOPE全景动态PET/CT的产业化。", "uSCOPE全景动态PET/CT", "device_described"),
+        ("Orvia的KELTON脊柱导航机器人已获FDA批准。", "KELTON脊柱导航机器人", "device_described"),
+        (
+            "基于\u201c天枢\u201d2.0骨科手术导航定位机器人开展研究。",
+            "\u201c天枢\u201d2.0骨科手术导航定位机器人",
+            "device_brand",
+        ),
+        (
+            "其人类ALK基因融合检测试剂盒(荧光PCR法)获批注册。",
+            "人类ALK基因融合检测试剂盒(荧光PCR法)",
+            "device_kit",
+        ),
+        ("其消融系统(型号:QF-ABL 1000)获批注册。", "QF-ABL 1000", "device_model"),
+    ],
+)
+def test_devices_written_the_ways_the_press_writes_them(text, name, rule):
+    found = {c.name: c for c in discovery.find(text)}
+    assert (found[name].type, found[name].rule) == ("device", rule)
+    assert not discovery.is_auto(found[name])  # classes of their own until measured
+
+
+def test_a_company_named_before_a_device_description_is_the_device():
+    found = {c.name: c for c in discovery.find("可与公司Meridia三维心脏电生理标测系统配合使用。")}
+    assert found["Meridia"].type == "device"
+
+
+def test_latin_legal_forms_keep_their_dot_and_give_the_short_name():
+    found = {
+        c.name: c
+        for c in discovery.find("子公司Velora Medical Corp.与Biovanta Diagnostics S.p.A.合作。")
+    }
+    assert "Velora Medical Corp." in found
+    assert "Biovanta" in found["Biovanta Diagnostics S.p.A."].aliases
