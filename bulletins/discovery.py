@@ -183,10 +183,6 @@ def _clause_of(text: str, start: int, end: int) -> str:
     return text[left : right.start() if right else len(text)]
 
 
-_DEVICE_AFTER = re.compile(
-    "[\u4e00-\u9fff]{0,10}?(?:支架|系统(?!性)|导管|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|"
-    "起搏器|试剂盒|传感器|监测仪|分析仪|仪|泵|夹|支气管镜|内窥镜|内镜)"
-)
 DEVICE_ENDINGS = (
     "支架|系统(?!性)|导管|导丝|球囊|弹簧圈|器械|设备|装置|植入物|瓣膜|封堵器|电极|机器人|起搏器|除颤器|"
     "试剂盒|传感器|监测仪|监护仪|分析仪|扫描仪|测序仪|支气管镜|内窥镜|内镜|呼吸机|人工晶体|人工心脏|"
@@ -517,7 +513,6 @@ def _short_form(name: str) -> str:
     return short
 
 
-_LEGAL_END = re.compile(f"(?:{LEGAL_TAIL})$")
 # the tail a company's legal name adds to its own name (a holding or an international arm
 # is a company of its own: 某某科技控股有限责任公司, 某某(香港)国际有限公司)
 _LEGAL_FORM_END = re.compile(
@@ -828,6 +823,13 @@ _DISEASE_STOP = re.compile(
             ),
         )
     )
+)
+# The course or stage written in front of a disease the item names (阵发性心房颤动, 复发性…):
+# the disease's page is the disease's; the linker links a known disease over it.
+DISEASE_COURSE = (
+    "阵发性|长程持续性|持续性|永久性|急性|慢性|原发性|继发性|特发性|复发或难治性|复发/难治性|复发性|"
+    "难治性|局部晚期|局部进展期|晚期|早期|转移性|进展期|不可切除|可切除|中重度|轻中度|重度|中度|轻度|"
+    "新诊断|初治|经治|广泛期|局限期"
 )
 _CN_DISEASE = _Literals(DISEASE_SUFFIXES, not_before="毒人例房区理灶史程种情学科组动")
 # After a disease: a business or a market in it, not the disease as an
@@ -1142,8 +1144,7 @@ _QUOTED = re.compile(
     r"[\u201c\"\u300c](?P<name>[^\u201c\u201d\"\u300c\u300d,\uff0c。;\uff1b]{2,48})[\u201d\"\u300d]"
 )
 _QUOTED_DEVICE_END = re.compile(
-    rf"(?:{DEVICE_ENDINGS}|CT|PET/CT|PET-CT|PET/MR|MRI|MR|DSA|磁共振|超声|彩超|X射线机|"
-    r"检测试剂|诊断试剂|测定试剂|软件)"
+    rf"(?:{DEVICE_ENDINGS}|MR|DSA|磁共振|超声|彩超|X射线机|检测试剂|诊断试剂|测定试剂)"
     r"(?:[(\uff08][^()\uff08\uff09]{2,16}[)\uff09])?$"
 )
 _QUOTED_PRODUCT_BEFORE = re.compile(r"(?:产品|研发的|推出的|一款|款|首台|首个|其)$")

@@ -193,10 +193,12 @@ def bump_version() -> None:
 def _stamp():
     # one round trip (the version check runs on every suggestion call)
     entity, alias = Entity._meta.db_table, EntityAlias._meta.db_table
+    updated = Entity._meta.get_field("updated_at").column
+    alias_pk = EntityAlias._meta.pk.column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), MAX(updated_at), (SELECT COUNT(*) FROM {alias}), "  # noqa: S608
-            f"(SELECT MAX(id) FROM {alias}) FROM {entity}"
+            f"SELECT COUNT(*), MAX({updated}), (SELECT COUNT(*) FROM {alias}), "  # noqa: S608
+            f"(SELECT MAX({alias_pk}) FROM {alias}) FROM {entity}"
         )
         counts = cursor.fetchone()
     return (cache.get(VERSION_CACHE_KEY, 0), *counts)
@@ -299,14 +301,8 @@ def _same_kind(span: discovery.Candidate, mention: Mention, linker: _Linker) -> 
 _LEGAL_FORM_AFTER = re.compile(
     r"(?:[(\uff08][^()\uff08\uff09]{2,6}[)\uff09])?(?:集团)?(?:股份)?有限(?:责任)?公司|集团(?!旗下)"
 )
-# the course or stage written in front of a disease (its page is the disease's)
-COURSE = (
-    "阵发性|长程持续性|持续性|永久性|急性|慢性|原发性|继发性|特发性|复发或难治性|复发/难治性|复发性|"
-    "难治性|局部晚期|局部进展期|晚期|早期|转移性|进展期|不可切除|可切除|中重度|轻中度|重度|中度|轻度|"
-    "新诊断|初治|经治|广泛期|局限期"
-)
-_COURSE_BEFORE = re.compile(f"(?:{COURSE})+$")
-_COURSE_FRONT = re.compile(f"(?:{COURSE})+")
+_COURSE_BEFORE = re.compile(f"(?:{discovery.DISEASE_COURSE})+$")
+_COURSE_FRONT = re.compile(f"(?:{discovery.DISEASE_COURSE})+")
 _PLACE_BEFORE = re.compile(f"(?:{discovery.PLACES})(?:省|市)?$")
 
 
